@@ -1,0 +1,62 @@
+import { CodesearchError } from '@codesearch/core';
+import { Command, CommanderError, Option } from 'commander';
+import { collectLanguages, collectStrings, parseSize } from './options.js';
+import { runParse } from './parse-command.js';
+import { processTerminal, type Terminal } from './terminal.js';
+
+export type { Terminal } from './terminal.js';
+
+const VERSION = '0.1.0';
+
+export function buildProgram(terminal: Terminal, setExitCode: (code: number) => void): Command {
+  const program = new Command('codesearch')
+    .description('Local, private, semantic code search.')
+    .version(VERSION)
+    .configureOutput({
+      writeOut: (text) => terminal.out(text.replace(/\n$/, '')),
+      writeErr: (text) => terminal.error(text.replace(/\n$/, '')),
+    })
+    .exitOverride();
+
+  program
+    .command('parse')
+    .description('List the functions, methods and classes of a source tree (or one file).')
+    .argument('<path>', 'directory or file to parse')
+    .option('--json', 'print one JSON object per entity (JSON Lines)')
+    .option('--lang <languages>', 'only these languages, comma-separated (python, typescript, tsx, javascript, go, rust, java)', collectLanguages)
+    .option('--exclude <pattern>', 'leave out paths matching a .gitignore-style pattern (repeatable)', collectStrings)
+    .option('--include <glob>', 'only paths matching this glob, e.g. "src/**" (repeatable)', collectStrings)
+    .addOption(new Option('--max-file-size <size>', 'skip files larger than this (e.g. 500k, 2m)').argParser(parseSize))
+    .option('--no-gitignore', 'do not honour .gitignore files')
+    .option('--no-default-excludes', 'also walk node_modules, build output, vendor, lockfiles and bundles')
+    .option('--follow-symlinks', 'follow symbolic links that stay inside the root')
+    .option('-v, --verbose', 'list skipped files and why')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ codesearch parse .
+  $ codesearch parse src --lang ts,tsx --exclude '*.test.ts'
+  $ codesearch parse . --json | jq -r 'select(.kind == "method") | .qualifiedName'`,
+    )
+    .action(async (target: string, options) => setExitCode(await runParse(target, options, terminal)));
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code. Fatal errors print one line to stderr. */
+export async function main(argv: readonly string[], terminal: Terminal = processTerminal): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(terminal, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    const message = CodesearchError.isInstance(error) || error instanceof Error ? error.message : String(error);
+    terminal.error(`codesearch: ${message}`);
+    return 1;
+  }
+}

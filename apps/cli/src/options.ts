@@ -1,0 +1,28 @@
+import { type Language } from '@codesearch/core';
+import { normaliseLanguage, SUPPORTED_LANGUAGES } from '@codesearch/parser';
+import { InvalidArgumentError } from 'commander';
+
+/** `--lang py,ts --lang go` → ['python', 'typescript', 'go']. */
+export function collectLanguages(value: string, previous: Language[] = []): Language[] {
+  const languages = [...previous];
+  for (const name of value.split(',').filter(Boolean)) {
+    const language = normaliseLanguage(name);
+    if (!language) {
+      throw new InvalidArgumentError(`unknown language '${name}' (supported: ${SUPPORTED_LANGUAGES.join(', ')})`);
+    }
+    if (!languages.includes(language)) languages.push(language);
+  }
+  return languages;
+}
+
+export function collectStrings(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `512k`, `2m`, `1048576` → bytes. */
+export function parseSize(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmg]?)i?b?$/i.exec(value.trim());
+  if (!match) throw new InvalidArgumentError(`not a size: '${value}' (examples: 500k, 2m, 1048576)`);
+  const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Math.round(Number(match[1]) * scale);
+}

@@ -1,0 +1,93 @@
+import type { CodeEntity, Language } from '@codesearch/core';
+import { type DirectoryParseEvent, parseDirectory } from '@codesearch/parser';
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import type { Terminal } from './terminal.js';
+
+export interface ParseCommandOptions {
+  json?: boolean;
+  lang?: Language[];
+  exclude?: string[];
+  include?: string[];
+  maxFileSize?: number;
+  gitignore?: boolean;
+  defaultExcludes?: boolean;
+  followSymlinks?: boolean;
+  verbose?: boolean;
+}
+
+/** The fields `--json` prints for each entity, in this order. */
+function entityRecord(entity: CodeEntity) {
+  return {
+    kind: entity.kind,
+    name: entity.name,
+    qualifiedName: entity.qualifiedName,
+    filePath: entity.filePath,
+    lineNumber: entity.lineNumber,
+    endLine: entity.endLine,
+    language: entity.language,
+    docstring: entity.docstring ?? null,
+    signature: entity.signature ?? null,
+    parent: entity.parent ?? null,
+  };
+}
+
+function firstLine(text: string | undefined, width: number): string {
+  const line = (text ?? '').split('\n', 1)[0]!.trim();
+  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
+}
+
+export async function runParse(target: string, options: ParseCommandOptions, terminal: Terminal): Promise<number> {
+  const reportProblem = (event: DirectoryParseEvent): void => {
+    if (event.type === 'error') terminal.error(`error: ${event.error.filePath}: ${event.error.reason}`);
+    else if (event.type === 'skipped' && options.verbose) terminal.error(`skipped: ${event.skipped.relativePath}: ${event.skipped.reason}`);
+    else if (event.type === 'file' && event.file.warnings.length > 0) {
+      for (const warning of event.file.warnings) terminal.error(`warning: ${event.file.filePath}: ${warning}`);
+    }
+  };
+  const onEvent = (event: DirectoryParseEvent): void => {
+    reportProblem(event);
+    if (options.json && event.type === 'file') {
+      for (const entity of event.file.entities) terminal.out(JSON.stringify(entityRecord(entity)));
+    }
+  };
+
+  const result = await parseDirectory(target, {
+    ...(options.lang?.length ? { languages: options.lang } : {}),
+    ...(options.exclude?.length ? { exclude: options.exclude } : {}),
+    ...(options.include?.length ? { include: options.include } : {}),
+    ...(options.maxFileSize ? { maxFileSize: options.maxFileSize } : {}),
+    gitignore: options.gitignore ?? true,
+    defaultExcludes: options.defaultExcludes ?? true,
+    followSymlinks: options.followSymlinks ?? false,
+    onEvent,
+  });
+
+  const { stats } = result;
+  if (!options.json) {
+    const table = new Table({ head: ['location', 'kind', 'name', 'doc'], style: { head: [], border: [], compact: true } });
+    for (const entity of result.entities) {
+      table.push([
+        `${entity.filePath}:${entity.lineNumber}`,
+        entity.kind,
+        entity.qualifiedName,
+        firstLine(entity.docstring, 50),
+      ]);
+    }
+    if (result.entities.length > 0) terminal.out(table.toString());
+    const summary = new Table({ head: ['language', 'files', 'entities'], style: { head: [], border: [], compact: true } });
+    for (const [language, counts] of Object.entries(stats.byLanguage).sort()) {
+      summary.push([language, counts.files, counts.entities]);
+    }
+    summary.push([pc.bold('total'), pc.bold(String(stats.filesParsed)), pc.bold(String(stats.entities))]);
+    terminal.out(summary.toString());
+  }
+  const seconds = (stats.durationMs / 1000).toFixed(2);
+  const skippedNote =
+    result.skipped.length > 0 ? `, ${result.skipped.length} skipped${options.verbose ? '' : ' (--verbose lists them)'}` : '';
+  terminal.error(
+    `parsed ${stats.filesParsed} files, ${stats.entities} entities in ${seconds}s` +
+      `${skippedNote}${result.errors.length > 0 ? `, ${result.errors.length} with errors` : ''}`,
+  );
+  return 0;
+}

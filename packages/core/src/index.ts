@@ -1,0 +1,18 @@
+export type { CacheMetadata, CacheOpenReport, EmbeddingCache, EmbeddingCacheEntry } from './cache.js';
+export type { Embedder, EmbedOptions, EmbedOutcome, EmbeddingModelInfo } from './embedder.js';
+export type { CodeEntity, EntityKind, Language, LocationKey } from './entity.js';
+export type { CodesearchErrorOptions, Stage } from './errors.js';
+export {
+  CacheError,
+  CodesearchError,
+  EmbeddingError,
+  ModelNotFoundError,
+  ParseError,
+  TextPrepError,
+} from './errors.js';
+export type {
+  EmbeddingBatchMetadata,
+  EmbeddingBatchResult,
+  EmbeddingBatchSummary,
+} from './result.js';
+export type { PreparedText, TextPreparator } from './text-prep.js';

@@ -1,0 +1,158 @@
+import type { CodeEntity, EntityKind, Language } from '@codesearch/core';
+import type Parser from 'tree-sitter';
+import { collapseWhitespace, dedent, lineStartIndex } from './text-utils.js';
+
+export type SyntaxNode = Parser.SyntaxNode;
+
+/**
+ * How a language spec sees one captured node.
+ * - `function` / `class`: an entity; `method` is decided by the enclosing scope.
+ * - `scope`: names a scope without being an entity (a Rust `impl`, a module).
+ */
+export interface Definition {
+  role: 'function' | 'class' | 'scope';
+  name: string;
+  /** Scopes whose functions are methods (classes, impls, traits). Default: true for classes. */
+  classLike?: boolean;
+  /** Overrides the enclosing scope for the qualified name (a Go method's receiver type). */
+  ownerName?: string;
+  /** Where the declaration's body starts; the signature is the text before it. */
+  body?: SyntaxNode | null;
+}
+
+export interface LanguageSpec {
+  language: Language;
+  /** Node types of candidate definitions; `describe` may still turn a candidate down. */
+  nodeTypes: readonly string[];
+  /**
+   * Python: a block's trailing comments belong to the tree-sitter node, but CPython ends a
+   * definition at its last statement. When set, the end line is that of the last code token.
+   */
+  endAtLastCode?: boolean;
+  describe(node: SyntaxNode, source: string): Definition | undefined;
+  /** The node whose leading siblings hold the documentation comment and decorators. */
+  attachmentAnchor?(node: SyntaxNode): SyntaxNode;
+  docstring(node: SyntaxNode, source: string, anchor: SyntaxNode, definition: Definition): string | undefined;
+  /** Node types that precede a declaration as decorators/annotations (collected, not counted). */
+  decoratorTypes: ReadonlySet<string>;
+}
+
+interface OpenScope {
+  end: number;
+  qualifiedName: string;
+  classLike: boolean;
+}
+
+/** Leading decorator children (TS class decorators, Java annotations) inside the node itself. */
+function innerDecorators(node: SyntaxNode, spec: LanguageSpec): { start: number; texts: string[] } {
+  const texts: string[] = [];
+  for (const child of node.children) {
+    if (spec.decoratorTypes.has(child.type)) {
+      texts.push(child.text);
+      continue;
+    }
+    if (child.type === 'modifiers') {
+      // Java: annotations live inside `modifiers`; the declaration starts at the first keyword.
+      let keywordStart: number | undefined;
+      for (const modifier of child.children) {
+        if (spec.decoratorTypes.has(modifier.type)) texts.push(modifier.text);
+        else if (keywordStart === undefined) keywordStart = modifier.startIndex;
+      }
+      if (keywordStart !== undefined) return { start: keywordStart, texts };
+      continue;
+    }
+    if (child.type === 'comment' || child.type === 'line_comment' || child.type === 'block_comment') continue;
+    return { start: child.startIndex, texts };
+  }
+  return { start: node.startIndex, texts };
+}
+
+/** Decorators written as siblings before the anchor (TS method decorators, Rust attributes, Python). */
+function siblingDecorators(anchor: SyntaxNode, spec: LanguageSpec): string[] {
+  const texts: string[] = [];
+  if (anchor.parent?.type === 'decorated_definition') {
+    for (const child of anchor.parent.namedChildren) if (child.type === 'decorator') texts.push(child.text);
+    return texts;
+  }
+  let sibling = anchor.previousNamedSibling;
+  while (sibling && spec.decoratorTypes.has(sibling.type)) {
+    texts.unshift(sibling.text);
+    sibling = sibling.previousNamedSibling;
+  }
+  return texts;
+}
+
+/** Extracts the definitions of one parsed file, in source order. */
+export function extractEntities(tree: Parser.Tree, spec: LanguageSpec, source: string, filePath: string): CodeEntity[] {
+  // Pre-order (outer before inner, in source order), found natively: much faster than a query.
+  const nodes = tree.rootNode.descendantsOfType(spec.nodeTypes as string[]);
+
+  const entities: CodeEntity[] = [];
+  const scopes: OpenScope[] = [];
+  let previous: SyntaxNode | undefined;
+  for (const node of nodes) {
+    if (previous && previous.startIndex === node.startIndex && previous.endIndex === node.endIndex) continue;
+    previous = node;
+    while (scopes.length > 0 && scopes[scopes.length - 1]!.end <= node.startIndex) scopes.pop();
+    const definition = spec.describe(node, source);
+    if (!definition || definition.name === '') continue;
+
+    const enclosing = scopes[scopes.length - 1];
+    const ownerName = definition.ownerName ?? enclosing?.qualifiedName;
+    const qualifiedName = ownerName ? `${ownerName}.${definition.name}` : definition.name;
+    const classLike = definition.classLike ?? definition.role === 'class';
+    scopes.push({ end: node.endIndex, qualifiedName, classLike });
+    if (definition.role === 'scope') continue;
+
+    let kind: EntityKind = 'class';
+    if (definition.role === 'function') {
+      kind = definition.ownerName !== undefined || enclosing?.classLike ? 'method' : 'function';
+    }
+    const anchor = spec.attachmentAnchor?.(node) ?? node;
+    const inner = innerDecorators(node, spec);
+    const decorators = [...siblingDecorators(anchor, spec), ...inner.texts];
+    const declarationStart = inner.start;
+    const startRow = node.startIndex === declarationStart ? node.startPosition.row : rowOf(source, declarationStart, node);
+    const body = definition.body;
+    const signatureEnd = body && body.startIndex > declarationStart ? body.startIndex : node.endIndex;
+
+    const entity: CodeEntity = {
+      kind,
+      name: definition.name,
+      qualifiedName,
+      filePath,
+      lineNumber: startRow + 1,
+      endLine: (spec.endAtLastCode ? lastCodeRow(node) : node.endPosition.row) + 1,
+      language: spec.language,
+      signature: collapseWhitespace(source.slice(declarationStart, signatureEnd)),
+      sourceCode: dedent(source.slice(lineStartIndex(source, declarationStart), node.endIndex)),
+    };
+    const docstring = spec.docstring(node, source, anchor, definition);
+    if (docstring) entity.docstring = docstring;
+    const parent = ownerName;
+    if (parent) entity.parent = parent;
+    if (decorators.length > 0) entity.decorators = decorators;
+    entities.push(entity);
+  }
+  return entities;
+}
+
+const COMMENT_TYPES = new Set(['comment', 'line_comment', 'block_comment']);
+
+/** Row where the last non-comment token of `node` ends. */
+function lastCodeRow(node: SyntaxNode): number {
+  let current = node;
+  for (;;) {
+    let child = current.lastChild;
+    while (child && COMMENT_TYPES.has(child.type)) child = child.previousSibling;
+    if (!child) return current.endPosition.row;
+    current = child;
+  }
+}
+
+/** Row of an index inside `node`, counted from the node's own start row. */
+function rowOf(source: string, index: number, node: SyntaxNode): number {
+  let row = node.startPosition.row;
+  for (let i = node.startIndex; i < index; i++) if (source.charCodeAt(i) === 10) row++;
+  return row;
+}

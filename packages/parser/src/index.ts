@@ -1,0 +1,18 @@
+export { detectLanguage, normaliseLanguage, SUPPORTED_LANGUAGES } from './language-detection.js';
+export {
+  DEFAULT_EXCLUDED_DIRECTORIES,
+  DEFAULT_EXCLUDED_FILES,
+  DEFAULT_MAX_FILE_SIZE,
+} from './file-policy.js';
+export { type ParsedFile, parseSource } from './parse-source.js';
+export { type ParseFileOptions, parseFile, SKIP_CODES } from './parse-file.js';
+export {
+  type DirectoryParseEvent,
+  type DirectoryParseResult,
+  type DirectoryParseStats,
+  type LanguageStats,
+  type ParseDirectoryOptions,
+  parseDirectory,
+  parseDirectoryStream,
+} from './parse-directory.js';
+export { type SkippedPath, type SourceFile, type WalkEntry, type WalkOptions, walkSourceFiles } from './walk.js';

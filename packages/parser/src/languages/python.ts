@@ -1,0 +1,75 @@
+import type { LanguageSpec, SyntaxNode } from '../extract.js';
+import { cleandoc } from '../text-utils.js';
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  '\n': '',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+};
+
+/** Evaluates the escapes of a non-raw string literal body (the ones docstrings use). */
+function unescapePython(body: string): string {
+  return body.replace(
+    /\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|N\{[^}]*\}|[\s\S])/g,
+    (whole, escape: string) => {
+      const simple = SIMPLE_ESCAPES[escape];
+      if (simple !== undefined) return simple;
+      const head = escape[0]!;
+      if (head === 'x' || head === 'u' || head === 'U') return String.fromCodePoint(Number.parseInt(escape.slice(1), 16));
+      if (/[0-7]/.test(head)) return String.fromCodePoint(Number.parseInt(escape, 8));
+      return whole; // unknown escapes (and \N{…}) stay as written
+    },
+  );
+}
+
+/** The value of a `string` node when it is a plain (non-bytes, non-f) string literal. */
+function stringLiteralValue(node: SyntaxNode): string | undefined {
+  const text = node.text;
+  const match = /^([rRuU]{0,2})('''|"""|'|")/.exec(text);
+  if (!match) return undefined; // b'' and f'' strings are not docstrings
+  const prefix = match[1]!;
+  const quote = match[2]!;
+  if (!text.endsWith(quote) || text.length < prefix.length + 2 * quote.length) return undefined;
+  const body = text.slice(prefix.length + quote.length, text.length - quote.length);
+  return /[rR]/.test(prefix) ? body : unescapePython(body);
+}
+
+/** `ast.get_docstring`: the first statement of the body, when it is a string literal. */
+function pythonDocstring(body: SyntaxNode | null | undefined): string | undefined {
+  if (!body) return undefined;
+  let first: SyntaxNode | null = body.firstNamedChild;
+  while (first && first.type === 'comment') first = first.nextNamedSibling;
+  if (first?.type !== 'expression_statement' || first.namedChildCount !== 1) return undefined;
+  const expression = first.firstNamedChild;
+  let value: string | undefined;
+  if (expression?.type === 'string') value = stringLiteralValue(expression);
+  else if (expression?.type === 'concatenated_string') {
+    const parts = expression.namedChildren.map(stringLiteralValue);
+    if (parts.every((part) => part !== undefined)) value = parts.join('');
+  }
+  if (value === undefined) return undefined;
+  return cleandoc(value) || undefined;
+}
+
+export const python: LanguageSpec = {
+  language: 'python',
+  nodeTypes: ['function_definition', 'class_definition'],
+  endAtLastCode: true,
+  decoratorTypes: new Set(['decorator']),
+  describe(node) {
+    const name = node.childForFieldName('name')?.text ?? '';
+    const body = node.childForFieldName('body');
+    return { role: node.type === 'class_definition' ? 'class' : 'function', name, body };
+  },
+  docstring(_node, _source, _anchor, definition) {
+    return pythonDocstring(definition.body);
+  },
+};

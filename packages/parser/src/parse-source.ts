@@ -1,0 +1,59 @@
+import type { CodeEntity, Language } from '@codesearch/core';
+import type Parser from 'tree-sitter';
+import { extractEntities } from './extract.js';
+import { parserFor } from './grammars.js';
+import { LANGUAGE_SPECS } from './languages/index.js';
+
+/** The entities of one file and what the parser noticed while reading it. */
+export interface ParsedFile {
+  filePath: string;
+  language: Language;
+  entities: CodeEntity[];
+  /** Lines in the file. */
+  lines: number;
+  /** Size of the source in bytes (UTF-8). */
+  bytes: number;
+  /** Non-fatal findings, e.g. syntax errors (entities outside them are still extracted). */
+  warnings: string[];
+}
+
+const MAX_REPORTED_ERROR_LINES = 5;
+
+function syntaxErrorLines(tree: Parser.Tree): number[] {
+  const lines = new Set<number>();
+  const visit = (node: Parser.SyntaxNode): void => {
+    if (lines.size >= MAX_REPORTED_ERROR_LINES || !node.hasError) return;
+    if (node.type === 'ERROR' || node.isMissing) {
+      lines.add(node.startPosition.row + 1);
+      return;
+    }
+    for (const child of node.children) visit(child);
+  };
+  visit(tree.rootNode);
+  return [...lines].sort((a, b) => a - b);
+}
+
+function countLines(source: string): number {
+  if (source.length === 0) return 0;
+  let lines = 1;
+  for (let index = source.indexOf('\n'); index !== -1; index = source.indexOf('\n', index + 1)) lines++;
+  return source.endsWith('\n') ? lines - 1 : lines;
+}
+
+/**
+ * Parses source text already in memory. `filePath` is recorded on the entities as given
+ * (pass a POSIX path relative to the repository root).
+ */
+export function parseSource(source: string, language: Language, filePath: string): ParsedFile {
+  const tree = parserFor(language).parse(source);
+  const entities = extractEntities(tree, LANGUAGE_SPECS[language], source, filePath);
+  const warnings: string[] = [];
+  if (tree.rootNode.hasError) {
+    const lines = syntaxErrorLines(tree);
+    warnings.push(
+      `syntax errors near line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}; ` +
+        `${entities.length} definition${entities.length === 1 ? '' : 's'} extracted from the rest`,
+    );
+  }
+  return { filePath, language, entities, lines: countLines(source), bytes: Buffer.byteLength(source), warnings };
+}

@@ -1,0 +1,39 @@
+/** Removes the common leading indentation of all non-blank lines (like Python's textwrap.dedent). */
+export function dedent(text: string): string {
+  const lines = text.split('\n');
+  let common: string | undefined;
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    const indent = /^[ \t]*/.exec(line)![0];
+    if (common === undefined || indent.length < common.length) common = indent;
+    if (common === '') return text;
+  }
+  if (!common) return text;
+  const width = common.length;
+  return lines.map((line) => (line.startsWith(common) ? line.slice(width) : line.trimStart())).join('\n');
+}
+
+/** `inspect.cleandoc`: strip the first line, dedent the rest, drop blank lines at both ends. */
+export function cleandoc(doc: string): string {
+  const lines = doc.replace(/\t/g, '        ').split(/\r\n|\r|\n/);
+  let margin = Number.POSITIVE_INFINITY;
+  for (const line of lines.slice(1)) {
+    const content = line.trimStart().length;
+    if (content > 0) margin = Math.min(margin, line.length - content);
+  }
+  const cleaned = [lines[0]!.trimStart()];
+  for (const line of lines.slice(1)) cleaned.push(Number.isFinite(margin) ? line.slice(margin) : line);
+  while (cleaned.length > 0 && cleaned[0]!.trim() === '') cleaned.shift();
+  while (cleaned.length > 0 && cleaned[cleaned.length - 1]!.trim() === '') cleaned.pop();
+  return cleaned.join('\n');
+}
+
+/** Collapses runs of whitespace (a signature written over several lines becomes one line). */
+export function collapseWhitespace(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Index of the first character of the line holding `index`. */
+export function lineStartIndex(source: string, index: number): number {
+  return source.lastIndexOf('\n', index - 1) + 1;
+}

@@ -1,0 +1,7 @@
+export {
+  createTextPreparator,
+  DEFAULT_MAX_CHARS,
+  DefaultTextPreparator,
+  TEXT_FORMAT,
+  type TextPrepOptions,
+} from './prepare.js';
