@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CacheError, CodesearchError, EmbeddingError, ModelNotFoundError, ParseError, TextPrepError } from './index.js';
+import {
+  CacheError,
+  CodesearchError,
+  EmbeddingError,
+  ModelNotFoundError,
+  ParseError,
+  TextPrepError,
+} from './index.js';
 
 describe('error classes', () => {
   it('prefix the message with the stage and name the file for parse errors', () => {

@@ -25,7 +25,10 @@ export class CodesearchError extends Error {
   readonly stage: Stage;
 
   constructor(message: string, options: CodesearchErrorOptions) {
-    super(`[${options.stage}] ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      `[${options.stage}] ${message}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = new.target.name;
     this.code = options.code;
     this.stage = options.stage;
@@ -45,7 +48,11 @@ export class ParseError extends CodesearchError {
   readonly reason: string;
 
   constructor(filePath: string, reason: string, options: { code?: string; cause?: unknown } = {}) {
-    super(`${filePath}: ${reason}`, { code: options.code ?? 'PARSE_FAILED', stage: 'parser', cause: options.cause });
+    super(`${filePath}: ${reason}`, {
+      code: options.code ?? 'PARSE_FAILED',
+      stage: 'parser',
+      cause: options.cause,
+    });
     this.filePath = filePath;
     this.reason = reason;
   }

@@ -1,5 +1,5 @@
 export type { CacheMetadata, CacheOpenReport, EmbeddingCache, EmbeddingCacheEntry } from './cache.js';
-export type { Embedder, EmbedOptions, EmbedOutcome, EmbeddingModelInfo } from './embedder.js';
+export type { Embedder, EmbeddingModelInfo, EmbedOptions, EmbedOutcome } from './embedder.js';
 export type { CodeEntity, EntityKind, Language, LocationKey } from './entity.js';
 export type { CodesearchErrorOptions, Stage } from './errors.js';
 export {

@@ -67,8 +67,11 @@ function innerDecorators(node: SyntaxNode, spec: LanguageSpec): { start: number;
   return { start: node.startIndex, texts };
 }
 
-/** Decorators written as siblings before the anchor (TS method decorators, Rust attributes, Python). */
-function siblingDecorators(anchor: SyntaxNode, spec: LanguageSpec): string[] {
+/**
+ * Decorators written outside the node: siblings before the anchor (TS method decorators, Rust
+ * attributes, Python), or children of the anchor itself (`@Injectable() export class …`).
+ */
+function outerDecorators(node: SyntaxNode, anchor: SyntaxNode, spec: LanguageSpec): string[] {
   const texts: string[] = [];
   if (anchor.parent?.type === 'decorated_definition') {
     for (const child of anchor.parent.namedChildren) if (child.type === 'decorator') texts.push(child.text);
@@ -79,11 +82,22 @@ function siblingDecorators(anchor: SyntaxNode, spec: LanguageSpec): string[] {
     texts.unshift(sibling.text);
     sibling = sibling.previousNamedSibling;
   }
+  if (anchor !== node) {
+    for (const child of anchor.namedChildren) {
+      if (child.startIndex >= node.startIndex) break;
+      if (spec.decoratorTypes.has(child.type)) texts.push(child.text);
+    }
+  }
   return texts;
 }
 
 /** Extracts the definitions of one parsed file, in source order. */
-export function extractEntities(tree: Parser.Tree, spec: LanguageSpec, source: string, filePath: string): CodeEntity[] {
+export function extractEntities(
+  tree: Parser.Tree,
+  spec: LanguageSpec,
+  source: string,
+  filePath: string,
+): CodeEntity[] {
   // Pre-order (outer before inner, in source order), found natively: much faster than a query.
   const nodes = tree.rootNode.descendantsOfType(spec.nodeTypes as string[]);
 
@@ -110,11 +124,11 @@ export function extractEntities(tree: Parser.Tree, spec: LanguageSpec, source: s
     }
     const anchor = spec.attachmentAnchor?.(node) ?? node;
     const inner = innerDecorators(node, spec);
-    const decorators = [...siblingDecorators(anchor, spec), ...inner.texts];
+    const decorators = [...outerDecorators(node, anchor, spec), ...inner.texts];
     const declarationStart = inner.start;
-    const startRow = node.startIndex === declarationStart ? node.startPosition.row : rowOf(source, declarationStart, node);
-    const body = definition.body;
-    const signatureEnd = body && body.startIndex > declarationStart ? body.startIndex : node.endIndex;
+    const startRow =
+      node.startIndex === declarationStart ? node.startPosition.row : rowOf(source, declarationStart, node);
+    const last = spec.endAtLastCode ? lastCodeNode(node) : node;
 
     const entity: CodeEntity = {
       kind,
@@ -122,10 +136,10 @@ export function extractEntities(tree: Parser.Tree, spec: LanguageSpec, source: s
       qualifiedName,
       filePath,
       lineNumber: startRow + 1,
-      endLine: (spec.endAtLastCode ? lastCodeRow(node) : node.endPosition.row) + 1,
+      endLine: last.endPosition.row + 1,
       language: spec.language,
-      signature: collapseWhitespace(source.slice(declarationStart, signatureEnd)),
-      sourceCode: dedent(source.slice(lineStartIndex(source, declarationStart), node.endIndex)),
+      signature: signatureText(source, node, definition.body, declarationStart),
+      sourceCode: dedent(source.slice(lineStartIndex(source, declarationStart), last.endIndex)),
     };
     const docstring = spec.docstring(node, source, anchor, definition);
     if (docstring) entity.docstring = docstring;
@@ -139,15 +153,36 @@ export function extractEntities(tree: Parser.Tree, spec: LanguageSpec, source: s
 
 const COMMENT_TYPES = new Set(['comment', 'line_comment', 'block_comment']);
 
-/** Row where the last non-comment token of `node` ends. */
-function lastCodeRow(node: SyntaxNode): number {
+/** The last non-comment token of `node` (where the definition's code ends). */
+function lastCodeNode(node: SyntaxNode): SyntaxNode {
   let current = node;
   for (;;) {
     let child = current.lastChild;
     while (child && COMMENT_TYPES.has(child.type)) child = child.previousSibling;
-    if (!child) return current.endPosition.row;
+    if (!child) return current;
     current = child;
   }
+}
+
+/** The declaration up to its body, on one line. */
+function signatureText(
+  source: string,
+  node: SyntaxNode,
+  body: SyntaxNode | null | undefined,
+  start: number,
+): string {
+  if (!body || body.startIndex <= start) {
+    // No body (an abstract method, a trait or interface method): the whole declaration, minus its `;`.
+    return collapseWhitespace(source.slice(start, node.endIndex)).replace(/\s*;$/, '');
+  }
+  // Comments between the header and the body (Python's `def f():  # note`) are not signature.
+  let end = body.startIndex;
+  let before = body.previousSibling;
+  while (before && COMMENT_TYPES.has(before.type)) {
+    end = before.startIndex;
+    before = before.previousSibling;
+  }
+  return collapseWhitespace(source.slice(start, Math.max(end, start)));
 }
 
 /** Row of an index inside `node`, counted from the node's own start row. */

@@ -54,8 +54,15 @@ export const DEFAULT_EXCLUDED_FILES: readonly string[] = [
 
 export const DEFAULT_MAX_FILE_SIZE = 1024 * 1024;
 
-// Markers of generated code: Go's convention, Facebook's @generated, and the common phrases.
-const GENERATED_MARKERS = /@generated\b|\bDO NOT EDIT\b|\bCode generated\b|\bauto-?generated\b/i;
+// Markers of generated code: Go's `Code generated … DO NOT EDIT.`, the `@generated` tag, an
+// upper-case DO NOT EDIT, and whole "this file is generated" phrases. A lone word is not
+// enough: a docstring about "auto-generated IDs" must not hide a hand-written file.
+const GENERATED_MARKERS: readonly RegExp[] = [
+  /@generated\b/i,
+  /\bDO NOT EDIT\b/,
+  /\b(?:this|the) (?:file|code|module|source) (?:is|was|has been) (?:auto(?:matically)?[- ]?)?generated\b/i,
+  /\b(?:auto-?generated|automatically generated) (?:file|code|source|by|from|with|using)\b/i,
+];
 const GENERATED_HEADER_CHARS = 1024;
 const MINIFIED_AVERAGE_LINE = 300;
 const MINIFIED_LONGEST_LINE = 20_000;
@@ -63,7 +70,8 @@ const MINIFIED_MIN_SIZE = 4096;
 
 /** Why a file's text says it should not be indexed, or undefined when it should be. */
 export function contentSkipReason(text: string, options: { skipGenerated: boolean }): string | undefined {
-  if (options.skipGenerated && GENERATED_MARKERS.test(text.slice(0, GENERATED_HEADER_CHARS))) {
+  const header = text.slice(0, GENERATED_HEADER_CHARS);
+  if (options.skipGenerated && GENERATED_MARKERS.some((marker) => marker.test(header))) {
     return 'generated file (marker in its header)';
   }
   if (text.length < MINIFIED_MIN_SIZE) return undefined;

@@ -1,11 +1,9 @@
-export { detectLanguage, normaliseLanguage, SUPPORTED_LANGUAGES } from './language-detection.js';
 export {
   DEFAULT_EXCLUDED_DIRECTORIES,
   DEFAULT_EXCLUDED_FILES,
   DEFAULT_MAX_FILE_SIZE,
 } from './file-policy.js';
-export { type ParsedFile, parseSource } from './parse-source.js';
-export { type ParseFileOptions, parseFile, SKIP_CODES } from './parse-file.js';
+export { detectLanguage, normaliseLanguage, SUPPORTED_LANGUAGES } from './language-detection.js';
 export {
   type DirectoryParseEvent,
   type DirectoryParseResult,
@@ -15,4 +13,12 @@ export {
   parseDirectory,
   parseDirectoryStream,
 } from './parse-directory.js';
-export { type SkippedPath, type SourceFile, type WalkEntry, type WalkOptions, walkSourceFiles } from './walk.js';
+export { type ParseFileOptions, parseFile, SKIP_CODES } from './parse-file.js';
+export { type ParsedFile, parseSource } from './parse-source.js';
+export {
+  type SkippedPath,
+  type SourceFile,
+  type WalkEntry,
+  type WalkOptions,
+  walkSourceFiles,
+} from './walk.js';

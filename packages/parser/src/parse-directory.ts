@@ -1,10 +1,16 @@
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { type CodeEntity, type Language, ParseError } from '@codesearch/core';
-import { availableParallelism } from 'node:os';
 import { type ParseFileOptions, parseFile, SKIP_CODES } from './parse-file.js';
 import type { ParsedFile } from './parse-source.js';
-import { type SkippedPath, type SourceFile, type WalkEntry, type WalkOptions, walkSourceFiles } from './walk.js';
+import {
+  type SkippedPath,
+  type SourceFile,
+  type WalkEntry,
+  type WalkOptions,
+  walkSourceFiles,
+} from './walk.js';
 import { ParseWorkerPool, workersAvailable } from './worker-pool.js';
 
 export interface ParseDirectoryOptions extends WalkOptions {
@@ -73,7 +79,7 @@ export async function* parseDirectoryStream(
   const fileOptions = (language?: Language, fileRoot = absoluteRoot): ParseFileOptions => ({
     root: fileRoot,
     ...(language ? { language } : {}),
-    ...(options.maxFileSize ? { maxFileSize: options.maxFileSize } : {}),
+    ...(options.maxFileSize !== undefined ? { maxFileSize: options.maxFileSize } : {}),
     skipGenerated: options.skipGenerated ?? true,
   });
   if (info.isFile()) {
@@ -111,7 +117,9 @@ export async function* parseDirectoryStream(
   try {
     for await (const entry of entries()) {
       options.signal?.throwIfAborted();
-      pending.push(entry.type === 'skipped' ? Promise.resolve(skippedEvent(entry.skipped)) : parse(entry.file));
+      pending.push(
+        entry.type === 'skipped' ? Promise.resolve(skippedEvent(entry.skipped)) : parse(entry.file),
+      );
       while (pending.length > maxInFlight) yield await pending.shift()!;
     }
     while (pending.length > 0) yield await pending.shift()!;
@@ -122,19 +130,31 @@ export async function* parseDirectoryStream(
 
 function skippedEvent(skipped: SkippedPath): DirectoryParseEvent {
   if (!skipped.error) return { type: 'skipped', skipped };
-  return { type: 'error', error: new ParseError(skipped.relativePath, skipped.reason, { code: 'UNREADABLE' }) };
+  return {
+    type: 'error',
+    error: new ParseError(skipped.relativePath, skipped.reason, { code: 'UNREADABLE' }),
+  };
 }
 
 /** Turns a parse outcome into an event: policy refusals are `skipped`, the rest `error`. */
-async function settle(parsed: Promise<ParsedFile>, absolutePath: string, root: string): Promise<DirectoryParseEvent> {
+async function settle(
+  parsed: Promise<ParsedFile>,
+  absolutePath: string,
+  root: string,
+): Promise<DirectoryParseEvent> {
   try {
     return { type: 'file', file: await parsed };
   } catch (error) {
     const parseError = ParseError.isInstance(error)
       ? error
-      : new ParseError(path.relative(root, absolutePath), String(error), { cause: error });
+      : new ParseError(path.relative(root, absolutePath).split(path.sep).join('/'), String(error), {
+          cause: error,
+        });
     if (SKIP_CODES.has(parseError.code)) {
-      return { type: 'skipped', skipped: { relativePath: parseError.filePath, reason: parseError.reason, error: false } };
+      return {
+        type: 'skipped',
+        skipped: { relativePath: parseError.filePath, reason: parseError.reason, error: false },
+      };
     }
     return { type: 'error', error: parseError };
   }
@@ -167,7 +187,8 @@ export async function parseDirectory(
       stats.entities += entities.length;
       stats.lines += file.lines;
       stats.bytes += file.bytes;
-      const perLanguage = (stats.byLanguage[file.language] ??= { files: 0, entities: 0 });
+      const perLanguage = stats.byLanguage[file.language] ?? { files: 0, entities: 0 };
+      stats.byLanguage[file.language] = perLanguage;
       perLanguage.files++;
       perLanguage.entities += entities.length;
     }

@@ -31,9 +31,13 @@ function posixRelative(root: string, file: string): string {
  */
 export async function parseFile(filePath: string, options: ParseFileOptions = {}): Promise<ParsedFile> {
   const absolutePath = path.resolve(filePath);
-  const relativePath = posixRelative(options.root ? path.resolve(options.root) : path.dirname(absolutePath), absolutePath);
+  const relativePath = posixRelative(
+    options.root ? path.resolve(options.root) : path.dirname(absolutePath),
+    absolutePath,
+  );
   const language = options.language ?? detectLanguage(absolutePath);
-  if (!language) throw new ParseError(relativePath, 'unsupported file type', { code: 'UNSUPPORTED_LANGUAGE' });
+  if (!language)
+    throw new ParseError(relativePath, 'unsupported file type', { code: 'UNSUPPORTED_LANGUAGE' });
 
   const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   let bytes: Buffer;
@@ -41,15 +45,22 @@ export async function parseFile(filePath: string, options: ParseFileOptions = {}
     const info = await stat(absolutePath);
     if (!info.isFile()) throw new ParseError(relativePath, 'not a regular file', { code: 'NOT_A_FILE' });
     if (info.size > maxFileSize) {
-      throw new ParseError(relativePath, `too large (${formatBytes(info.size)}, limit ${formatBytes(maxFileSize)})`, {
-        code: 'FILE_TOO_LARGE',
-      });
+      throw new ParseError(
+        relativePath,
+        `too large (${formatBytes(info.size)}, limit ${formatBytes(maxFileSize)})`,
+        {
+          code: 'FILE_TOO_LARGE',
+        },
+      );
     }
     bytes = await readFile(absolutePath);
   } catch (error) {
     if (ParseError.isInstance(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `cannot read: ${(error as Error).message}`;
+    const reason =
+      code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : `cannot read: ${(error as Error).message}`;
     throw new ParseError(relativePath, reason, { code: 'UNREADABLE', cause: error });
   }
 

@@ -55,5 +55,12 @@ export function parseSource(source: string, language: Language, filePath: string
         `${entities.length} definition${entities.length === 1 ? '' : 's'} extracted from the rest`,
     );
   }
-  return { filePath, language, entities, lines: countLines(source), bytes: Buffer.byteLength(source), warnings };
+  return {
+    filePath,
+    language,
+    entities,
+    lines: countLines(source),
+    bytes: Buffer.byteLength(source),
+    warnings,
+  };
 }

@@ -13,9 +13,26 @@ export function dedent(text: string): string {
   return lines.map((line) => (line.startsWith(common) ? line.slice(width) : line.trimStart())).join('\n');
 }
 
+/** Python's `str.expandtabs()`: a tab moves to the next multiple of 8 columns (not 8 spaces). */
+function expandTabs(line: string): string {
+  let column = 0;
+  let out = '';
+  for (const char of line) {
+    if (char === '\t') {
+      const width = 8 - (column % 8);
+      out += ' '.repeat(width);
+      column += width;
+    } else {
+      out += char;
+      column++;
+    }
+  }
+  return out;
+}
+
 /** `inspect.cleandoc`: strip the first line, dedent the rest, drop blank lines at both ends. */
 export function cleandoc(doc: string): string {
-  const lines = doc.replace(/\t/g, '        ').split(/\r\n|\r|\n/);
+  const lines = doc.split(/\r\n|\r|\n/).map((line) => (line.includes('\t') ? expandTabs(line) : line));
   let margin = Number.POSITIVE_INFINITY;
   for (const line of lines.slice(1)) {
     const content = line.trimStart().length;

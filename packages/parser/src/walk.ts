@@ -4,7 +4,12 @@ import path from 'node:path';
 import type { Language } from '@codesearch/core';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
-import { DEFAULT_EXCLUDED_DIRECTORIES, DEFAULT_EXCLUDED_FILES, DEFAULT_MAX_FILE_SIZE, formatBytes } from './file-policy.js';
+import {
+  DEFAULT_EXCLUDED_DIRECTORIES,
+  DEFAULT_EXCLUDED_FILES,
+  DEFAULT_MAX_FILE_SIZE,
+  formatBytes,
+} from './file-policy.js';
 import { detectLanguage } from './language-detection.js';
 
 export interface WalkOptions {
@@ -23,7 +28,8 @@ export interface WalkOptions {
   /**
    * Follow symbolic links whose target is inside the root (default false: like git, a link is
    * not its target, and targets inside the root are walked anyway). Links out of the root are
-   * never followed.
+   * never followed. Followed links are walked after the rest of the tree, so a file reachable
+   * both ways is walked once, at its own path.
    */
   followSymlinks?: boolean;
 }
@@ -52,9 +58,20 @@ interface IgnoreScope {
   rules: Ignore;
 }
 
+/** An in-root symbolic link to follow once the tree itself has been walked. */
+interface FollowedLink {
+  absolutePath: string;
+  relativePath: string;
+  real: string;
+  isDirectory: boolean;
+  language?: Language;
+  scopes: IgnoreScope[];
+}
+
 function isInside(parent: string, child: string): boolean {
   const relative = path.relative(parent, child);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  // `..foo` is a name inside the parent; `..` and `../x` are not.
+  return relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
 }
 
 function describeFsError(error: unknown): string {
@@ -80,17 +97,36 @@ async function readIgnoreFile(file: string): Promise<Ignore | undefined> {
   }
 }
 
-function isIgnored(scopes: readonly IgnoreScope[], relativePath: string, isDirectory: boolean): boolean {
-  for (const scope of scopes) {
-    const local = scope.base === '' ? relativePath : relativePath.slice(scope.base.length + 1);
-    if (scope.rules.ignores(isDirectory ? `${local}/` : local)) return true;
-  }
-  return false;
+/**
+ * An include glob against the root-relative path. As in .gitignore, a glob without a slash
+ * matches a name at any depth (`*.py`); one with a slash is anchored at the root (`src/**`,
+ * `src/`).
+ * (picomatch's `basename` option would match every glob against the name alone.)
+ */
+function includeGlob(glob: string): string {
+  if (glob.endsWith('/')) return includeGlob(`${glob}**`); // `src/`: everything under src
+  if (glob.startsWith('/')) return glob.slice(1);
+  return glob.includes('/') ? glob : `**/${glob}`;
 }
 
 /**
- * Walks `root` depth-first in sorted order and yields the source files to parse, and the paths
- * it skipped with the reason. Never throws for a bad path inside the tree: each becomes a
+ * Git's verdict over the .gitignore files that apply, outermost first: the deepest file with a
+ * matching rule decides, so a nested `!keep.py` re-includes what a parent ignored.
+ */
+function gitIgnored(scopes: readonly IgnoreScope[], relativePath: string, isDirectory: boolean): boolean {
+  let ignored = false;
+  for (const scope of scopes) {
+    const local = scope.base === '' ? relativePath : relativePath.slice(scope.base.length + 1);
+    const verdict = scope.rules.test(isDirectory ? `${local}/` : local);
+    if (verdict.ignored) ignored = true;
+    else if (verdict.unignored) ignored = false;
+  }
+  return ignored;
+}
+
+/**
+ * Walks `root` depth-first in sorted order (then the followed symbolic links) and yields the
+ * source files to parse, and the paths it skipped with the reason. Never throws for a bad path inside the tree: each becomes a
  * `skipped` entry. Throws only when `root` itself cannot be read.
  */
 export async function* walkSourceFiles(root: string, options: WalkOptions = {}): AsyncGenerator<WalkEntry> {
@@ -100,26 +136,54 @@ export async function* walkSourceFiles(root: string, options: WalkOptions = {}):
   const useDefaults = options.defaultExcludes ?? true;
   const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   const languages = options.languages ? new Set(options.languages) : undefined;
-  const include = options.include?.length ? picomatch([...options.include], { dot: true, basename: true }) : undefined;
+  const include = options.include?.length
+    ? picomatch(options.include.map(includeGlob), { dot: true })
+    : undefined;
 
+  // Defaults and `exclude` always apply: a .gitignore negation does not bring back node_modules.
   const baseRules = ignore();
-  if (useDefaults) baseRules.add(DEFAULT_EXCLUDED_DIRECTORIES.map((name) => `${name}/`)).add([...DEFAULT_EXCLUDED_FILES]);
+  if (useDefaults)
+    baseRules.add(DEFAULT_EXCLUDED_DIRECTORIES.map((name) => `${name}/`)).add([...DEFAULT_EXCLUDED_FILES]);
   if (options.exclude?.length) baseRules.add([...options.exclude]);
-  const rootScopes: IgnoreScope[] = [{ base: '', rules: baseRules }];
+  const rootScopes: IgnoreScope[] = [];
   if (useGitignore) {
     const infoExclude = await readIgnoreFile(path.join(absoluteRoot, '.git', 'info', 'exclude'));
     if (infoExclude) rootScopes.push({ base: '', rules: infoExclude });
   }
+  const excluded = (scopes: readonly IgnoreScope[], relativePath: string, isDirectory: boolean): boolean =>
+    baseRules.ignores(isDirectory ? `${relativePath}/` : relativePath) ||
+    gitIgnored(scopes, relativePath, isDirectory);
+  /** The language of a file the options let through, or undefined. */
+  const wanted = (scopes: readonly IgnoreScope[], relativePath: string): Language | undefined => {
+    const language = detectLanguage(relativePath);
+    if (!language || (languages && !languages.has(language))) return undefined;
+    if (excluded(scopes, relativePath, false) || (include && !include(relativePath))) return undefined;
+    return language;
+  };
 
-  const visitedDirectories = new Set<string>([realRoot]);
-  const visitedFiles = new Set<string>();
+  // Real paths of what has been walked, so no file is parsed twice under two names.
+  const walkedDirectories = new Map<string, string>();
+  const walkedFiles = new Map<string, string>();
+  // Links are followed after the tree, so a file reachable both ways keeps its own path.
+  const followed: FollowedLink[] = [];
+  const skip = (relativePath: string, reason: string, error = false): WalkEntry => ({
+    type: 'skipped',
+    skipped: { relativePath, reason, error },
+  });
 
-  async function* walkDirectory(directory: string, relative: string, scopes: IgnoreScope[]): AsyncGenerator<WalkEntry> {
+  async function* walkDirectory(
+    directory: string,
+    realDirectory: string,
+    relative: string,
+    scopes: IgnoreScope[],
+  ): AsyncGenerator<WalkEntry> {
+    if (walkedDirectories.has(realDirectory)) return;
+    walkedDirectories.set(realDirectory, relative || '.');
     let entries: Dirent[];
     try {
       entries = await readdir(directory, { withFileTypes: true });
     } catch (error) {
-      yield { type: 'skipped', skipped: { relativePath: relative || '.', reason: `cannot read directory: ${describeFsError(error)}`, error: true } };
+      yield skip(relative || '.', `cannot read directory: ${describeFsError(error)}`, true);
       return;
     }
     if (useGitignore && entries.some((entry) => entry.name === '.gitignore')) {
@@ -130,85 +194,110 @@ export async function* walkSourceFiles(root: string, options: WalkOptions = {}):
 
     for (const entry of entries) {
       const absolutePath = path.join(directory, entry.name);
+      const realPath = path.join(realDirectory, entry.name);
       const relativePath = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      let isDirectory = entry.isDirectory();
-      let isFile = entry.isFile();
-
       if (entry.isSymbolicLink()) {
-        const target = await resolveLink(absolutePath, relativePath);
-        if ('skipped' in target) {
-          // A link that could never be parsed (not a source file name, not a directory) is not worth a line.
-          if (target.worthReporting) yield { type: 'skipped', skipped: target.skipped };
-          continue;
-        }
-        isDirectory = target.isDirectory;
-        isFile = !target.isDirectory;
-        if (isDirectory && visitedDirectories.has(target.real)) {
-          yield { type: 'skipped', skipped: { relativePath, reason: 'symbolic link to a directory already walked (cycle)', error: false } };
-          continue;
-        }
+        yield* visitLink(absolutePath, relativePath, scopes);
+      } else if (entry.isDirectory()) {
+        if (!excluded(scopes, relativePath, true))
+          yield* walkDirectory(absolutePath, realPath, relativePath, scopes);
+      } else {
+        const language = wanted(scopes, relativePath);
+        if (!language) continue;
+        // FIFOs, sockets and devices: reading one could block forever.
+        if (!entry.isFile()) yield skip(relativePath, 'not a regular file');
+        else yield* visitFile(absolutePath, realPath, relativePath, language);
       }
-
-      if (isDirectory) {
-        if (isIgnored(scopes, relativePath, true)) continue;
-        if (entry.isSymbolicLink()) visitedDirectories.add(await realpath(absolutePath));
-        yield* walkDirectory(absolutePath, relativePath, scopes);
-        continue;
-      }
-      const language = detectLanguage(entry.name);
-      if (!language || (languages && !languages.has(language))) continue;
-      if (isIgnored(scopes, relativePath, false)) continue;
-      if (include && !include(relativePath)) continue;
-      if (!isFile) {
-        yield { type: 'skipped', skipped: { relativePath, reason: 'not a regular file', error: false } };
-        continue;
-      }
-      let size: number;
-      let real: string;
-      try {
-        const info = await stat(absolutePath);
-        size = info.size;
-        real = entry.isSymbolicLink() ? await realpath(absolutePath) : absolutePath;
-      } catch (error) {
-        yield { type: 'skipped', skipped: { relativePath, reason: describeFsError(error), error: true } };
-        continue;
-      }
-      if (visitedFiles.has(real)) continue;
-      visitedFiles.add(real);
-      if (size > maxFileSize) {
-        yield {
-          type: 'skipped',
-          skipped: { relativePath, reason: `too large (${formatBytes(size)}, limit ${formatBytes(maxFileSize)})`, error: false },
-        };
-        continue;
-      }
-      yield { type: 'file', file: { absolutePath, relativePath, language, size } };
     }
   }
 
-  type LinkTarget =
-    | { real: string; isDirectory: boolean }
-    | { skipped: SkippedPath; worthReporting: boolean };
+  async function* visitFile(
+    absolutePath: string,
+    realPath: string,
+    relativePath: string,
+    language: Language,
+  ): AsyncGenerator<WalkEntry> {
+    const seenAt = walkedFiles.get(realPath);
+    if (seenAt !== undefined) {
+      yield skip(relativePath, `symbolic link to a file already walked ('${seenAt}')`);
+      return;
+    }
+    walkedFiles.set(realPath, relativePath);
+    let size: number;
+    try {
+      size = (await stat(absolutePath)).size;
+    } catch (error) {
+      yield skip(relativePath, describeFsError(error), true);
+      return;
+    }
+    if (size > maxFileSize) {
+      yield skip(relativePath, `too large (${formatBytes(size)}, limit ${formatBytes(maxFileSize)})`);
+      return;
+    }
+    yield { type: 'file', file: { absolutePath, relativePath, language, size } };
+  }
 
-  async function resolveLink(absolutePath: string, relativePath: string): Promise<LinkTarget> {
-    const looksLikeSource = detectLanguage(relativePath) !== undefined;
+  /** A link is reported only when what it names would have been walked had it not been a link. */
+  async function* visitLink(
+    absolutePath: string,
+    relativePath: string,
+    scopes: IgnoreScope[],
+  ): AsyncGenerator<WalkEntry> {
     let real: string;
     let isDirectory: boolean;
     try {
       real = await realpath(absolutePath);
-      isDirectory = (await stat(real)).isDirectory();
+      const info = await stat(real);
+      isDirectory = info.isDirectory();
+      if (!isDirectory && !info.isFile()) {
+        if (wanted(scopes, relativePath))
+          yield skip(relativePath, 'symbolic link to something not a regular file');
+        return;
+      }
     } catch (error) {
-      return { skipped: { relativePath, reason: describeFsError(error), error: true }, worthReporting: true };
+      // Broken or looping: judge it by its name (a name without a source extension may be a directory).
+      const reportable = detectLanguage(relativePath)
+        ? wanted(scopes, relativePath) !== undefined
+        : !excluded(scopes, relativePath, true);
+      if (reportable) yield skip(relativePath, describeFsError(error), true);
+      return;
     }
-    const worthReporting = looksLikeSource || isDirectory;
+    const language = isDirectory ? undefined : wanted(scopes, relativePath);
+    if (isDirectory ? excluded(scopes, relativePath, true) : !language) return;
     if (!isInside(realRoot, real)) {
-      return { skipped: { relativePath, reason: 'symbolic link points outside the root (not followed)', error: false }, worthReporting };
+      yield skip(relativePath, 'symbolic link points outside the root (not followed)');
+    } else if (!options.followSymlinks) {
+      yield skip(relativePath, 'symbolic link (not followed; see followSymlinks)');
+    } else {
+      followed.push({
+        absolutePath,
+        relativePath,
+        real,
+        isDirectory,
+        scopes,
+        ...(language ? { language } : {}),
+      });
     }
-    if (!options.followSymlinks) {
-      return { skipped: { relativePath, reason: 'symbolic link (not followed; see followSymlinks)', error: false }, worthReporting };
-    }
-    return { real, isDirectory };
   }
 
-  yield* walkDirectory(absoluteRoot, '', rootScopes);
+  async function* walkFollowedLink(link: FollowedLink): AsyncGenerator<WalkEntry> {
+    if (!link.isDirectory) {
+      yield* visitFile(link.absolutePath, link.real, link.relativePath, link.language!);
+      return;
+    }
+    const seenAt = walkedDirectories.get(link.real);
+    if (seenAt === undefined) {
+      yield* walkDirectory(link.absolutePath, link.real, link.relativePath, link.scopes);
+    } else if (isInside(link.real, path.dirname(link.absolutePath))) {
+      yield skip(
+        link.relativePath,
+        `symbolic link to a directory that contains it ('${seenAt}'): a cycle, not followed`,
+      );
+    } else {
+      yield skip(link.relativePath, `symbolic link to a directory already walked ('${seenAt}')`);
+    }
+  }
+
+  yield* walkDirectory(absoluteRoot, realRoot, '', rootScopes);
+  while (followed.length > 0) yield* walkFollowedLink(followed.shift()!);
 }

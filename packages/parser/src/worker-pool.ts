@@ -64,7 +64,10 @@ export class ParseWorkerPool {
   private idleWorker(): PoolWorker | undefined {
     let best: PoolWorker | undefined;
     for (const candidate of this.workers) {
-      if (candidate.inFlight.size < TASKS_PER_WORKER && (!best || candidate.inFlight.size < best.inFlight.size)) {
+      if (
+        candidate.inFlight.size < TASKS_PER_WORKER &&
+        (!best || candidate.inFlight.size < best.inFlight.size)
+      ) {
         best = candidate;
       }
     }
@@ -81,7 +84,8 @@ export class ParseWorkerPool {
       if (!pending) return;
       poolWorker.inFlight.delete(reply.id);
       if ('file' in reply) pending.resolve(reply.file);
-      else pending.reject(new ParseError(reply.error.filePath, reply.error.reason, { code: reply.error.code }));
+      else
+        pending.reject(new ParseError(reply.error.filePath, reply.error.reason, { code: reply.error.code }));
       this.dispatch();
     });
     // A crashed worker fails only its own files; a fresh one takes its place for the rest.
@@ -91,7 +95,10 @@ export class ParseWorkerPool {
       for (const pending of poolWorker.inFlight.values()) {
         pending.reject(
           new ParseError(
-            path.relative(pending.task.options.root ?? '', pending.task.absolutePath),
+            path
+              .relative(pending.task.options.root ?? '', pending.task.absolutePath)
+              .split(path.sep)
+              .join('/'),
             `parser thread failed: ${String(error)}`,
             { cause: error },
           ),

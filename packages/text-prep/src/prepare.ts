@@ -22,9 +22,12 @@ function describeEntity(entity: Partial<CodeEntity> | null | undefined): string 
 
 function validate(entity: CodeEntity | null | undefined, expected: 'function' | 'class'): CodeEntity {
   if (!entity || typeof entity !== 'object') {
-    throw new TextPrepError(`invalid entity: expected an object, got ${entity === null ? 'null' : typeof entity}`, {
-      code: 'INVALID_ENTITY',
-    });
+    throw new TextPrepError(
+      `invalid entity: expected an object, got ${entity === null ? 'null' : typeof entity}`,
+      {
+        code: 'INVALID_ENTITY',
+      },
+    );
   }
   for (const field of ['name', 'filePath', 'language', 'sourceCode'] as const) {
     if (typeof entity[field] !== 'string' || entity[field] === '') {
@@ -33,9 +36,12 @@ function validate(entity: CodeEntity | null | undefined, expected: 'function' | 
   }
   const isClass = entity.kind === 'class';
   if (isClass !== (expected === 'class')) {
-    throw new TextPrepError(`${describeEntity(entity)}: a ${entity.kind} given to prepare${expected === 'class' ? 'Class' : 'Function'}`, {
-      code: 'WRONG_KIND',
-    });
+    throw new TextPrepError(
+      `${describeEntity(entity)}: a ${entity.kind} given to prepare${expected === 'class' ? 'Class' : 'Function'}`,
+      {
+        code: 'WRONG_KIND',
+      },
+    );
   }
   return entity;
 }
@@ -50,7 +56,10 @@ function validate(entity: CodeEntity | null | undefined, expected: 'function' | 
  *   doc: Parse one file and return its entities.
  */
 function header(entity: CodeEntity): string[] {
-  const lines = [`${entity.language} ${entity.kind} ${entity.qualifiedName || entity.name}`, `path: ${entity.filePath}`];
+  const lines = [
+    `${entity.language} ${entity.kind} ${entity.qualifiedName || entity.name}`,
+    `path: ${entity.filePath}`,
+  ];
   if (entity.parent) lines.push(`${entity.kind === 'method' ? 'class' : 'in'}: ${entity.parent}`);
   if (entity.decorators?.length) lines.push(`decorators: ${entity.decorators.join(' ')}`);
   if (entity.signature) lines.push(`signature: ${entity.signature}`);
@@ -75,7 +84,9 @@ export class DefaultTextPreparator implements TextPreparator {
   constructor(options: TextPrepOptions = {}) {
     this.maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
     if (!Number.isInteger(this.maxChars) || this.maxChars < 200) {
-      throw new TextPrepError(`maxChars must be an integer of at least 200, got ${options.maxChars}`, { code: 'INVALID_OPTION' });
+      throw new TextPrepError(`maxChars must be an integer of at least 200, got ${options.maxChars}`, {
+        code: 'INVALID_OPTION',
+      });
     }
     this.version = `${TEXT_FORMAT};maxChars=${this.maxChars}`;
   }

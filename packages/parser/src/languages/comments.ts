@@ -2,6 +2,12 @@ import type { SyntaxNode } from '../extract.js';
 
 const COMMENT_TYPES = new Set(['comment', 'line_comment', 'block_comment']);
 
+/** Last row with text in a comment: Rust's `///` comments include their line break. */
+function lastTextRow(comment: SyntaxNode): number {
+  const end = comment.endPosition;
+  return end.column === 0 && end.row > comment.startPosition.row ? end.row - 1 : end.row;
+}
+
 /**
  * The comments written directly above `anchor` (no blank line between them or before the
  * declaration), nearest last. Decorator-like siblings in between are stepped over.
@@ -13,10 +19,11 @@ export function commentsAbove(anchor: SyntaxNode, skipTypes: ReadonlySet<string>
   while (sibling) {
     if (skipTypes.has(sibling.type)) {
       nextRow = sibling.startPosition.row;
-    } else if (COMMENT_TYPES.has(sibling.type) && sibling.endPosition.row >= nextRow - 1) {
+    } else if (COMMENT_TYPES.has(sibling.type) && lastTextRow(sibling) >= nextRow - 1) {
       // A trailing comment on the previous statement's line belongs to that statement.
       const before = sibling.previousSibling;
-      if (before && !COMMENT_TYPES.has(before.type) && before.endPosition.row === sibling.startPosition.row) break;
+      if (before && !COMMENT_TYPES.has(before.type) && before.endPosition.row === sibling.startPosition.row)
+        break;
       comments.unshift(sibling);
       nextRow = sibling.startPosition.row;
     } else {

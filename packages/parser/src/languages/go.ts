@@ -1,14 +1,28 @@
 import type { LanguageSpec, SyntaxNode } from '../extract.js';
-import { cleanLineDocs, cleanBlockDoc, commentsAbove } from './comments.js';
+import { cleanBlockDoc, cleanLineDocs, commentsAbove } from './comments.js';
 
 const NONE = new Set<string>();
 
-/** `func (s *Server[T]) Handle()` → `Server`. */
+/** `func (s *Server[T]) Handle()` → `Server`. Read from the tree: Go names may be non-ASCII. */
 function receiverTypeName(node: SyntaxNode): string | undefined {
-  const receiver = node.childForFieldName('receiver');
-  const match = receiver ? /\*?\s*([A-Za-z_][\w]*)\s*(\[[^\]]*\])?\s*\)\s*$/.exec(receiver.text) : null;
-  return match?.[1];
+  let type = node.childForFieldName('receiver')?.firstNamedChild?.childForFieldName('type');
+  while (type && type.type !== 'type_identifier') {
+    // pointer_type → its element; generic_type → its `type`; qualified_type → its `name`.
+    type =
+      type.type === 'pointer_type'
+        ? type.firstNamedChild
+        : (type.childForFieldName('type') ?? type.childForFieldName('name'));
+  }
+  return type?.text;
 }
+
+/** Where a struct's or an interface's body starts: its `{`. */
+function typeBody(type: SyntaxNode | null): SyntaxNode | null | undefined {
+  return type?.children.find((child) => child.type === 'field_declaration_list' || child.type === '{');
+}
+
+// `//go:noinline`, `//line x.go:1`, `//export F`: directives, which go/doc leaves out of the doc.
+const GO_DIRECTIVE = /^\/\/(?:[a-z0-9]+:[a-z0-9]|line |export |extern )/;
 
 /** Go doc comments: the `//` lines (or one block) directly above the declaration. */
 function goDoc(anchor: SyntaxNode): string | undefined {
@@ -16,7 +30,9 @@ function goDoc(anchor: SyntaxNode): string | undefined {
   if (comments.length === 0) return undefined;
   const last = comments[comments.length - 1]!;
   if (last.text.startsWith('/*')) return cleanBlockDoc(last.text.replace(/^\/\*/, '/**')) || undefined;
-  const lines = comments.filter((comment) => comment.text.startsWith('//')).map((comment) => comment.text);
+  const lines = comments
+    .map((comment) => comment.text)
+    .filter((text) => text.startsWith('//') && !GO_DIRECTIVE.test(text));
   return cleanLineDocs(lines, /^\/\/+/) || undefined;
 }
 
@@ -29,17 +45,18 @@ export const go: LanguageSpec = {
     if (node.type === 'type_spec') {
       const type = node.childForFieldName('type');
       if (type?.type !== 'struct_type' && type?.type !== 'interface_type') return undefined;
-      const body = type?.namedChildren.find((child) => child.type.endsWith('_list')) ?? type?.lastChild;
-      return { role: 'class', name, body };
+      return { role: 'class', name, body: typeBody(type) };
     }
     const body = node.childForFieldName('body');
-    if (node.type === 'method_declaration') return { role: 'function', name, body, ownerName: receiverTypeName(node) ?? '' };
+    if (node.type === 'method_declaration')
+      return { role: 'function', name, body, ownerName: receiverTypeName(node) ?? '' };
     return { role: 'function', name, body };
   },
   attachmentAnchor(node) {
     // `type Foo struct {…}` alone: the comment is above the `type` keyword (the type_declaration).
     const parent = node.parent;
-    if (node.type === 'type_spec' && parent?.type === 'type_declaration' && parent.namedChildCount === 1) return parent;
+    if (node.type === 'type_spec' && parent?.type === 'type_declaration' && parent.namedChildCount === 1)
+      return parent;
     return node;
   },
   docstring: (_node, _source, anchor) => goDoc(anchor),

@@ -12,7 +12,12 @@ const CLASS_TYPES = new Set([
 
 export const java: LanguageSpec = {
   language: 'java',
-  nodeTypes: [...CLASS_TYPES, 'method_declaration', 'constructor_declaration', 'compact_constructor_declaration'],
+  nodeTypes: [
+    ...CLASS_TYPES,
+    'method_declaration',
+    'constructor_declaration',
+    'compact_constructor_declaration',
+  ],
   decoratorTypes: ANNOTATIONS,
   describe(node) {
     const name = node.childForFieldName('name')?.text ?? '';

@@ -15,26 +15,44 @@ const COMMON_TYPES = [
   'variable_declarator',
 ];
 const JAVASCRIPT_TYPES = [...COMMON_TYPES, 'field_definition'];
-const TYPESCRIPT_TYPES = [...COMMON_TYPES, 'abstract_class_declaration', 'abstract_method_signature', 'public_field_definition'];
+const TYPESCRIPT_TYPES = [
+  ...COMMON_TYPES,
+  'abstract_class_declaration',
+  'abstract_method_signature',
+  'public_field_definition',
+];
 
 const CLASS_TYPES = new Set(['class_declaration', 'abstract_class_declaration']);
 
 function describe(node: SyntaxNode): Definition | undefined {
   if (CLASS_TYPES.has(node.type)) {
-    return { role: 'class', name: node.childForFieldName('name')?.text ?? '', body: node.childForFieldName('body') };
+    return {
+      role: 'class',
+      name: node.childForFieldName('name')?.text ?? '',
+      body: node.childForFieldName('body'),
+    };
   }
-  if (node.type === 'variable_declarator' || node.type === 'field_definition' || node.type === 'public_field_definition') {
+  if (
+    node.type === 'variable_declarator' ||
+    node.type === 'field_definition' ||
+    node.type === 'public_field_definition'
+  ) {
     const nameNode =
       node.childForFieldName('name') ?? node.childForFieldName('property') ?? node.childForFieldName('key');
     const value = node.childForFieldName('value');
     if (!nameNode || !value) return undefined;
     if (node.type === 'variable_declarator' && nameNode.type !== 'identifier') return undefined;
     if (value.type !== 'class' && !FUNCTION_VALUES.has(value.type)) return undefined;
-    if (value.type === 'class') return { role: 'class', name: nameNode.text, body: value.childForFieldName('body') };
+    if (value.type === 'class')
+      return { role: 'class', name: nameNode.text, body: value.childForFieldName('body') };
     return { role: 'function', name: nameNode.text, body: value.childForFieldName('body') };
   }
   // function_declaration, generator_function_declaration, method_definition, abstract_method_signature
-  return { role: 'function', name: node.childForFieldName('name')?.text ?? '', body: node.childForFieldName('body') };
+  return {
+    role: 'function',
+    name: node.childForFieldName('name')?.text ?? '',
+    body: node.childForFieldName('body'),
+  };
 }
 
 /** JSDoc sits above the statement: `export function`, `const f = …` or the declaration itself. */

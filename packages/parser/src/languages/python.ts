@@ -19,12 +19,15 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 function unescapePython(body: string): string {
   return body.replace(
     /\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|N\{[^}]*\}|[\s\S])/g,
-    (whole, escape: string) => {
-      const simple = SIMPLE_ESCAPES[escape];
+    (whole, sequence: string) => {
+      const simple = SIMPLE_ESCAPES[sequence];
       if (simple !== undefined) return simple;
-      const head = escape[0]!;
-      if (head === 'x' || head === 'u' || head === 'U') return String.fromCodePoint(Number.parseInt(escape.slice(1), 16));
-      if (/[0-7]/.test(head)) return String.fromCodePoint(Number.parseInt(escape, 8));
+      const head = sequence[0]!;
+      let codePoint: number | undefined;
+      if (head === 'x' || head === 'u' || head === 'U') codePoint = Number.parseInt(sequence.slice(1), 16);
+      else if (/[0-7]/.test(head)) codePoint = Number.parseInt(sequence, 8);
+      // `\U00110000` is a SyntaxError in Python; here it stays as written rather than throw.
+      if (codePoint !== undefined && codePoint <= 0x10ffff) return String.fromCodePoint(codePoint);
       return whole; // unknown escapes (and \N{…}) stay as written
     },
   );

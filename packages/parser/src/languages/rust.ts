@@ -3,14 +3,27 @@ import { cleanBlockDoc, cleanLineDocs, commentsAbove } from './comments.js';
 
 const ATTRIBUTES = new Set(['attribute_item']);
 
-/** `impl<T> Display for Wrapper<T>` → `Wrapper`; `impl Foo` → `Foo`. */
+/** `impl<T> Display for Wrapper<T>` → `Wrapper`; `impl Foo for &'a m::Bar` → `Bar`; `impl dyn Shape` → `Shape`. */
 function implTypeName(node: SyntaxNode): string {
-  const type = node.childForFieldName('type');
-  if (!type) return '';
-  const inner = type.type === 'generic_type' ? (type.childForFieldName('type') ?? type) : type;
-  const text = inner.text;
-  const pathEnd = text.lastIndexOf('::');
-  return pathEnd < 0 ? text : text.slice(pathEnd + 2);
+  let type = node.childForFieldName('type');
+  for (;;) {
+    if (!type) return '';
+    switch (type.type) {
+      case 'reference_type':
+      case 'pointer_type':
+      case 'generic_type':
+        type = type.childForFieldName('type');
+        break;
+      case 'dynamic_type':
+        type = type.childForFieldName('trait');
+        break;
+      case 'scoped_type_identifier':
+        type = type.childForFieldName('name');
+        break;
+      default:
+        return type.text; // a type name, or an array or tuple type as written
+    }
+  }
 }
 
 /** Outer doc comments: `///` lines or a doc block directly above, attributes stepped over. */
@@ -38,7 +51,7 @@ export const rust: LanguageSpec = {
     'trait_item',
     'impl_item',
     'mod_item',
-    ],
+  ],
   decoratorTypes: ATTRIBUTES,
   describe(node) {
     const body = node.childForFieldName('body');

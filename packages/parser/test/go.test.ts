@@ -1,0 +1,88 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DirectoryParseResult } from '../src/index.js';
+import { entity, outline, parseFixture } from './helpers.js';
+
+let result: DirectoryParseResult;
+beforeAll(async () => {
+  result = await parseFixture('go');
+});
+
+describe('go fixture', () => {
+  it('parses every file without errors or warnings', () => {
+    expect(result.errors).toEqual([]);
+    expect(result.skipped).toEqual([]);
+    expect(result.files.map((file) => [file.filePath, file.language, file.warnings])).toEqual([
+      ['container/stack.go', 'go', []],
+      ['server/server.go', 'go', []],
+    ]);
+  });
+
+  it('extracts struct and interface types, functions, and methods named after their receiver', () => {
+    expect(outline(result.entities, 'server/server.go')).toEqual([
+      'class Handler 11-14',
+      'class Server 17-20',
+      'class Options 24-24',
+      'class route 31-33',
+      'function NewServer 37-39',
+      'method Server.Handle 42-44',
+      'method Server.Run 49-52',
+      'function helper 57-57',
+      'method Server.Close 62-62',
+    ]);
+    expect(outline(result.entities, 'container/stack.go')).toEqual([
+      'class Stack 4-6',
+      'method Stack.Push 9-11',
+      'method Stack.Pop 14-22',
+      'class Pair 25-28',
+      'method Pair.Swap 31-31',
+      'function Map 34-40',
+      'function Länge 43-43',
+      'class Zähler 46-46',
+      'method Zähler.Inc 49-49',
+    ]);
+  });
+
+  it('reads the // lines or the block comment directly above as the doc', () => {
+    const { entities } = result;
+    expect(entity(entities, 'Handler').docstring).toBe(
+      'Handler answers one kind of request.\nIt must be safe for concurrent use.',
+    );
+    expect(entity(entities, 'Server').docstring).toBe('Server wraps an http.Server.');
+    expect(entity(entities, 'Options').docstring).toBeUndefined(); // blank line in between
+    expect(entity(entities, 'route').docstring).toBe('route is one registered path.');
+    expect(entity(entities, 'Server.Handle').docstring).toBe('Handle registers h under path.');
+    expect(entity(entities, 'Server.Run').docstring).toBe('Run starts serving until ctx is done.');
+    expect(entity(entities, 'helper').docstring).toBe(
+      'helper is a plain function.\n\nIt has two paragraphs.',
+    );
+    expect(entity(entities, 'Stack').docstring).toBe('Stack is a generic LIFO stack.');
+    // The //go:noinline directive is not documentation.
+    expect(entity(entities, 'Server.Close').docstring).toBe('Close stops the server.');
+    expect(entity(entities, 'Zähler').docstring).toBe('Zähler counts — the type name is not ASCII either.');
+  });
+
+  it('builds signatures up to the body', () => {
+    const { entities } = result;
+    expect(entity(entities, 'Handler').signature).toBe('Handler interface');
+    expect(entity(entities, 'Server').signature).toBe('Server struct');
+    expect(entity(entities, 'Stack').signature).toBe('Stack[T any] struct');
+    expect(entity(entities, 'NewServer').signature).toBe('func NewServer(addr string) *Server');
+    expect(entity(entities, 'Stack.Push').signature).toBe('func (s *Stack[T]) Push(v T)');
+    expect(entity(entities, 'Pair.Swap').signature).toBe('func (p Pair[K, V]) Swap() Pair[V, K]');
+    expect(entity(entities, 'Map').signature).toBe('func Map[T, U any](items []T, f func(T) U) []U');
+  });
+
+  it('records the receiver type as the parent, pointer or not, generic or not', () => {
+    const { entities } = result;
+    expect(entity(entities, 'Server.Handle').parent).toBe('Server');
+    expect(entity(entities, 'Server.Run').parent).toBe('Server');
+    expect(entity(entities, 'Stack.Pop').parent).toBe('Stack');
+    expect(entity(entities, 'Pair.Swap').parent).toBe('Pair');
+    expect(entity(entities, 'Zähler.Inc').parent).toBe('Zähler');
+    expect(entity(entities, 'Zähler.Inc').name).toBe('Inc');
+    expect(entity(entities, 'Map').parent).toBeUndefined();
+    expect(entity(entities, 'Server').sourceCode).toBe(
+      'type Server struct {\n\taddr     string\n\thandlers map[string]Handler\n}',
+    );
+  });
+});

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CodeEntity } from '@codesearch/core';
+import { type DirectoryParseResult, parseDirectory } from '../src/index.js';
+
+export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+export function fixtureRoot(language: string): string {
+  return path.join(FIXTURES, language);
+}
+
+/** Parses one fixture repository; every fixture must parse without errors, skips or warnings. */
+export async function parseFixture(language: string): Promise<DirectoryParseResult> {
+  return parseDirectory(fixtureRoot(language), { concurrency: 1 });
+}
+
+/** `kind qualifiedName start-end`, the compact form the expectations are written in. */
+export function outline(entities: readonly CodeEntity[], filePath: string): string[] {
+  return entities
+    .filter((entity) => entity.filePath === filePath)
+    .map((entity) => `${entity.kind} ${entity.qualifiedName} ${entity.lineNumber}-${entity.endLine}`);
+}
+
+/** The one entity with this qualified name (and start line, when names repeat). */
+export function entity(
+  entities: readonly CodeEntity[],
+  qualifiedName: string,
+  lineNumber?: number,
+): CodeEntity {
+  const found = entities.filter(
+    (candidate) =>
+      candidate.qualifiedName === qualifiedName &&
+      (lineNumber === undefined || candidate.lineNumber === lineNumber),
+  );
+  if (found.length !== 1) {
+    throw new Error(
+      `expected one entity ${qualifiedName}${lineNumber ? `:${lineNumber}` : ''}, found ${found.length}`,
+    );
+  }
+  return found[0]!;
+}
+
+export function fixtureLines(language: string, filePath: string): string[] {
+  return readFileSync(path.join(fixtureRoot(language), filePath), 'utf8').split(/\r?\n/);
+}
