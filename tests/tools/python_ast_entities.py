@@ -14,22 +14,56 @@ import time
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def entities(tree):
+def _row(node, scope, in_class):
+    is_class = isinstance(node, ast.ClassDef)
+    kind = "class" if is_class else ("method" if in_class else "function")
+    qualified = f"{scope}.{node.name}" if scope else node.name
+    return [kind, qualified, node.lineno, node.end_lineno], qualified, is_class
+
+
+def _entities_recursive(tree):
     found = []
 
     def visit(node, scope, in_class):
         for child in ast.iter_child_nodes(node):
             if isinstance(child, DEFINITIONS):
-                is_class = isinstance(child, ast.ClassDef)
-                kind = "class" if is_class else ("method" if in_class else "function")
-                qualified = f"{scope}.{child.name}" if scope else child.name
-                found.append([kind, qualified, child.lineno, child.end_lineno])
+                row, qualified, is_class = _row(child, scope, in_class)
+                found.append(row)
                 visit(child, qualified, is_class)
             else:
                 visit(child, scope, in_class)
 
     visit(tree, "", False)
     return found
+
+
+def _entities_iterative(tree):
+    found = []
+    stack = [(tree, "", False)]
+    while stack:
+        node, scope, in_class = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, DEFINITIONS):
+                row, qualified, is_class = _row(child, scope, in_class)
+                found.append(row)
+                stack.append((child, qualified, is_class))
+            else:
+                stack.append((child, scope, in_class))
+    found.sort(key=lambda row: row[2])
+    return found
+
+
+def entities(tree):
+    """[kind, qualifiedName, lineno, end_lineno] of every definition, in source order.
+
+    ast.parse accepts trees deeper than Python's recursion limit (it allows three times as
+    much), so a tree the fast recursive walk cannot finish is walked again with a stack rather
+    than being reported as a file CPython cannot parse.
+    """
+    try:
+        return _entities_recursive(tree)
+    except RecursionError:
+        return _entities_iterative(tree)
 
 
 def main():

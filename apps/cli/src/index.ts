@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { CodesearchError } from '@codesearch/core';
 import { Command, CommanderError, Option } from 'commander';
 import { collectLanguages, collectStrings, parseSize } from './options.js';
@@ -6,7 +7,8 @@ import { processTerminal, type Terminal } from './terminal.js';
 
 export type { Terminal } from './terminal.js';
 
-const VERSION = '0.1.0';
+// Read at run time so that `--version` follows the package version (changesets bump package.json).
+const { version: VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export function buildProgram(terminal: Terminal, setExitCode: (code: number) => void): Command {
   const program = new Command('codesearch')
@@ -23,10 +25,22 @@ export function buildProgram(terminal: Terminal, setExitCode: (code: number) => 
     .description('List the functions, methods and classes of a source tree (or one file).')
     .argument('<path>', 'directory or file to parse')
     .option('--json', 'print one JSON object per entity (JSON Lines)')
-    .option('--lang <languages>', 'only these languages, comma-separated (python, typescript, tsx, javascript, go, rust, java)', collectLanguages)
-    .option('--exclude <pattern>', 'leave out paths matching a .gitignore-style pattern (repeatable)', collectStrings)
+    .option(
+      '--lang <languages>',
+      'only these languages, comma-separated (python, typescript, tsx, javascript, go, rust, java)',
+      collectLanguages,
+    )
+    .option(
+      '--exclude <pattern>',
+      'leave out paths matching a .gitignore-style pattern (repeatable)',
+      collectStrings,
+    )
     .option('--include <glob>', 'only paths matching this glob, e.g. "src/**" (repeatable)', collectStrings)
-    .addOption(new Option('--max-file-size <size>', 'skip files larger than this (e.g. 500k, 2m)').argParser(parseSize))
+    .addOption(
+      new Option('--max-file-size <size>', 'skip files larger than this (e.g. 500k, 2m)').argParser(
+        parseSize,
+      ),
+    )
     .option('--no-gitignore', 'do not honour .gitignore files')
     .option('--no-default-excludes', 'also walk node_modules, build output, vendor, lockfiles and bundles')
     .option('--follow-symlinks', 'follow symbolic links that stay inside the root')
@@ -45,7 +59,7 @@ Examples:
 }
 
 /** Runs the CLI; resolves to the exit code. Fatal errors print one line to stderr. */
-export async function main(argv: readonly string[], terminal: Terminal = processTerminal): Promise<number> {
+export async function main(argv: readonly string[], terminal: Terminal = processTerminal()): Promise<number> {
   let exitCode = 0;
   const program = buildProgram(terminal, (code) => {
     exitCode = code;
@@ -55,7 +69,8 @@ export async function main(argv: readonly string[], terminal: Terminal = process
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    const message = CodesearchError.isInstance(error) || error instanceof Error ? error.message : String(error);
+    const message =
+      CodesearchError.isInstance(error) || error instanceof Error ? error.message : String(error);
     terminal.error(`codesearch: ${message}`);
     return 1;
   }

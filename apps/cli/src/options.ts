@@ -1,4 +1,4 @@
-import { type Language } from '@codesearch/core';
+import type { Language } from '@codesearch/core';
 import { normaliseLanguage, SUPPORTED_LANGUAGES } from '@codesearch/parser';
 import { InvalidArgumentError } from 'commander';
 
@@ -8,7 +8,9 @@ export function collectLanguages(value: string, previous: Language[] = []): Lang
   for (const name of value.split(',').filter(Boolean)) {
     const language = normaliseLanguage(name);
     if (!language) {
-      throw new InvalidArgumentError(`unknown language '${name}' (supported: ${SUPPORTED_LANGUAGES.join(', ')})`);
+      throw new InvalidArgumentError(
+        `unknown language '${name}' (supported: ${SUPPORTED_LANGUAGES.join(', ')})`,
+      );
     }
     if (!languages.includes(language)) languages.push(language);
   }
@@ -23,6 +25,8 @@ export function collectStrings(value: string, previous: string[] = []): string[]
 export function parseSize(value: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([kmg]?)i?b?$/i.exec(value.trim());
   if (!match) throw new InvalidArgumentError(`not a size: '${value}' (examples: 500k, 2m, 1048576)`);
-  const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[
+    match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'
+  ];
   return Math.round(Number(match[1]) * scale);
 }

@@ -37,12 +37,22 @@ function firstLine(text: string | undefined, width: number): string {
   return line.length > width ? `${line.slice(0, width - 1)}…` : line;
 }
 
-export async function runParse(target: string, options: ParseCommandOptions, terminal: Terminal): Promise<number> {
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+export async function runParse(
+  target: string,
+  options: ParseCommandOptions,
+  terminal: Terminal,
+): Promise<number> {
   const reportProblem = (event: DirectoryParseEvent): void => {
     if (event.type === 'error') terminal.error(`error: ${event.error.filePath}: ${event.error.reason}`);
-    else if (event.type === 'skipped' && options.verbose) terminal.error(`skipped: ${event.skipped.relativePath}: ${event.skipped.reason}`);
+    else if (event.type === 'skipped' && options.verbose)
+      terminal.error(`skipped: ${event.skipped.relativePath}: ${event.skipped.reason}`);
     else if (event.type === 'file' && event.file.warnings.length > 0) {
-      for (const warning of event.file.warnings) terminal.error(`warning: ${event.file.filePath}: ${warning}`);
+      for (const warning of event.file.warnings)
+        terminal.error(`warning: ${event.file.filePath}: ${warning}`);
     }
   };
   const onEvent = (event: DirectoryParseEvent): void => {
@@ -65,7 +75,10 @@ export async function runParse(target: string, options: ParseCommandOptions, ter
 
   const { stats } = result;
   if (!options.json) {
-    const table = new Table({ head: ['location', 'kind', 'name', 'doc'], style: { head: [], border: [], compact: true } });
+    const table = new Table({
+      head: ['location', 'kind', 'name', 'doc'],
+      style: { head: [], border: [], compact: true },
+    });
     for (const entity of result.entities) {
       table.push([
         `${entity.filePath}:${entity.lineNumber}`,
@@ -75,7 +88,10 @@ export async function runParse(target: string, options: ParseCommandOptions, ter
       ]);
     }
     if (result.entities.length > 0) terminal.out(table.toString());
-    const summary = new Table({ head: ['language', 'files', 'entities'], style: { head: [], border: [], compact: true } });
+    const summary = new Table({
+      head: ['language', 'files', 'entities'],
+      style: { head: [], border: [], compact: true },
+    });
     for (const [language, counts] of Object.entries(stats.byLanguage).sort()) {
       summary.push([language, counts.files, counts.entities]);
     }
@@ -84,9 +100,11 @@ export async function runParse(target: string, options: ParseCommandOptions, ter
   }
   const seconds = (stats.durationMs / 1000).toFixed(2);
   const skippedNote =
-    result.skipped.length > 0 ? `, ${result.skipped.length} skipped${options.verbose ? '' : ' (--verbose lists them)'}` : '';
+    result.skipped.length > 0
+      ? `, ${result.skipped.length} skipped${options.verbose ? '' : ' (--verbose lists them)'}`
+      : '';
   terminal.error(
-    `parsed ${stats.filesParsed} files, ${stats.entities} entities in ${seconds}s` +
+    `parsed ${plural(stats.filesParsed, 'file')}, ${plural(stats.entities, 'entity', 'entities')} in ${seconds}s` +
       `${skippedNote}${result.errors.length > 0 ? `, ${result.errors.length} with errors` : ''}`,
   );
   return 0;

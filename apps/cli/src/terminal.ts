@@ -4,7 +4,25 @@ export interface Terminal {
   error(line: string): void;
 }
 
-export const processTerminal: Terminal = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  error: (line) => process.stderr.write(`${line}\n`),
-};
+/**
+ * The process's stdout and stderr. When the reader of stdout goes away
+ * (`codesearch parse . --json | head`), further output is dropped instead of the process
+ * dying of an unhandled EPIPE error.
+ *
+ * The command still runs to its end: exiting at once would tear down parser threads in the
+ * middle of a tree-sitter parse, which aborts the process (SIGABRT, "terminate called after
+ * throwing an instance of 'Napi::Error'").
+ */
+export function processTerminal(): Terminal {
+  let stdoutClosed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stdoutClosed = true;
+  });
+  return {
+    out: (line) => {
+      if (!stdoutClosed) process.stdout.write(`${line}\n`);
+    },
+    error: (line) => process.stderr.write(`${line}\n`),
+  };
+}

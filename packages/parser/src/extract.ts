@@ -1,6 +1,6 @@
 import type { CodeEntity, EntityKind, Language } from '@codesearch/core';
 import type Parser from 'tree-sitter';
-import { collapseWhitespace, dedent, lineStartIndex } from './text-utils.js';
+import { collapseWhitespace, dedentBlock, lineStartIndex } from './text-utils.js';
 
 export type SyntaxNode = Parser.SyntaxNode;
 
@@ -14,10 +14,27 @@ export interface Definition {
   name: string;
   /** Scopes whose functions are methods (classes, impls, traits). Default: true for classes. */
   classLike?: boolean;
-  /** Overrides the enclosing scope for the qualified name (a Go method's receiver type). */
+  /**
+   * Overrides the enclosing scope for the qualified name (a Go method's receiver type, the `Foo`
+   * of `Foo.prototype.bar = …`); `''` for none. A function with an owner is a method by default.
+   */
   ownerName?: string;
+  /** Overrides whether a function is a method (`obj.handler = () => …` has an owner but is not). */
+  method?: boolean;
   /** Where the declaration's body starts; the signature is the text before it. */
   body?: SyntaxNode | null;
+  /**
+   * Where the signature starts when before the node (the `const` of `const f = () => …`).
+   * Default: the declaration itself, after its decorators.
+   */
+  signatureStart?: number;
+  /** Words put before the signature that are not next to the declaration (Go's grouped `type`). */
+  signaturePrefix?: string;
+  /**
+   * Where the source code starts when before the declaration (`export const`). Ignored unless on
+   * the declaration's line, so the source always spans the entity's lines.
+   */
+  sourceStart?: number;
 }
 
 export interface LanguageSpec {
@@ -120,7 +137,8 @@ export function extractEntities(
 
     let kind: EntityKind = 'class';
     if (definition.role === 'function') {
-      kind = definition.ownerName !== undefined || enclosing?.classLike ? 'method' : 'function';
+      const method = definition.method ?? (definition.ownerName !== undefined || enclosing?.classLike);
+      kind = method ? 'method' : 'function';
     }
     const anchor = spec.attachmentAnchor?.(node) ?? node;
     const inner = innerDecorators(node, spec);
@@ -129,6 +147,19 @@ export function extractEntities(
     const startRow =
       node.startIndex === declarationStart ? node.startPosition.row : rowOf(source, declarationStart, node);
     const last = spec.endAtLastCode ? lastCodeNode(node) : node;
+    let signature = signatureText(
+      source,
+      node,
+      definition.body,
+      definition.signatureStart ?? declarationStart,
+    );
+    if (definition.signaturePrefix) signature = `${definition.signaturePrefix} ${signature}`;
+    const lineStart = lineStartIndex(source, declarationStart);
+    const requestedStart = definition.sourceStart;
+    const sourceStart =
+      requestedStart !== undefined && requestedStart >= lineStart && requestedStart < declarationStart
+        ? requestedStart
+        : declarationStart;
 
     const entity: CodeEntity = {
       kind,
@@ -138,8 +169,8 @@ export function extractEntities(
       lineNumber: startRow + 1,
       endLine: last.endPosition.row + 1,
       language: spec.language,
-      signature: signatureText(source, node, definition.body, declarationStart),
-      sourceCode: dedent(source.slice(lineStartIndex(source, declarationStart), last.endIndex)),
+      signature,
+      sourceCode: sourceText(source, lineStart, sourceStart, last.endIndex),
     };
     const docstring = spec.docstring(node, source, anchor, definition);
     if (docstring) entity.docstring = docstring;
@@ -183,6 +214,17 @@ function signatureText(
     before = before.previousSibling;
   }
   return collapseWhitespace(source.slice(start, Math.max(end, start)));
+}
+
+/**
+ * The source from `start` (the declaration, not the start of its line) to `end`, dedented as a
+ * block whose first line is indented by the declaration's column, so the body keeps its
+ * indentation relative to the declaration even when other code comes first on the line.
+ */
+function sourceText(source: string, lineStart: number, start: number, end: number): string {
+  let indentEnd = lineStart; // the whitespace the line starts with, kept as written (tabs)
+  while (indentEnd < start && (source[indentEnd] === ' ' || source[indentEnd] === '\t')) indentEnd++;
+  return dedentBlock(source.slice(start, end), source.slice(lineStart, indentEnd), start - lineStart);
 }
 
 /** Row of an index inside `node`, counted from the node's own start row. */

@@ -1,6 +1,14 @@
-/** Removes the common leading indentation of all non-blank lines (like Python's textwrap.dedent). */
-export function dedent(text: string): string {
-  const lines = text.split('\n');
+/**
+ * Removes the indentation common to the lines of a block whose first line starts at `column`
+ * of its line, as if that line were padded to the column (the whitespace it starts with,
+ * `leading`, kept as written, then a space per character): the first line is kept as it is,
+ * the others lose the common indentation, as Python's `textwrap.dedent` would take it. The
+ * padding is never built, so text before the block on a long line costs nothing.
+ */
+export function dedentBlock(text: string, leading: string, column: number): string {
+  const firstBreak = text.indexOf('\n');
+  if (firstBreak === -1) return text;
+  const lines = text.slice(firstBreak + 1).split('\n');
   let common: string | undefined;
   for (const line of lines) {
     if (line.trim() === '') continue;
@@ -8,9 +16,14 @@ export function dedent(text: string): string {
     if (common === undefined || indent.length < common.length) common = indent;
     if (common === '') return text;
   }
-  if (!common) return text;
+  // The first line's padding is the shortest indentation (textwrap keeps the first one found).
+  if (common === undefined || column <= common.length) {
+    common = leading + ' '.repeat(column - leading.length);
+  }
+  if (common === '') return text;
   const width = common.length;
-  return lines.map((line) => (line.startsWith(common) ? line.slice(width) : line.trimStart())).join('\n');
+  const dedented = lines.map((line) => (line.startsWith(common) ? line.slice(width) : line.trimStart()));
+  return `${text.slice(0, firstBreak + 1)}${dedented.join('\n')}`;
 }
 
 /** Python's `str.expandtabs()`: a tab moves to the next multiple of 8 columns (not 8 spaces). */

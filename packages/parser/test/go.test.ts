@@ -12,6 +12,7 @@ describe('go fixture', () => {
     expect(result.errors).toEqual([]);
     expect(result.skipped).toEqual([]);
     expect(result.files.map((file) => [file.filePath, file.language, file.warnings])).toEqual([
+      ['container/source.go', 'go', []],
       ['container/stack.go', 'go', []],
       ['server/server.go', 'go', []],
     ]);
@@ -20,6 +21,8 @@ describe('go fixture', () => {
   it('extracts struct and interface types, functions, and methods named after their receiver', () => {
     expect(outline(result.entities, 'server/server.go')).toEqual([
       'class Handler 11-14',
+      'method Handler.ServeHTTP 12-12',
+      'method Handler.Name 13-13',
       'class Server 17-20',
       'class Options 24-24',
       'class route 31-33',
@@ -63,9 +66,15 @@ describe('go fixture', () => {
 
   it('builds signatures up to the body', () => {
     const { entities } = result;
-    expect(entity(entities, 'Handler').signature).toBe('Handler interface');
-    expect(entity(entities, 'Server').signature).toBe('Server struct');
-    expect(entity(entities, 'Stack').signature).toBe('Stack[T any] struct');
+    expect(entity(entities, 'Handler').signature).toBe('type Handler interface');
+    expect(entity(entities, 'Server').signature).toBe('type Server struct');
+    expect(entity(entities, 'Options').signature).toBe('type Options struct');
+    expect(entity(entities, 'Stack').signature).toBe('type Stack[T any] struct');
+    // In a grouped `type ( … )` declaration the `type` keyword is added.
+    expect(entity(entities, 'route').signature).toBe('type route struct');
+    expect(entity(entities, 'Handler.ServeHTTP').signature).toBe(
+      'ServeHTTP(w http.ResponseWriter, r *http.Request)',
+    );
     expect(entity(entities, 'NewServer').signature).toBe('func NewServer(addr string) *Server');
     expect(entity(entities, 'Stack.Push').signature).toBe('func (s *Stack[T]) Push(v T)');
     expect(entity(entities, 'Pair.Swap').signature).toBe('func (p Pair[K, V]) Swap() Pair[V, K]');
@@ -83,6 +92,57 @@ describe('go fixture', () => {
     expect(entity(entities, 'Map').parent).toBeUndefined();
     expect(entity(entities, 'Server').sourceCode).toBe(
       'type Server struct {\n\taddr     string\n\thandlers map[string]Handler\n}',
+    );
+  });
+
+  it('takes the source of a grouped type from its own spec', () => {
+    const { entities } = result;
+    expect(entity(entities, 'route').sourceCode).toBe('route struct {\n\tpath string\n}');
+    expect(entity(entities, 'Options').sourceCode).toBe('type Options struct{ Verbose bool }');
+  });
+});
+
+describe('go interfaces (container/source.go)', () => {
+  it('extracts the method elements of named interfaces as their methods', () => {
+    expect(outline(result.entities, 'container/source.go')).toEqual([
+      'class Source 6-14',
+      'method Source.Next 9-9',
+      'method Source.Close 11-11',
+      'method Source.Len 12-12',
+      'class Sink 18-21',
+      'method Sink.Put 20-20',
+      'class counter 23-23',
+      // The interface of Drain's parameter is not a named type: its `Next` is not extracted.
+      'function Drain 27-30',
+    ]);
+  });
+
+  it('documents interface methods with the comments directly above them', () => {
+    const { entities } = result;
+    expect(entity(entities, 'Source').docstring).toBe('Source yields items one at a time.');
+    expect(entity(entities, 'Source.Next').docstring).toBe(
+      'Next returns the next item,\nor false at the end.',
+    );
+    expect(entity(entities, 'Source.Close').docstring).toBeUndefined();
+    // The comment above is Close's trailing comment.
+    expect(entity(entities, 'Source.Len').docstring).toBeUndefined();
+    expect(entity(entities, 'Sink').docstring).toBe('Sink consumes items.');
+    expect(entity(entities, 'Sink.Put').docstring).toBe('Put stores one item.');
+  });
+
+  it('builds signatures, parents and source', () => {
+    const { entities } = result;
+    expect(entity(entities, 'Source').signature).toBe('type Source[T any] interface');
+    expect(entity(entities, 'Source.Next').signature).toBe('Next() (T, bool)');
+    expect(entity(entities, 'Source.Next').parent).toBe('Source');
+    expect(entity(entities, 'Source.Next').name).toBe('Next');
+    expect(entity(entities, 'Sink').signature).toBe('type Sink interface');
+    expect(entity(entities, 'Sink.Put').signature).toBe('Put(item int) error');
+    expect(entity(entities, 'Sink.Put').parent).toBe('Sink');
+    expect(entity(entities, 'counter').signature).toBe('type counter struct');
+    expect(entity(entities, 'counter').sourceCode).toBe('counter struct{ n int }');
+    expect(entity(entities, 'Sink').sourceCode).toBe(
+      'Sink interface {\n\t/* Put stores one item. */\n\tPut(item int) error\n}',
     );
   });
 });

@@ -15,6 +15,7 @@ describe('java fixture', () => {
     expect(result.files.map((file) => [file.filePath, file.language, file.warnings])).toEqual([
       [`${DIR}/OrderService.java`, 'java', []],
       [`${DIR}/Repository.java`, 'java', []],
+      [`${DIR}/Scheduler.java`, 'java', []],
     ]);
   });
 
@@ -36,7 +37,8 @@ describe('java fixture', () => {
       'class OrderService.Line.Discount 49-51',
       'method OrderService.Line.Discount.percent 50-50',
       'class OrderService.Status 55-67',
-      'method OrderService.Status.isFinal 59-61',
+      // The body of the SHIPPED constant: its own scope.
+      'method OrderService.Status.SHIPPED.isFinal 59-61',
       'method OrderService.Status.isFinal 64-66',
       'class OrderService.Money 70-78',
       'method OrderService.Money.Money 71-73',
@@ -73,7 +75,8 @@ describe('java fixture', () => {
     expect(entity(entities, 'OrderService.OrderService').decorators).toEqual(['@Inject']);
     expect(entity(entities, 'OrderService.toString').decorators).toEqual(['@Override']);
     expect(entity(entities, 'OrderService.Line.Discount.percent').decorators).toEqual(['@Deprecated']);
-    expect(entity(entities, 'OrderService.Status.isFinal', 59).decorators).toEqual(['@Override']);
+    expect(entity(entities, 'OrderService.Status.SHIPPED.isFinal').decorators).toEqual(['@Override']);
+    expect(entity(entities, 'OrderService.Status.isFinal').decorators).toBeUndefined();
     expect(entity(entities, 'OrderService.clear').decorators).toBeUndefined();
     expect(entity(entities, 'OrderService').sourceCode.startsWith('public class OrderService {')).toBe(true);
   });
@@ -103,5 +106,62 @@ describe('java fixture', () => {
     expect(entity(entities, 'OrderService.Line.Discount.percent').parent).toBe('OrderService.Line.Discount');
     expect(entity(entities, 'OrderService.Money.zero').parent).toBe('OrderService.Money');
     expect(entity(entities, 'OrderService').parent).toBeUndefined();
+    expect(entity(entities, 'OrderService.Status.SHIPPED.isFinal').parent).toBe(
+      'OrderService.Status.SHIPPED',
+    );
+    expect(entity(entities, 'OrderService.Status.SHIPPED.isFinal').kind).toBe('method');
+  });
+
+  it('starts source code at the declaration, after annotations on its line', () => {
+    const { entities } = result;
+    expect(entity(entities, 'OrderService.Line.Discount.percent').sourceCode).toBe(
+      'double percent() { return 0.0; }',
+    );
+  });
+});
+
+describe('anonymous and local classes, single-line records (Scheduler.java)', () => {
+  it('extracts methods of anonymous classes as methods of an <anonymous> scope', () => {
+    expect(outline(result.entities, `${DIR}/Scheduler.java`)).toEqual([
+      'class Scheduler 6-34',
+      'method Scheduler.<anonymous>.run 12-14',
+      'method Scheduler.counter 17-24',
+      'method Scheduler.counter.<anonymous>.call 20-22',
+      'method Scheduler.start 26-31',
+      'class Scheduler.start.Worker 27-29',
+      'method Scheduler.start.Worker.work 28-28',
+      'class Scheduler.Point 33-33',
+      'method Scheduler.Point.Point 33-33',
+    ]);
+  });
+
+  it('records their parent, doc and annotations', () => {
+    const { entities } = result;
+    const run = entity(entities, 'Scheduler.<anonymous>.run');
+    expect([run.name, run.parent, run.kind]).toEqual(['run', 'Scheduler.<anonymous>', 'method']);
+    expect(run.docstring).toBe('Ticks once.');
+    expect(run.decorators).toEqual(['@Override']);
+    const call = entity(entities, 'Scheduler.counter.<anonymous>.call');
+    expect([call.parent, call.kind, call.signature]).toEqual([
+      'Scheduler.counter.<anonymous>',
+      'method',
+      'public Integer call()',
+    ]);
+    expect(call.decorators).toEqual(['@Override']);
+  });
+
+  it('cuts source code at the declaration, not at the start of its line', () => {
+    const { entities } = result;
+    // The annotation before it on the line is left out; the body stays dedented.
+    expect(entity(entities, 'Scheduler.counter.<anonymous>.call').sourceCode).toBe(
+      'public Integer call() {\n    return count;\n}',
+    );
+    expect(entity(entities, 'Scheduler.Point').sourceCode).toBe(
+      'record Point(int x, int y) { Point { if (x < 0) throw new IllegalArgumentException(); } }',
+    );
+    expect(entity(entities, 'Scheduler.Point.Point').sourceCode).toBe(
+      'Point { if (x < 0) throw new IllegalArgumentException(); }',
+    );
+    expect(entity(entities, 'Scheduler.Point.Point').signature).toBe('Point');
   });
 });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DirectoryParseResult } from '../src/index.js';
+import { type DirectoryParseResult, parseSource } from '../src/index.js';
 import { entity, outline, parseFixture } from './helpers.js';
 
 let result: DirectoryParseResult;
@@ -14,6 +14,7 @@ describe('javascript fixture', () => {
     expect(result.files.map((file) => [file.filePath, file.language, file.warnings])).toEqual([
       ['index.jsx', 'javascript', []],
       ['lib/events.mjs', 'javascript', []],
+      ['lib/legacy.js', 'javascript', []],
       ['lib/queue.js', 'javascript', []],
     ]);
   });
@@ -59,10 +60,109 @@ describe('javascript fixture', () => {
     expect(entity(entities, 'Queue.drain').signature).toBe('async *drain()');
     expect(entity(entities, 'Queue.push').signature).toBe('push = (item) =>');
     expect(entity(entities, 'retry').signature).toBe('async function retry(fn, attempts = 3)');
-    expect(entity(entities, 'legacy').signature).toBe('legacy = function legacyName(a, b)');
+    // Variables: from the `var`/`const` keyword, without `export`.
+    expect(entity(entities, 'legacy').signature).toBe('var legacy = function legacyName(a, b)');
+    expect(entity(entities, 'sleep').signature).toBe('const sleep = (ms) =>');
+    expect(entity(entities, 'Timer').signature).toBe('const Timer = class');
     expect(entity(entities, 'Root').signature).toBe('function Root({ title })');
     expect(entity(entities, 'Timer.start').parent).toBe('Timer');
     expect(entity(entities, 'createEmitter.on').parent).toBe('createEmitter');
     expect(entity(entities, 'Queue.push').kind).toBe('method');
+  });
+
+  it('takes source code from the declaration (with `export`), not from the start of its line', () => {
+    const { entities } = result;
+    expect(entity(entities, 'sleep').sourceCode).toBe(
+      'export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))',
+    );
+    expect(entity(entities, 'Timer').sourceCode).toBe(
+      'export const Timer = class {\n  start() {\n    this.startedAt = Date.now();\n  }\n}',
+    );
+    // `run();` before it on the same line is not part of `boot`.
+    expect(entity(entities, 'boot').sourceCode).toBe('function boot() { return 1; }');
+    // Still dedented by the declaration's own column.
+    expect(entity(entities, 'outer.inner').sourceCode).toBe('function inner(a) {\n  return a;\n}');
+  });
+});
+
+describe('old-style assignments and object literals (lib/legacy.js)', () => {
+  it('extracts prototype methods, exports, module-level handlers and named object literals', () => {
+    expect(outline(result.entities, 'lib/legacy.js')).toEqual([
+      'function Shape 7-10',
+      'method Shape.describe 13-15',
+      'function create 18-20',
+      'function measure 23-23',
+      'function handlers.onClick 26-28',
+      'function api.get 33-35',
+      'function api.data 36-36',
+      'function api.nested.deep 38-38',
+      'method Circle.area 44-46',
+      'function setup 49-55',
+      'function setup.start 52-52',
+      'function boot 57-57',
+      'function outer 59-64',
+      'function outer.inner 60-62',
+    ]);
+  });
+
+  it('names and parents them by what they are assigned to', () => {
+    const { entities } = result;
+    const method = entity(entities, 'Shape.describe');
+    expect([method.name, method.parent, method.kind]).toEqual(['describe', 'Shape', 'method']);
+    expect(entity(entities, 'create').parent).toBeUndefined();
+    expect(entity(entities, 'measure').parent).toBeUndefined();
+    const onClick = entity(entities, 'handlers.onClick');
+    expect([onClick.name, onClick.parent, onClick.kind]).toEqual(['onClick', 'handlers', 'function']);
+    const get = entity(entities, 'api.get');
+    expect([get.name, get.parent, get.kind]).toEqual(['get', 'api', 'function']);
+    expect(entity(entities, 'api.data').parent).toBe('api');
+    expect(entity(entities, 'api.nested.deep').parent).toBe('api.nested');
+    expect(entity(entities, 'Circle.area').parent).toBe('Circle');
+    // An object literal that is not assigned to a name: the enclosing function is the parent.
+    const start = entity(entities, 'setup.start');
+    expect([start.name, start.parent, start.kind]).toEqual(['start', 'setup', 'function']);
+  });
+
+  it('attaches the JSDoc above the assignment statement', () => {
+    const { entities } = result;
+    expect(entity(entities, 'Shape').docstring).toBe('A shape with a name.\n@constructor');
+    expect(entity(entities, 'Shape.describe').docstring).toBe('Describes the shape.');
+    expect(entity(entities, 'create').docstring).toBe('Creates a shape.');
+    expect(entity(entities, 'measure').docstring).toBe('Measures a shape.');
+    expect(entity(entities, 'handlers.onClick').docstring).toBe('Handles a click.');
+    expect(entity(entities, 'api.get').docstring).toBe('Gets a value.');
+    expect(entity(entities, 'api.data').docstring).toBeUndefined();
+  });
+
+  it('builds signatures and source from the assignment', () => {
+    const { entities } = result;
+    expect(entity(entities, 'Shape.describe').signature).toBe('Shape.prototype.describe = function (prefix)');
+    expect(entity(entities, 'create').signature).toBe('exports.create = function create(name)');
+    expect(entity(entities, 'measure').signature).toBe('module.exports.measure = (shape) =>');
+    expect(entity(entities, 'handlers.onClick').signature).toBe('handlers.onClick = () =>');
+    expect(entity(entities, 'api.get').signature).toBe('get(key)');
+    expect(entity(entities, 'api.data').signature).toBe('data: () =>');
+    expect(entity(entities, 'api.nested.deep').signature).toBe('deep: function ()');
+    expect(entity(entities, 'Shape.describe').sourceCode).toBe(
+      'Shape.prototype.describe = function (prefix) {\n  return prefix + this.name;\n}',
+    );
+    expect(entity(entities, 'measure').sourceCode).toBe(
+      'module.exports.measure = (shape) => shape.name.length',
+    );
+  });
+});
+
+describe('source code of a declaration that does not start its line', () => {
+  it('keeps tab indentation relative to the declaration', () => {
+    const source = 'if (ready) {\n\tstart(); function tick(n) {\n\t\treturn n;\n\t}\n}\n';
+    const [tick] = parseSource(source, 'javascript', 'tick.js').entities;
+    expect(tick?.sourceCode).toBe('function tick(n) {\n\treturn n;\n}');
+    expect([tick?.lineNumber, tick?.endLine]).toEqual([2, 4]);
+  });
+
+  it('does not take in the end of a body a method shares its line with', () => {
+    const source = 'class A { a() {} b() {\n    return 1;\n  }\n}\n';
+    const b = parseSource(source, 'javascript', 'a.js').entities.find((e) => e.name === 'b');
+    expect(b?.sourceCode).toBe('b() {\n  return 1;\n}');
   });
 });

@@ -20,10 +20,12 @@ describe('tsx fixture', () => {
 
   it('extracts components, class components and nested helpers', () => {
     expect(outline(result.entities, 'components/Button.tsx')).toEqual([
+      'class ButtonProps 3-6',
       'function Button 9-13',
       'function Icon 18-21',
     ]);
     expect(outline(result.entities, 'components/Counter.tsx')).toEqual([
+      'class State 3-5',
       'class Counter 8-24',
       'method Counter.increment 12-14',
       'method Counter.render 16-23',
@@ -39,7 +41,7 @@ describe('tsx fixture', () => {
   it('attaches JSDoc and builds signatures', () => {
     const { entities } = result;
     expect(entity(entities, 'Button').docstring).toBe('A clickable button.');
-    expect(entity(entities, 'Button').signature).toBe('Button = ({ label, onClick }: ButtonProps) =>');
+    expect(entity(entities, 'Button').signature).toBe('const Button = ({ label, onClick }: ButtonProps) =>');
     expect(entity(entities, 'Icon').docstring).toBe('An icon, rendered inline.');
     expect(entity(entities, 'Icon').signature).toBe(
       'function Icon<T extends string>({ name }: { name: T }): JSX.Element',
@@ -48,7 +50,9 @@ describe('tsx fixture', () => {
     expect(entity(entities, 'Counter').signature).toBe('class Counter extends Component<{}, State>');
     expect(entity(entities, 'Counter.increment').docstring).toBe('Increments the counter.');
     expect(entity(entities, 'App').docstring).toBe('The application shell.');
-    expect(entity(entities, 'useTitle').signature).toBe('useTitle = async (title: string): Promise<void> =>');
+    expect(entity(entities, 'useTitle').signature).toBe(
+      'const useTitle = async (title: string): Promise<void> =>',
+    );
     expect(entity(entities, 'Counter.render.renderLabel').sourceCode).toBe(
       'const renderLabel = (n: number) => <span>Count: {n}</span>',
     );

@@ -13,12 +13,14 @@ describe('typescript fixture', () => {
     expect(result.skipped).toEqual([]);
     expect(result.files.map((file) => [file.filePath, file.language, file.warnings])).toEqual([
       ['src/http.ts', 'typescript', []],
+      ['src/shapes.ts', 'typescript', []],
       ['src/store.ts', 'typescript', []],
     ]);
   });
 
   it('extracts abstract classes, class expressions, field arrows, generators and nested functions', () => {
     expect(outline(result.entities, 'src/store.ts')).toEqual([
+      'class Entity 4-6',
       'class Repository 13-23',
       'method Repository.load 17-17',
       'method Repository.save 20-22',
@@ -89,8 +91,9 @@ describe('typescript fixture', () => {
       'function createStore<T extends Entity>( initial: readonly T[] = [], ): MemoryRepository<T>',
     );
     expect(entity(entities, 'getJson').signature).toBe('async function getJson<T>(url: string): Promise<T>');
-    expect(entity(entities, 'add').signature).toBe('add = (a: number, b: number): number =>');
-    expect(entity(entities, 'double').signature).toBe('double = function (x: number)');
+    // From the `const` keyword, without `export`.
+    expect(entity(entities, 'add').signature).toBe('const add = (a: number, b: number): number =>');
+    expect(entity(entities, 'double').signature).toBe('const double = function (x: number)');
     expect(entity(entities, 'HttpClient.get').signature).toBe(
       'public async get<T>(path: string): Promise<T>',
     );
@@ -106,9 +109,80 @@ describe('typescript fixture', () => {
     expect(entity(entities, 'Repository.save').sourceCode).toBe(
       'save(item: T): void {\n  this.items.set(item.id, item);\n}',
     );
-    // From the start of the declaration's line: `export const` is kept.
+    // From the start of the declaration statement: `export const` is kept.
     expect(entity(entities, 'add').sourceCode).toBe(
       'export const add = (a: number, b: number): number => a + b',
     );
+  });
+
+  it('takes source code from the declaration, keeping `export` but not a decorator on its line', () => {
+    const { entities } = result;
+    expect(entity(entities, 'getJson').sourceCode.split('\n')[0]).toBe(
+      'export async function getJson<T>(url: string): Promise<T> {',
+    );
+    expect(entity(entities, 'double').sourceCode).toBe(
+      'const double = function (x: number) {\n  return x * 2;\n}',
+    );
+    expect(entity(entities, 'HttpClient').sourceCode.split('\n')[0]).toBe(
+      'export default class HttpClient {',
+    );
+    expect(entity(entities, 'ApiService').sourceCode.split('\n')[0]).toBe('export class ApiService {');
+  });
+});
+
+describe('interfaces and object literals (src/shapes.ts)', () => {
+  it('extracts interfaces as classes with their method signatures as methods', () => {
+    expect(outline(result.entities, 'src/shapes.ts')).toEqual([
+      'class Named 1-3',
+      'class Drawable 6-15',
+      'method Drawable.draw 8-8',
+      'method Drawable.resize 11-13',
+      // `move` is in an object type, not an interface: not extracted.
+      'function routes.home 22-24',
+      'function routes.about 25-25',
+      'function first 28-28',
+      'function second 29-29',
+      'class Plugin 31-33',
+      'method Plugin.setup 32-32',
+    ]);
+  });
+
+  it('documents interfaces and their methods', () => {
+    const { entities } = result;
+    expect(entity(entities, 'Named').docstring).toBeUndefined();
+    expect(entity(entities, 'Drawable').docstring).toBe('Something that can be drawn.');
+    expect(entity(entities, 'Drawable.draw').docstring).toBe('Draws onto the canvas.');
+    expect(entity(entities, 'Drawable.resize').docstring).toBeUndefined(); // a `//` comment
+    expect(entity(entities, 'Entity').docstring).toBe('Something that can be saved.');
+    expect(entity(entities, 'routes.home').docstring).toBe('The home page.');
+  });
+
+  it('builds their signatures, parents and source', () => {
+    const { entities } = result;
+    expect(entity(entities, 'Drawable').signature).toBe('interface Drawable<T> extends Named');
+    expect(entity(entities, 'Drawable.draw').signature).toBe('draw(canvas: T): void');
+    expect(entity(entities, 'Drawable.resize').signature).toBe('resize?( factor: number, ): boolean');
+    expect(entity(entities, 'Drawable.resize').parent).toBe('Drawable');
+    expect(entity(entities, 'Drawable.resize').sourceCode).toBe('resize?(\n  factor: number,\n): boolean');
+    expect(entity(entities, 'Plugin').signature).toBe('interface Plugin');
+    expect(entity(entities, 'Plugin').sourceCode).toBe(
+      'export default interface Plugin {\n  setup(): void;\n}',
+    );
+    expect(entity(entities, 'Plugin.setup').signature).toBe('setup(): void');
+  });
+
+  it('qualifies the functions of an object literal (even `as const`) by its variable', () => {
+    const { entities } = result;
+    const home = entity(entities, 'routes.home');
+    expect([home.name, home.parent, home.kind]).toEqual(['home', 'routes', 'function']);
+    expect(entity(entities, 'routes.about').signature).toBe('about: async (): Promise<string> =>');
+  });
+
+  it('gives every declarator of a statement its keyword', () => {
+    const { entities } = result;
+    expect(entity(entities, 'first').signature).toBe('const first = () =>');
+    expect(entity(entities, 'second').signature).toBe('const second = (x: number) =>');
+    expect(entity(entities, 'first').sourceCode).toBe('export const first = () => 1');
+    expect(entity(entities, 'second').sourceCode).toBe('second = (x: number) => x * 2');
   });
 });

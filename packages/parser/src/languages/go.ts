@@ -38,14 +38,31 @@ function goDoc(anchor: SyntaxNode): string | undefined {
 
 export const go: LanguageSpec = {
   language: 'go',
-  nodeTypes: ['function_declaration', 'method_declaration', 'type_spec'],
+  nodeTypes: ['function_declaration', 'method_declaration', 'type_spec', 'method_elem'],
   decoratorTypes: NONE,
   describe(node) {
     const name = node.childForFieldName('name')?.text ?? '';
     if (node.type === 'type_spec') {
       const type = node.childForFieldName('type');
       if (type?.type !== 'struct_type' && type?.type !== 'interface_type') return undefined;
-      return { role: 'class', name, body: typeBody(type) };
+      // `type Foo struct`: the source starts at `type` when the declaration holds this spec alone;
+      // in a grouped `type ( … )` it is the spec's own text, and `type` is added to the signature.
+      const declaration = node.parent;
+      const alone = declaration?.type === 'type_declaration' && declaration.child(1)?.type !== '(';
+      return {
+        role: 'class',
+        name,
+        body: typeBody(type),
+        signaturePrefix: 'type',
+        ...(alone ? { sourceStart: declaration.startIndex } : {}),
+      };
+    }
+    if (node.type === 'method_elem') {
+      // A method of a named interface type (`type Reader interface { Read(…) }`): a method of it.
+      // Interfaces written inline (a parameter's `interface{ … }`) are not types of their own.
+      if (node.parent?.type !== 'interface_type' || node.parent.parent?.type !== 'type_spec')
+        return undefined;
+      return { role: 'function', name };
     }
     const body = node.childForFieldName('body');
     if (node.type === 'method_declaration')

@@ -4,6 +4,9 @@ import { blockDocAbove } from './comments.js';
 
 const DECORATORS = new Set(['decorator']);
 const FUNCTION_VALUES = new Set(['arrow_function', 'function_expression', 'function', 'generator_function']);
+const COMMENTS = new Set(['comment']);
+// `{ … } as const`, `{ … } satisfies T`, `({ … })`: still the object literal.
+const EXPRESSION_WRAPPERS = new Set(['as_expression', 'satisfies_expression', 'parenthesized_expression']);
 
 // Node types shared by the JavaScript, TypeScript and TSX grammars.
 const COMMON_TYPES = [
@@ -11,8 +14,13 @@ const COMMON_TYPES = [
   'generator_function_declaration',
   'class_declaration',
   'method_definition',
-  // `const f = () => …`, `const C = class {…}`: kept only when the value is a function or class.
+  // `const f = () => …`, `const C = class {…}`: kept only when the value is a function or class;
+  // `const api = {…}`: a scope for the functions of the object literal.
   'variable_declarator',
+  // `key: () => …` in a named object literal; `key: {…}` in one is a scope.
+  'pair',
+  // `Foo.prototype.bar = function …`, `exports.x = …`, `obj.handler = () => …` (statements only).
+  'assignment_expression',
 ];
 const JAVASCRIPT_TYPES = [...COMMON_TYPES, 'field_definition'];
 const TYPESCRIPT_TYPES = [
@@ -20,46 +28,187 @@ const TYPESCRIPT_TYPES = [
   'abstract_class_declaration',
   'abstract_method_signature',
   'public_field_definition',
+  'interface_declaration',
+  'method_signature',
 ];
 
-const CLASS_TYPES = new Set(['class_declaration', 'abstract_class_declaration']);
-
-function describe(node: SyntaxNode): Definition | undefined {
-  if (CLASS_TYPES.has(node.type)) {
-    return {
-      role: 'class',
-      name: node.childForFieldName('name')?.text ?? '',
-      body: node.childForFieldName('body'),
-    };
-  }
-  if (
-    node.type === 'variable_declarator' ||
-    node.type === 'field_definition' ||
-    node.type === 'public_field_definition'
-  ) {
-    const nameNode =
-      node.childForFieldName('name') ?? node.childForFieldName('property') ?? node.childForFieldName('key');
-    const value = node.childForFieldName('value');
-    if (!nameNode || !value) return undefined;
-    if (node.type === 'variable_declarator' && nameNode.type !== 'identifier') return undefined;
-    if (value.type !== 'class' && !FUNCTION_VALUES.has(value.type)) return undefined;
-    if (value.type === 'class')
-      return { role: 'class', name: nameNode.text, body: value.childForFieldName('body') };
-    return { role: 'function', name: nameNode.text, body: value.childForFieldName('body') };
-  }
-  // function_declaration, generator_function_declaration, method_definition, abstract_method_signature
-  return {
-    role: 'function',
-    name: node.childForFieldName('name')?.text ?? '',
-    body: node.childForFieldName('body'),
-  };
+function unwrap(value: SyntaxNode | null): SyntaxNode | null {
+  while (value && EXPRESSION_WRAPPERS.has(value.type)) value = value.firstNamedChild;
+  return value;
 }
 
-/** JSDoc sits above the statement: `export function`, `const f = …` or the declaration itself. */
+/** A property's name: `get`, `'get-user'` → `get-user`, `[Symbol.iterator]` as written. */
+function propertyName(key: SyntaxNode | null): string {
+  if (!key) return '';
+  if (key.type === 'string') return key.text.slice(1, -1);
+  return key.text;
+}
+
+/**
+ * Whether an object literal is the value of a name: `const api = {…}`, a class field, or a
+ * `key: {…}` inside such an object. Walks up only through the object literals themselves.
+ */
+function isNamedObject(object: SyntaxNode): boolean {
+  let holder = object.parent;
+  while (holder && EXPRESSION_WRAPPERS.has(holder.type)) holder = holder.parent;
+  if (!holder) return false;
+  if (holder.type === 'variable_declarator') return holder.childForFieldName('name')?.type === 'identifier';
+  if (holder.type === 'field_definition' || holder.type === 'public_field_definition') return true;
+  if (holder.type === 'pair') return holder.parent !== null && isNamedObject(holder.parent);
+  if (holder.type === 'assignment_expression') return prototypeOwner(holder) !== undefined;
+  return false;
+}
+
+/** `a.b.c` → `['a', 'b', 'c']`; undefined for anything but plain names (`this.x`, `f().x`, `a[0]`). */
+function dottedPath(node: SyntaxNode | null): string[] | undefined {
+  const names: string[] = [];
+  while (node?.type === 'member_expression') {
+    const property = node.childForFieldName('property');
+    if (property?.type !== 'property_identifier') return undefined;
+    names.unshift(property.text);
+    node = node.childForFieldName('object');
+  }
+  if (node?.type !== 'identifier') return undefined;
+  names.unshift(node.text);
+  return names;
+}
+
+/** `Foo.prototype = {…}` (an assignment statement) → `Foo`. */
+function prototypeOwner(assignment: SyntaxNode): string | undefined {
+  if (assignment.parent?.type !== 'expression_statement') return undefined;
+  const path = dottedPath(assignment.childForFieldName('left'));
+  if (!path || path.length < 2 || path[path.length - 1] !== 'prototype') return undefined;
+  return path.slice(0, -1).join('.');
+}
+
+/**
+ * Assignment statements of a function (or, for a prototype, an object literal):
+ * - `Foo.prototype.bar = function …` → method `bar` of `Foo`, wherever it is written;
+ * - `exports.x = …`, `module.exports.x = …` → function `x`;
+ * - `obj.handler = () => …` at module level → function `handler` with parent `obj`.
+ */
+function describeAssignment(node: SyntaxNode): Definition | undefined {
+  const right = unwrap(node.childForFieldName('right'));
+  if (!right) return undefined;
+  const isFunction = FUNCTION_VALUES.has(right.type);
+  if (!isFunction && right.type !== 'object') return undefined;
+  const statement = node.parent;
+  if (statement?.type !== 'expression_statement') return undefined;
+  const path = dottedPath(node.childForFieldName('left'));
+  if (!path || path.length < 2) return undefined;
+  const name = path[path.length - 1]!;
+  const owner = path.slice(0, -1);
+  const body = right.childForFieldName('body');
+  if (!isFunction) {
+    // `Foo.prototype = { bar() {…} }`: its functions are methods of `Foo`.
+    if (name !== 'prototype') return undefined;
+    return { role: 'scope', name: owner.join('.'), ownerName: '', classLike: true };
+  }
+  if (owner.length >= 2 && owner[owner.length - 1] === 'prototype') {
+    return { role: 'function', name, body, ownerName: owner.slice(0, -1).join('.'), method: true };
+  }
+  const ownerText = owner.join('.');
+  if (ownerText === 'exports' || ownerText === 'module.exports') return { role: 'function', name, body };
+  if (statement.parent?.type !== 'program' || name === 'prototype' || ownerText === 'module')
+    return undefined;
+  return { role: 'function', name, body, ownerName: ownerText, method: false };
+}
+
+/** `const f = () => …`, a class field, and their object-literal and class counterparts. */
+function describeVariable(node: SyntaxNode): Definition | undefined {
+  const nameNode =
+    node.childForFieldName('name') ?? node.childForFieldName('property') ?? node.childForFieldName('key');
+  const value = unwrap(node.childForFieldName('value'));
+  if (!nameNode || !value) return undefined;
+  const isVariable = node.type === 'variable_declarator';
+  if (isVariable && nameNode.type !== 'identifier') return undefined;
+  const name = nameNode.text;
+  if (value.type === 'object') return { role: 'scope', name, classLike: false };
+  const isClass = value.type === 'class';
+  if (!isClass && !FUNCTION_VALUES.has(value.type)) return undefined;
+  const definition: Definition = {
+    role: isClass ? 'class' : 'function',
+    name,
+    body: value.childForFieldName('body'),
+  };
+  const declaration = node.parent;
+  if (isVariable && declaration) {
+    // The signature starts at `const`/`let`/`var`; the source at `export` or the keyword, when
+    // this is the first declarator (`const a = …, b = …`: `b`'s source is its own).
+    const keyword = declaration.firstChild;
+    if (keyword && isFirstDeclarator(node)) {
+      definition.signatureStart = keyword.startIndex;
+      definition.sourceStart = statementStart(attachmentAnchor(node), keyword.startIndex);
+    } else if (keyword) {
+      definition.signaturePrefix = keyword.text;
+    }
+  }
+  return definition;
+}
+
+function isFirstDeclarator(declarator: SyntaxNode): boolean {
+  for (let sibling = declarator.previousNamedSibling; sibling; sibling = sibling.previousNamedSibling)
+    if (sibling.type === 'variable_declarator') return false;
+  return true;
+}
+
+function describe(node: SyntaxNode): Definition | undefined {
+  switch (node.type) {
+    case 'class_declaration':
+    case 'abstract_class_declaration':
+    case 'interface_declaration':
+      return {
+        role: 'class',
+        name: node.childForFieldName('name')?.text ?? '',
+        body: node.childForFieldName('body'),
+      };
+    case 'variable_declarator':
+    case 'field_definition':
+    case 'public_field_definition':
+      return describeVariable(node);
+    case 'assignment_expression':
+      return describeAssignment(node);
+    case 'pair': {
+      const value = unwrap(node.childForFieldName('value'));
+      if (!value || (value.type !== 'object' && !FUNCTION_VALUES.has(value.type))) return undefined;
+      if (!node.parent || !isNamedObject(node.parent)) return undefined;
+      const name = propertyName(node.childForFieldName('key'));
+      if (value.type === 'object') return { role: 'scope', name, classLike: false };
+      return { role: 'function', name, body: value.childForFieldName('body') };
+    }
+    case 'method_signature':
+      // Only in interfaces: the method signatures of object types (`type T = { m(): void }`) are not.
+      if (node.parent?.type !== 'interface_body') return undefined;
+      return { role: 'function', name: propertyName(node.childForFieldName('name')) };
+    default:
+      // function_declaration, generator_function_declaration, method_definition, abstract_method_signature
+      return {
+        role: 'function',
+        name:
+          node.type === 'method_definition'
+            ? propertyName(node.childForFieldName('name'))
+            : (node.childForFieldName('name')?.text ?? ''),
+        body: node.childForFieldName('body'),
+      };
+  }
+}
+
+/** Where the statement holding a declaration starts (`export`), its decorators left out. */
+function statementStart(anchor: SyntaxNode, fallback: number): number {
+  for (const child of anchor.children) {
+    if (!DECORATORS.has(child.type) && !COMMENTS.has(child.type)) return child.startIndex;
+  }
+  return fallback;
+}
+
+/**
+ * JSDoc sits above the statement: `export function`, `const f = …`, `obj.f = …` or the
+ * declaration itself.
+ */
 function attachmentAnchor(node: SyntaxNode): SyntaxNode {
   let anchor = node;
-  if (node.type === 'variable_declarator' && node.parent) {
-    anchor = node.parent; // lexical_declaration / variable_declaration
+  if ((node.type === 'variable_declarator' || node.type === 'assignment_expression') && node.parent) {
+    anchor = node.parent; // lexical_declaration / variable_declaration / expression_statement
   }
   if (anchor.parent?.type === 'export_statement') anchor = anchor.parent;
   return anchor;
@@ -70,7 +219,14 @@ function makeSpec(language: Language, nodeTypes: readonly string[]): LanguageSpe
     language,
     nodeTypes,
     decoratorTypes: DECORATORS,
-    describe,
+    describe(node) {
+      const definition = describe(node);
+      // `export class …`, `export default function …`: the source starts at `export`.
+      const parent = node.parent;
+      if (definition && definition.sourceStart === undefined && parent?.type === 'export_statement')
+        definition.sourceStart = statementStart(parent, node.startIndex);
+      return definition;
+    },
     attachmentAnchor,
     docstring: (_node, _source, anchor) => blockDocAbove(anchor, DECORATORS),
   };

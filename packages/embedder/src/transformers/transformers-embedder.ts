@@ -1,0 +1,259 @@
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import {
+  type Embedder,
+  EmbeddingError,
+  type EmbeddingModelInfo,
+  type EmbedOptions,
+  type EmbedOutcome,
+  ModelNotFoundError,
+} from '@codesearch/core';
+import { invalidTextReason } from '../vectors.js';
+import {
+  DEFAULT_MODEL,
+  defaultModelsDir,
+  locateModel,
+  type ModelLocation,
+  missingFiles,
+  modelDigest,
+  readModelConfig,
+  requiredModelFiles,
+} from './model-files.js';
+import { meanPoolNormalized, padBatch } from './pooling.js';
+
+export interface TransformersEmbedderOptions {
+  /** A transformers.js feature-extraction model: hub name or local directory (default all-MiniLM-L6-v2). */
+  model?: string;
+  /** Where hub models are kept (default `$CODESEARCH_MODELS_DIR` or `~/.codesearch/models`). */
+  modelsDir?: string;
+  /** Use `onnx/model_quantized.onnx` (default) rather than `onnx/model.onnx`. */
+  quantized?: boolean;
+  /** Texts per model run (default 32). */
+  batchSize?: number;
+  /** onnxruntime intra-op threads (default: one per core). */
+  threads?: number;
+  /**
+   * Called when the model is not on disk. The CLI passes a downloader (hub, then registry
+   * fallback); without one, a missing model is a `ModelNotFoundError` saying how to get it.
+   */
+  fetchModel?: (location: ModelLocation, files: readonly string[]) => Promise<void>;
+}
+
+// Narrow views of the two runtime libraries, loaded on first use only.
+interface Tokenizer {
+  encode(text: string): number[];
+  pad_token_id: number;
+  all_special_ids: number[];
+  normalizer?: { config?: { type?: string; strip_accents?: boolean | null; lowercase?: boolean } } | null;
+}
+interface OrtTensor {
+  data: Float32Array;
+  dims: readonly number[];
+}
+interface OrtSession {
+  inputNames: readonly string[];
+  outputNames: readonly string[];
+  run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensor>>;
+  release?(): Promise<void>;
+}
+export interface Runtime {
+  tokenizer: Tokenizer;
+  session: OrtSession;
+  Tensor: new (type: 'int64', data: BigInt64Array, dims: number[]) => unknown;
+  stripAccents: boolean;
+}
+
+export interface Prepared {
+  index: number;
+  ids: number[];
+  truncated: boolean;
+}
+
+/**
+ * The default embedder: a transformers.js model run locally with onnxruntime. The tokenizer
+ * comes from transformers.js; the ONNX session is created here so that the thread count can
+ * be set, texts are grouped by length to cut padding, and truncation keeps the closing
+ * special token (transformers.js 2.17 drops it).
+ */
+export class TransformersEmbedder implements Embedder {
+  readonly specificationVersion = 'v1';
+  readonly location: ModelLocation;
+  private readonly files: string[];
+  private readonly batchSize: number;
+  private readonly threads: number;
+  private info: Promise<EmbeddingModelInfo & { maxTokens: number }> | undefined;
+  private runtime: Promise<Runtime> | undefined;
+
+  constructor(private readonly options: TransformersEmbedderOptions = {}) {
+    this.location = locateModel(options.model ?? DEFAULT_MODEL, options.modelsDir ?? defaultModelsDir());
+    this.files = requiredModelFiles(options.quantized ?? true);
+    this.batchSize = options.batchSize ?? 32;
+    this.threads = options.threads ?? availableParallelism();
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
+      throw new EmbeddingError(`batchSize must be a positive integer, got ${options.batchSize}`, { code: 'INVALID_OPTION' });
+    }
+  }
+
+  /** Reads the model's identity from its files; downloads them first if allowed. Never starts onnxruntime. */
+  describe(): Promise<EmbeddingModelInfo & { maxTokens: number }> {
+    this.info ??= this.readInfo().catch((error: unknown) => {
+      this.info = undefined; // let a later call retry (e.g. after `model pull`)
+      throw error;
+    });
+    return this.info;
+  }
+
+  async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedOutcome[]> {
+    const outcomes: EmbedOutcome[] = new Array(texts.length);
+    const valid: number[] = [];
+    texts.forEach((text, index) => {
+      const reason = invalidTextReason(text);
+      if (reason) outcomes[index] = { ok: false, error: new EmbeddingError(`text ${index}: ${reason}`, { code: 'INVALID_TEXT' }) };
+      else valid.push(index);
+    });
+    if (valid.length === 0) return outcomes;
+
+    const { maxTokens } = await this.describe();
+    const runtime = await this.loadRuntime();
+    const prepared: Prepared[] = [];
+    for (const index of valid) {
+      try {
+        prepared.push(this.tokenize(runtime, texts[index]!, index, maxTokens));
+      } catch (error) {
+        outcomes[index] = { ok: false, error: new EmbeddingError(`text ${index}: tokenizer failed: ${String(error)}`, { cause: error }) };
+      }
+    }
+    // Longest first, so each batch holds texts of similar length and little padding.
+    prepared.sort((a, b) => b.ids.length - a.ids.length || a.index - b.index);
+    for (let start = 0; start < prepared.length; start += this.batchSize) {
+      options.signal?.throwIfAborted();
+      await this.runBatch(runtime, prepared.slice(start, start + this.batchSize), outcomes);
+    }
+    return outcomes;
+  }
+
+  async dispose(): Promise<void> {
+    const runtime = await this.runtime?.catch(() => undefined);
+    this.runtime = undefined;
+    await runtime?.session.release?.();
+  }
+
+  private async readInfo(): Promise<EmbeddingModelInfo & { maxTokens: number }> {
+    const { directory, name } = this.location;
+    let missing = await missingFiles(directory, this.files);
+    if (missing.length > 0 && this.options.fetchModel && !this.location.isLocalPath) {
+      await this.options.fetchModel(this.location, this.files);
+      missing = await missingFiles(directory, this.files);
+    }
+    if (missing.length > 0) {
+      const how = this.location.isLocalPath
+        ? `put ${missing.join(', ')} there (a transformers.js model directory)`
+        : `run \`codesearch model pull ${name}\``;
+      throw new ModelNotFoundError(`model ${name} not found: ${directory} lacks ${missing.join(', ')}; ${how}`);
+    }
+    const [config, modelVersion] = await Promise.all([readModelConfig(directory), modelDigest(directory, this.files)]);
+    return { modelName: name, modelVersion, dimensions: config.dimensions, maxTokens: config.maxTokens };
+  }
+
+  private loadRuntime(): Promise<Runtime> {
+    this.runtime ??= this.createRuntime().catch((error: unknown) => {
+      this.runtime = undefined;
+      throw asLoadError(this.location, error);
+    });
+    return this.runtime;
+  }
+
+  private async createRuntime(): Promise<Runtime> {
+    const [{ AutoTokenizer, env }, ortModule] = await Promise.all([
+      import('@xenova/transformers'),
+      import('onnxruntime-node'),
+    ]);
+    // onnxruntime-node is CommonJS: its API is the default export under ESM.
+    const ort = (ortModule as unknown as { default?: typeof ortModule }).default ?? ortModule;
+    const { directory } = this.location;
+    // transformers.js resolves `<localModelPath>/<id>/…`; point it at the model's own folder.
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.localModelPath = `${path.dirname(directory)}${path.sep}`;
+    const tokenizer = (await AutoTokenizer.from_pretrained(path.basename(directory))) as unknown as Tokenizer;
+    const session = (await ort.InferenceSession.create(path.join(directory, this.files[3]!), {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: this.threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    })) as unknown as OrtSession;
+    const normalizer = tokenizer.normalizer?.config;
+    // transformers.js 2.17 strips only U+0300–036F accents; BERT's normalizer strips every
+    // nonspacing mark after NFD. Doing it first makes both tokenizers agree.
+    const stripAccents =
+      normalizer?.type === 'BertNormalizer' && normalizer.lowercase !== false && normalizer.strip_accents !== false;
+    return { tokenizer, session, Tensor: ort.Tensor as unknown as Runtime['Tensor'], stripAccents };
+  }
+
+  private tokenize(runtime: Runtime, text: string, index: number, maxTokens: number): Prepared {
+    const input = runtime.stripAccents ? text.normalize('NFD').replace(/\p{Mn}/gu, '') : text;
+    const ids = runtime.tokenizer.encode(input);
+    if (ids.length <= maxTokens) return { index, ids, truncated: false };
+    const last = ids[ids.length - 1]!;
+    const keepsClosingToken = runtime.tokenizer.all_special_ids.includes(last);
+    const kept = keepsClosingToken ? [...ids.slice(0, maxTokens - 1), last] : ids.slice(0, maxTokens);
+    return { index, ids: kept, truncated: true };
+  }
+
+  /** Runs one batch; if the runtime throws, retries in halves down to single texts. */
+  private async runBatch(runtime: Runtime, batch: Prepared[], outcomes: EmbedOutcome[]): Promise<void> {
+    try {
+      const vectors = await this.runModel(runtime, batch);
+      batch.forEach((item, position) => {
+        outcomes[item.index] = { ok: true, vector: vectors[position]!, truncated: item.truncated };
+      });
+    } catch (error) {
+      if (batch.length > 1) {
+        const middle = Math.ceil(batch.length / 2);
+        await this.runBatch(runtime, batch.slice(0, middle), outcomes);
+        await this.runBatch(runtime, batch.slice(middle), outcomes);
+        return;
+      }
+      const only = batch[0]!;
+      outcomes[only.index] = {
+        ok: false,
+        error: new EmbeddingError(`text ${only.index}: onnxruntime failed: ${(error as Error).message ?? error}`, { cause: error }),
+      };
+    }
+  }
+
+  /** One forward pass over a batch. Protected so tests can make the runtime fail. */
+  protected async runModel(runtime: Runtime, batch: Prepared[]): Promise<Float32Array[]> {
+    const { ids, mask, types, sequenceLength } = padBatch(
+      batch.map((item) => item.ids),
+      runtime.tokenizer.pad_token_id ?? 0,
+    );
+    const dims = [batch.length, sequenceLength];
+    const feeds: Record<string, unknown> = {
+      input_ids: new runtime.Tensor('int64', ids, dims),
+      attention_mask: new runtime.Tensor('int64', mask, dims),
+    };
+    if (runtime.session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new runtime.Tensor('int64', types, dims);
+    const outputs = await runtime.session.run(feeds);
+    const hidden = outputs.last_hidden_state ?? outputs[runtime.session.outputNames[0]!]!;
+    const dimensions = hidden.dims[2]!;
+    return meanPoolNormalized(
+      hidden.data,
+      batch.map((item) => item.ids.length),
+      sequenceLength,
+      dimensions,
+    );
+  }
+}
+
+function asLoadError(location: ModelLocation, error: unknown): Error {
+  if (ModelNotFoundError.isInstance(error) || EmbeddingError.isInstance(error)) return error;
+  return new EmbeddingError(`cannot load model ${location.name} from ${location.directory}: ${(error as Error).message ?? error}`, {
+    code: 'MODEL_LOAD_FAILED',
+    cause: error,
+  });
+}
+
+export function createTransformersEmbedder(options: TransformersEmbedderOptions = {}): TransformersEmbedder {
+  return new TransformersEmbedder(options);
+}

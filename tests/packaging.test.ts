@@ -1,0 +1,489 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, runOk } from './helpers/run.js';
+
+// Each publishable package must work alone, the way a user depends on one stage: packed with
+// `pnpm pack` (which turns `workspace:^` into versions), installed with npm into an empty
+// project outside the workspace together with the tarballs of its @codesearch/* dependencies
+// only (everything else comes from the registry), then run and type-checked there.
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TSC = createRequire(path.join(REPO_ROOT, 'package.json')).resolve('typescript/bin/tsc');
+
+interface PackageUnderTest {
+  name: string;
+  directory: string;
+  /** Other files the tarball must contain, besides package.json, dist/index.js and dist/index.d.ts. */
+  alsoShips?: string[];
+}
+
+const PACKAGES: PackageUnderTest[] = [
+  { name: '@codesearch/core', directory: 'packages/core' },
+  { name: '@codesearch/parser', directory: 'packages/parser' },
+  { name: '@codesearch/text-prep', directory: 'packages/text-prep' },
+  { name: 'codesearch', directory: 'apps/cli', alsoShips: ['bin/codesearch.js'] },
+];
+
+interface Manifest {
+  name: string;
+  version: string;
+  dependencies?: Record<string, string>;
+  exports?: Record<string, unknown>;
+  bin?: Record<string, string>;
+}
+
+interface Packed {
+  tarball: string;
+  /** Paths inside the tarball, without the leading `package/`. */
+  files: string[];
+  manifest: Manifest;
+  manifestText: string;
+  /** The installed project: an empty npm project with this package and its @codesearch/* tarballs. */
+  project: string;
+}
+
+let workDir: string;
+const packed = new Map<string, Packed>();
+
+/** The environment of a user's shell: no npm_* variables inherited from a pnpm or npm script run. */
+function userEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+}
+
+async function pack(pkg: PackageUnderTest, destination: string): Promise<Omit<Packed, 'project'>> {
+  const { stdout } = await runOk('pnpm', ['pack', '--json', '--pack-destination', destination], {
+    cwd: path.join(REPO_ROOT, pkg.directory),
+  });
+  const report = JSON.parse(stdout.slice(stdout.indexOf('{'), stdout.lastIndexOf('}') + 1)) as {
+    filename: string;
+  };
+  const listing = await runOk('tar', ['-tzf', report.filename]);
+  const files = listing.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((entry) => entry.replace(/^package\//, ''));
+  const manifestText = (await runOk('tar', ['-xzOf', report.filename, 'package/package.json'])).stdout;
+  return { tarball: report.filename, files, manifest: JSON.parse(manifestText) as Manifest, manifestText };
+}
+
+/** The package and, transitively, the @codesearch/* packages it depends on. */
+function withWorkspaceDependencies(name: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(name)) return seen;
+  seen.add(name);
+  const entry = packed.get(name);
+  if (!entry) throw new Error(`${name} is a dependency but was not packed (add it to PACKAGES)`);
+  for (const dependency of Object.keys(entry.manifest.dependencies ?? {})) {
+    if (dependency.startsWith('@codesearch/') || dependency === 'codesearch')
+      withWorkspaceDependencies(dependency, seen);
+  }
+  return seen;
+}
+
+async function install(name: string): Promise<string> {
+  const project = path.join(workDir, 'projects', name.replace(/[@/]/g, '_'));
+  await mkdir(project, { recursive: true });
+  await writeFile(
+    path.join(project, 'package.json'),
+    `${JSON.stringify({ name: 'packaging-check', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
+  );
+  await writeFile(
+    path.join(project, 'tsconfig.json'),
+    `${JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2023'],
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          skipLibCheck: false,
+          noEmit: true,
+          verbatimModuleSyntax: true,
+          types: ['node'],
+        },
+        files: ['check.ts'],
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  const tarballs = [...withWorkspaceDependencies(name)].map((dependency) => packed.get(dependency)!.tarball);
+  await runOk(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      ...tarballs,
+      '@types/node@20',
+    ],
+    { cwd: project, env: userEnv(), timeoutMs: 280_000 },
+  );
+  return project;
+}
+
+/** Runs an ESM script in the installed project; returns what it printed as JSON on stdout. */
+async function runScript(project: string, script: string): Promise<unknown> {
+  await writeFile(path.join(project, 'run.mjs'), script);
+  const { stdout } = await runOk(process.execPath, ['run.mjs'], { cwd: project, env: userEnv() });
+  return JSON.parse(stdout);
+}
+
+/** Type-checks `check.ts` against the installed package's types, with the repository's TypeScript. */
+async function typeCheck(project: string, source: string): Promise<void> {
+  await writeFile(path.join(project, 'check.ts'), source);
+  const result = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: project, env: userEnv() });
+  expect(result.stdout + result.stderr, 'tsc reported errors').toBe('');
+  expect(result.code).toBe(0);
+}
+
+function projectOf(name: string): string {
+  return packed.get(name)!.project;
+}
+
+beforeAll(async () => {
+  // Under the system temp directory, so nothing resolves from the workspace's node_modules.
+  workDir = await mkdtemp(path.join(os.tmpdir(), 'codesearch-packaging-'));
+  const tarballs = path.join(workDir, 'tarballs');
+  await mkdir(tarballs);
+  const results = await Promise.all(PACKAGES.map((pkg) => pack(pkg, tarballs)));
+  PACKAGES.forEach((pkg, index) => {
+    packed.set(pkg.name, { ...results[index]!, project: '' });
+  });
+  const projects = await Promise.all(PACKAGES.map((pkg) => install(pkg.name)));
+  PACKAGES.forEach((pkg, index) => {
+    packed.get(pkg.name)!.project = projects[index]!;
+  });
+});
+
+afterAll(async () => {
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+describe.each(PACKAGES)('tarball of $name', (pkg) => {
+  it('ships the built entry points and no sources or tests', () => {
+    const { files, manifest } = packed.get(pkg.name)!;
+    expect(manifest.name).toBe(pkg.name);
+    for (const required of ['package.json', 'dist/index.js', 'dist/index.d.ts', ...(pkg.alsoShips ?? [])]) {
+      expect(files, `${pkg.name} tarball lacks ${required}`).toContain(required);
+    }
+    expect(files.filter((file) => /^src\//.test(file))).toEqual([]);
+    expect(
+      files.filter((file) =>
+        /(^|\/)(__tests__|__fixtures__|fixtures)\/|\.(test|spec)\.|vitest\.config|tsup\.config/.test(file),
+      ),
+    ).toEqual([]);
+  });
+
+  it('has real versions for workspace dependencies and resolvable exports', () => {
+    const { files, manifest, manifestText } = packed.get(pkg.name)!;
+    expect(manifestText).not.toContain('workspace:');
+    for (const [dependency, range] of Object.entries(manifest.dependencies ?? {})) {
+      if (packed.has(dependency))
+        expect(range, dependency).toBe(`^${packed.get(dependency)!.manifest.version}`);
+    }
+    // Every target a consumer can resolve (types, default) exists in the tarball.
+    const root = manifest.exports?.['.'] as Record<string, string>;
+    for (const condition of ['types', 'default']) {
+      expect(files, `exports["."].${condition}`).toContain(root[condition]!.replace(/^\.\//, ''));
+    }
+    for (const target of Object.values(manifest.bin ?? {}))
+      expect(files).toContain(target.replace(/^\.\//, ''));
+  });
+});
+
+describe.concurrent('installed alone from its tarball', () => {
+  it('@codesearch/core: error classes work', async () => {
+    const project = projectOf('@codesearch/core');
+    const observed = await runScript(
+      project,
+      `import { CacheError, CodesearchError, ParseError } from '@codesearch/core';
+const error = new ParseError('src/a.py', 'invalid UTF-8');
+console.log(JSON.stringify({
+  message: error.message,
+  name: error.name,
+  code: error.code,
+  stage: error.stage,
+  filePath: error.filePath,
+  isParseError: ParseError.isInstance(error),
+  isCodesearchError: CodesearchError.isInstance(error),
+  isError: error instanceof Error,
+  cacheErrorIsParseError: ParseError.isInstance(new CacheError('disk full')),
+  plainErrorIsCodesearchError: CodesearchError.isInstance(new Error('plain')),
+}));
+`,
+    );
+    expect(observed).toEqual({
+      message: '[parser] src/a.py: invalid UTF-8',
+      name: 'ParseError',
+      code: 'PARSE_FAILED',
+      stage: 'parser',
+      filePath: 'src/a.py',
+      isParseError: true,
+      isCodesearchError: true,
+      isError: true,
+      cacheErrorIsParseError: false,
+      plainErrorIsCodesearchError: false,
+    });
+
+    await typeCheck(
+      project,
+      `import { type CodeEntity, CodesearchError, type Language, ParseError, type Stage } from '@codesearch/core';
+
+export const error: CodesearchError = new ParseError('src/a.py', 'invalid UTF-8', { code: 'BAD_ENCODING' });
+export const stage: Stage = error.stage;
+export const entity: CodeEntity = {
+  kind: 'method',
+  name: 'parse',
+  qualifiedName: 'Parser.parse',
+  filePath: 'src/parser.py',
+  lineNumber: 3,
+  endLine: 9,
+  language: 'python',
+  sourceCode: 'def parse(self): ...',
+  parent: 'Parser',
+};
+export function describeError(value: unknown): string {
+  return ParseError.isInstance(value) ? \`\${value.filePath}: \${value.reason}\` : String(value);
+}
+// @ts-expect-error: not a Language
+export const cobol: Language = 'cobol';
+// @ts-expect-error: sourceCode is required
+export const incomplete: CodeEntity = { kind: 'class', name: 'A', qualifiedName: 'A', filePath: 'a.py', lineNumber: 1, endLine: 1, language: 'python' };
+`,
+    );
+  });
+
+  it('@codesearch/parser: parses source, and a directory on parser threads', async () => {
+    const project = projectOf('@codesearch/parser');
+    const tree = path.join(workDir, 'parser-tree');
+    await mkdir(tree);
+    // Enough files (24+) for parseDirectory to start its worker threads from the installed package.
+    await Promise.all(
+      Array.from({ length: 30 }, (_, index) =>
+        writeFile(path.join(tree, `module_${index}.py`), `def function_${index}():\n    return ${index}\n`),
+      ),
+    );
+    const observed = await runScript(
+      project,
+      `import { parseDirectory, parseSource } from '@codesearch/parser';
+const source = 'import os\\n\\n\\nclass Greeter:\\n    """Says hello."""\\n\\n    def greet(self, name):\\n        return f"hello {name}"\\n';
+const file = parseSource(source, 'python', 'greeter.py');
+const directory = await parseDirectory(${JSON.stringify(tree)}, { concurrency: 2 });
+console.log(JSON.stringify({
+  entities: file.entities.map(({ kind, name, qualifiedName, filePath, lineNumber, endLine, docstring }) =>
+    ({ kind, name, qualifiedName, filePath, lineNumber, endLine, docstring: docstring ?? null })),
+  warnings: file.warnings,
+  directory: { files: directory.stats.filesParsed, entities: directory.stats.entities, errors: directory.errors.map(String) },
+}));
+`,
+    );
+    expect(observed).toEqual({
+      entities: [
+        {
+          kind: 'class',
+          name: 'Greeter',
+          qualifiedName: 'Greeter',
+          filePath: 'greeter.py',
+          lineNumber: 4,
+          endLine: 8,
+          docstring: 'Says hello.',
+        },
+        {
+          kind: 'method',
+          name: 'greet',
+          qualifiedName: 'Greeter.greet',
+          filePath: 'greeter.py',
+          lineNumber: 7,
+          endLine: 8,
+          docstring: null,
+        },
+      ],
+      warnings: [],
+      directory: { files: 30, entities: 30, errors: [] },
+    });
+
+    await typeCheck(
+      project,
+      `import {
+  type DirectoryParseEvent,
+  type DirectoryParseResult,
+  detectLanguage,
+  type ParsedFile,
+  parseDirectory,
+  parseSource,
+  SUPPORTED_LANGUAGES,
+} from '@codesearch/parser';
+
+export const file: ParsedFile = parseSource('def f():\\n    pass\\n', 'python', 'f.py');
+export const line: number | undefined = file.entities[0]?.lineNumber;
+export const languages: readonly string[] = SUPPORTED_LANGUAGES;
+export const language = detectLanguage('src/main.go');
+export function parseGo(): Promise<DirectoryParseResult> {
+  return parseDirectory('.', {
+    languages: ['go'],
+    exclude: ['vendor/'],
+    onEvent: (event: DirectoryParseEvent) => {
+      if (event.type === 'error') console.log(event.error.filePath, event.error.reason);
+    },
+  });
+}
+// @ts-expect-error: not a supported language
+parseSource('', 'cobol', 'x.cob');
+`,
+    );
+  });
+
+  it('@codesearch/text-prep: prepares the text of an entity', async () => {
+    const project = projectOf('@codesearch/text-prep');
+    const observed = (await runScript(
+      project,
+      `import { createTextPreparator } from '@codesearch/text-prep';
+const entity = {
+  kind: 'function',
+  name: 'load_users',
+  qualifiedName: 'load_users',
+  filePath: 'app/models.py',
+  lineNumber: 21,
+  endLine: 23,
+  language: 'python',
+  docstring: 'Build users from database rows.',
+  signature: 'def load_users(rows):',
+  sourceCode: 'def load_users(rows):\\n    """Build users from database rows."""\\n    return [User(*row) for row in rows]\\n',
+};
+const preparator = createTextPreparator();
+const prepared = preparator.prepareFunction(entity);
+let wrongKind;
+try {
+  preparator.prepareClass(entity);
+} catch (error) {
+  wrongKind = { name: error.name, stage: error.stage };
+}
+console.log(JSON.stringify({ text: prepared.text, truncated: prepared.truncated, version: preparator.version, wrongKind }));
+`,
+    )) as { text: string; truncated: boolean; version: string; wrongKind: unknown };
+    expect(observed.text).toContain('load_users');
+    expect(observed.text).toContain('app/models.py');
+    expect(observed.text).toContain('Build users from database rows.');
+    expect(observed.text).toContain('return [User(*row) for row in rows]');
+    expect(observed.truncated).toBe(false);
+    expect(observed.version).toMatch(/^codesearch-text\//);
+    expect(observed.wrongKind).toEqual({ name: 'TextPrepError', stage: 'text-prep' });
+
+    await typeCheck(
+      project,
+      `import { createTextPreparator, TEXT_FORMAT, type TextPrepOptions } from '@codesearch/text-prep';
+
+const options: TextPrepOptions = { maxChars: 1000 };
+const preparator = createTextPreparator(options);
+const prepared = preparator.prepareFunction({
+  kind: 'function',
+  name: 'f',
+  qualifiedName: 'f',
+  filePath: 'f.py',
+  lineNumber: 1,
+  endLine: 2,
+  language: 'python',
+  sourceCode: 'def f(): pass',
+});
+export const text: string = prepared.text;
+export const truncated: boolean = prepared.truncated;
+export const version: string = preparator.version;
+export const format: string = TEXT_FORMAT;
+// @ts-expect-error: maxChars is a number
+createTextPreparator({ maxChars: '1000' });
+// @ts-expect-error: an entity needs its source code
+preparator.prepareFunction({ kind: 'function', name: 'f', qualifiedName: 'f', filePath: 'f.py', lineNumber: 1, endLine: 1, language: 'python' });
+`,
+    );
+  });
+
+  it('codesearch: the installed bin parses a directory, and the API is typed', async () => {
+    const project = projectOf('codesearch');
+    const sample = path.join(workDir, 'cli-sample');
+    await mkdir(sample);
+    await writeFile(
+      path.join(sample, 'hello.py'),
+      'def hello(name):\n    """Greets someone."""\n    return f"hello {name}"\n',
+    );
+    await writeFile(
+      path.join(sample, 'add.go'),
+      'package sample\n\n// Add sums two ints.\nfunc Add(a, b int) int {\n\treturn a + b\n}\n',
+    );
+    const bin = path.join(project, 'node_modules', '.bin', 'codesearch');
+
+    const parse = await runOk(bin, ['parse', sample, '--json'], { cwd: project, env: userEnv() });
+    const records = parse.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(
+      records.map(({ kind, name, filePath, lineNumber, endLine, language, docstring }) => ({
+        kind,
+        name,
+        filePath,
+        lineNumber,
+        endLine,
+        language,
+        docstring,
+      })),
+    ).toEqual([
+      {
+        kind: 'function',
+        name: 'Add',
+        filePath: 'add.go',
+        lineNumber: 4,
+        endLine: 6,
+        language: 'go',
+        docstring: 'Add sums two ints.',
+      },
+      {
+        kind: 'function',
+        name: 'hello',
+        filePath: 'hello.py',
+        lineNumber: 1,
+        endLine: 3,
+        language: 'python',
+        docstring: 'Greets someone.',
+      },
+    ]);
+    expect(parse.stderr).toContain('parsed 2 files, 2 entities');
+
+    const version = await runOk(bin, ['--version'], { cwd: project, env: userEnv() });
+    expect(version.stdout.trim()).toBe(packed.get('codesearch')!.manifest.version);
+
+    const viaApi = await runScript(
+      project,
+      `import { main } from 'codesearch';
+const out = [];
+const code = await main(['node', 'codesearch', 'parse', ${JSON.stringify(sample)}, '--json', '--lang', 'py'], {
+  out: (line) => out.push(JSON.parse(line).qualifiedName),
+  error: () => {},
+});
+console.log(JSON.stringify({ code, out }));
+`,
+    );
+    expect(viaApi).toEqual({ code: 0, out: ['hello'] });
+
+    await typeCheck(
+      project,
+      `import { buildProgram, main, type Terminal } from 'codesearch';
+
+const lines: string[] = [];
+const terminal: Terminal = { out: (line) => lines.push(line), error: (line) => lines.push(line) };
+export const exitCode: Promise<number> = main(['node', 'codesearch', 'parse', '.', '--json'], terminal);
+export const programName: string = buildProgram(terminal, (code: number) => {
+  process.exitCode = code;
+}).name();
+// @ts-expect-error: argv is a list of strings
+main('parse .');
+`,
+    );
+  });
+});
