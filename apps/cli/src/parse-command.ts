@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { CodeEntity, Language } from '@codesearch/core';
 import { type DirectoryParseEvent, parseDirectory } from '@codesearch/parser';
 import Table from 'cli-table3';
@@ -15,6 +16,9 @@ export interface ParseCommandOptions {
   followSymlinks?: boolean;
   verbose?: boolean;
 }
+
+// picocolors turns colour on whenever CI is set; only a terminal on stdout should get it.
+const colors = pc.createColors(Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env));
 
 /** The fields `--json` prints for each entity, in this order. */
 function entityRecord(entity: CodeEntity) {
@@ -66,7 +70,7 @@ export async function runParse(
     ...(options.lang?.length ? { languages: options.lang } : {}),
     ...(options.exclude?.length ? { exclude: options.exclude } : {}),
     ...(options.include?.length ? { include: options.include } : {}),
-    ...(options.maxFileSize ? { maxFileSize: options.maxFileSize } : {}),
+    ...(options.maxFileSize !== undefined ? { maxFileSize: options.maxFileSize } : {}),
     gitignore: options.gitignore ?? true,
     defaultExcludes: options.defaultExcludes ?? true,
     followSymlinks: options.followSymlinks ?? false,
@@ -95,7 +99,11 @@ export async function runParse(
     for (const [language, counts] of Object.entries(stats.byLanguage).sort()) {
       summary.push([language, counts.files, counts.entities]);
     }
-    summary.push([pc.bold('total'), pc.bold(String(stats.filesParsed)), pc.bold(String(stats.entities))]);
+    summary.push([
+      colors.bold('total'),
+      colors.bold(String(stats.filesParsed)),
+      colors.bold(String(stats.entities)),
+    ]);
     terminal.out(summary.toString());
   }
   const seconds = (stats.durationMs / 1000).toFixed(2);
@@ -107,5 +115,7 @@ export async function runParse(
     `parsed ${plural(stats.filesParsed, 'file')}, ${plural(stats.entities, 'entity', 'entities')} in ${seconds}s` +
       `${skippedNote}${result.errors.length > 0 ? `, ${result.errors.length} with errors` : ''}`,
   );
-  return 0;
+  // A walk that completed succeeds even with bad files in it; a single file that failed does not.
+  const targetIsFile = (await stat(target)).isFile();
+  return targetIsFile && result.errors.length > 0 ? 1 : 0;
 }

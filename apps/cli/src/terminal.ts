@@ -2,6 +2,8 @@
 export interface Terminal {
   out(line: string): void;
   error(line: string): void;
+  /** True when stderr is a terminal: progress bars instead of periodic lines. */
+  readonly isTTY: boolean;
 }
 
 /**
@@ -24,5 +26,6 @@ export function processTerminal(): Terminal {
       if (!stdoutClosed) process.stdout.write(`${line}\n`);
     },
     error: (line) => process.stderr.write(`${line}\n`),
+    isTTY: Boolean(process.stderr.isTTY),
   };
 }

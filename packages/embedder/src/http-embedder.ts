@@ -98,7 +98,8 @@ export class HttpEmbedder implements Embedder {
   async describe(): Promise<EmbeddingModelInfo> {
     if (this.dimensions === undefined) {
       const [probe] = await this.embed(['dimension probe']);
-      if (!probe?.ok) throw probe?.error ?? new EmbeddingError(`${this.endpoint}: no answer to the dimension probe`);
+      if (!probe?.ok)
+        throw probe?.error ?? new EmbeddingError(`${this.endpoint}: no answer to the dimension probe`);
     }
     return { modelName: this.options.model, modelVersion: this.modelVersion, dimensions: this.dimensions! };
   }
@@ -108,13 +109,20 @@ export class HttpEmbedder implements Embedder {
     const valid: number[] = [];
     texts.forEach((text, index) => {
       const reason = invalidTextReason(text);
-      if (reason) outcomes[index] = { ok: false, error: new EmbeddingError(`text ${index}: ${reason}`, { code: 'INVALID_TEXT' }) };
+      if (reason)
+        outcomes[index] = {
+          ok: false,
+          error: new EmbeddingError(`text ${index}: ${reason}`, { code: 'INVALID_TEXT' }),
+        };
       else valid.push(index);
     });
     for (const indices of chunk(valid, this.options.batchSize)) {
       options.signal?.throwIfAborted();
       try {
-        const vectors = await this.request(indices.map((index) => texts[index]!), options.signal);
+        const vectors = await this.request(
+          indices.map((index) => texts[index]!),
+          options.signal,
+        );
         indices.forEach((index, position) => {
           outcomes[index] = { ok: true, vector: vectors[position]!, truncated: false };
         });
@@ -136,9 +144,12 @@ export class HttpEmbedder implements Embedder {
       } catch (error) {
         if (!(error instanceof RetryableError) || attempt >= this.options.maxRetries || signal?.aborted) {
           throw error instanceof RetryableError
-            ? new EmbeddingError(`${this.endpoint}: ${error.message} (gave up after ${attempt + 1} attempts)`, {
-                code: 'HTTP_UNAVAILABLE',
-              })
+            ? new EmbeddingError(
+                `${this.endpoint}: ${error.message} (gave up after ${attempt + 1} attempts)`,
+                {
+                  code: 'HTTP_UNAVAILABLE',
+                },
+              )
             : error;
         }
         const backoff = this.options.retryBaseMs * 2 ** attempt * (0.5 + Math.random() / 2);
@@ -171,13 +182,16 @@ export class HttpEmbedder implements Embedder {
     }
     const text = await response.text();
     if (!response.ok) {
-      throw new EmbeddingError(`${this.endpoint}: HTTP ${response.status}: ${text.slice(0, 200)}`, { code: 'HTTP_ERROR' });
+      throw new EmbeddingError(`${this.endpoint}: HTTP ${response.status}: ${text.slice(0, 200)}`, {
+        code: 'HTTP_ERROR',
+      });
     }
     return this.parse(text, input.length);
   }
 
   private parse(body: string, expected: number): Float32Array[] {
-    const fail = (why: string) => new EmbeddingError(`${this.endpoint}: malformed response: ${why}`, { code: 'BAD_RESPONSE' });
+    const fail = (why: string) =>
+      new EmbeddingError(`${this.endpoint}: malformed response: ${why}`, { code: 'BAD_RESPONSE' });
     let parsed: EmbeddingsResponse;
     try {
       parsed = JSON.parse(body) as EmbeddingsResponse;
@@ -185,13 +199,18 @@ export class HttpEmbedder implements Embedder {
       throw fail(`not JSON: ${body.slice(0, 80)}`);
     }
     if (!Array.isArray(parsed?.data)) throw fail('no `data` array');
-    if (parsed.data.length !== expected) throw fail(`${parsed.data.length} embeddings for ${expected} inputs`);
+    if (parsed.data.length !== expected)
+      throw fail(`${parsed.data.length} embeddings for ${expected} inputs`);
     const vectors: Float32Array[] = new Array(expected);
     parsed.data.forEach((item, position) => {
       const index = item?.index ?? position;
       const embedding = item?.embedding;
-      if (!Number.isInteger(index) || index < 0 || index >= expected || vectors[index]) throw fail(`bad index ${index}`);
-      if (!Array.isArray(embedding) || !embedding.every((value) => typeof value === 'number' && Number.isFinite(value))) {
+      if (!Number.isInteger(index) || index < 0 || index >= expected || vectors[index])
+        throw fail(`bad index ${index}`);
+      if (
+        !Array.isArray(embedding) ||
+        !embedding.every((value) => typeof value === 'number' && Number.isFinite(value))
+      ) {
         throw fail(`embedding ${index} is not an array of finite numbers`);
       }
       this.dimensions ??= embedding.length;

@@ -31,7 +31,10 @@ async function vectorsOf(embedder: Embedder, texts: string[]): Promise<Float32Ar
  * The behaviour every `Embedder` promises. Call inside a `describe`; `make` returns the
  * implementation under test (shared across the cases).
  */
-export function embedderConformance(make: () => Embedder | Promise<Embedder>, options: ConformanceOptions = {}): void {
+export function embedderConformance(
+  make: () => Embedder | Promise<Embedder>,
+  options: ConformanceOptions = {},
+): void {
   const texts = [
     'def add(a, b):\n    return a + b',
     'function greet(name: string): string { return `hello ${name}`; }',
@@ -93,7 +96,10 @@ export function embedderConformance(make: () => Embedder | Promise<Embedder>, op
   it('embeds a batch larger than its limit, each vector as if embedded alone', async () => {
     const embedder = await make();
     const size = options.largeBatch ?? 100;
-    const many = Array.from({ length: size }, (_, i) => `def f${i}(x):\n    return x * ${i} + ${'y'.repeat(i % 17)}`);
+    const many = Array.from(
+      { length: size },
+      (_, i) => `def f${i}(x):\n    return x * ${i} + ${'y'.repeat(i % 17)}`,
+    );
     const vectors = await vectorsOf(embedder, many);
     expect(vectors).toHaveLength(size);
     for (const index of [0, Math.floor(size / 2), size - 1]) {

@@ -47,11 +47,18 @@ class ScriptedServer {
       return;
     }
     const payload = JSON.parse(body) as { input: string[]; model: string };
-    this.requests.push({ input: payload.input, authorization: request.headers.authorization, model: payload.model });
+    this.requests.push({
+      input: payload.input,
+      authorization: request.headers.authorization,
+      model: payload.model,
+    });
     const behaviour = this.script.shift() ?? { kind: 'ok' };
     if (behaviour.kind === 'hang') return; // never answers
     if (behaviour.kind === 'status') {
-      response.writeHead(behaviour.status, behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {});
+      response.writeHead(
+        behaviour.status,
+        behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {},
+      );
       response.end('{"error":"scripted"}');
       return;
     }
@@ -65,7 +72,11 @@ class ScriptedServer {
     }
     const dimensions = behaviour.kind === 'dimensions' ? behaviour.dimensions : DIMENSIONS;
     // Answer out of order, as some servers do: the client must use `index`.
-    const data = payload.input.map((text, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(text, dimensions) }));
+    const data = payload.input.map((text, index) => ({
+      object: 'embedding',
+      index,
+      embedding: fakeEmbedding(text, dimensions),
+    }));
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ object: 'list', data: data.reverse(), model: payload.model }));
   }
@@ -84,7 +95,14 @@ afterEach(() => {
 });
 
 const make = (overrides: Partial<HttpEmbedderOptions> = {}) =>
-  createHttpEmbedder({ baseUrl, model: 'fake-model', batchSize: BATCH_LIMIT, retryBaseMs: 5, timeoutMs: 2000, ...overrides });
+  createHttpEmbedder({
+    baseUrl,
+    model: 'fake-model',
+    batchSize: BATCH_LIMIT,
+    retryBaseMs: 5,
+    timeoutMs: 2000,
+    ...overrides,
+  });
 
 describe('HttpEmbedder conformance (real HTTP server on loopback)', () => {
   embedderConformance(() => make(), { largeBatch: 3 * BATCH_LIMIT + 1 });
@@ -92,7 +110,11 @@ describe('HttpEmbedder conformance (real HTTP server on loopback)', () => {
 
 describe('HttpEmbedder', () => {
   it('learns the dimensions from the first answer and names the model', async () => {
-    expect(await make().describe()).toEqual({ modelName: 'fake-model', modelVersion: 'fake-model', dimensions: DIMENSIONS });
+    expect(await make().describe()).toEqual({
+      modelName: 'fake-model',
+      modelVersion: 'fake-model',
+      dimensions: DIMENSIONS,
+    });
     expect(await make({ modelVersion: 'sha-123', dimensions: DIMENSIONS }).describe()).toEqual({
       modelName: 'fake-model',
       modelVersion: 'sha-123',
@@ -104,7 +126,9 @@ describe('HttpEmbedder', () => {
     const [outcome] = await make().embed(['abc']);
     const raw = fakeEmbedding('abc');
     const length = Math.hypot(...raw);
-    expect(outcome?.ok && Array.from(outcome.vector)).toEqual(raw.map((value) => Math.fround(value / length)));
+    expect(outcome?.ok && Array.from(outcome.vector)).toEqual(
+      raw.map((value) => Math.fround(value / length)),
+    );
   });
 
   it('splits a large input into requests within the batch limit', async () => {
@@ -125,7 +149,11 @@ describe('HttpEmbedder', () => {
   });
 
   it('retries 429 and 5xx answers with backoff, then succeeds', async () => {
-    server.script = [{ kind: 'status', status: 429, retryAfter: '0' }, { kind: 'status', status: 503 }, { kind: 'ok' }];
+    server.script = [
+      { kind: 'status', status: 429, retryAfter: '0' },
+      { kind: 'status', status: 503 },
+      { kind: 'ok' },
+    ];
     const [outcome] = await make().embed(['retry me']);
     expect(outcome?.ok).toBe(true);
     expect(server.requests).toHaveLength(3);

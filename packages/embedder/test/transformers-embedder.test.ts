@@ -99,7 +99,9 @@ describe('TransformersEmbedder', () => {
       expect(ModelNotFoundError.isInstance(error)).toBe(true);
       expect((error as Error).message).toContain('run `codesearch model pull Xenova/all-MiniLM-L6-v2`');
       // Constructing never touched the disk; embed reports the same cause.
-      await expect(createTransformersEmbedder({ modelsDir: empty }).embed(['x'])).rejects.toThrow(/model pull/);
+      await expect(createTransformersEmbedder({ modelsDir: empty }).embed(['x'])).rejects.toThrow(
+        /model pull/,
+      );
     } finally {
       await rm(empty, { recursive: true, force: true });
     }

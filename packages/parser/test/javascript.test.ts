@@ -160,7 +160,7 @@ describe('source code of a declaration that does not start its line', () => {
     expect([tick?.lineNumber, tick?.endLine]).toEqual([2, 4]);
   });
 
-  it('does not take in the end of a body a method shares its line with', () => {
+  it('leaves out the code before it on its line, and dedents the body by the body', () => {
     const source = 'class A { a() {} b() {\n    return 1;\n  }\n}\n';
     const b = parseSource(source, 'javascript', 'a.js').entities.find((e) => e.name === 'b');
     expect(b?.sourceCode).toBe('b() {\n  return 1;\n}');

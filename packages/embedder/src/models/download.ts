@@ -21,7 +21,11 @@ export interface DownloadOptions {
 }
 
 /** GETs `url` into memory, reporting progress; throws with the URL and status on failure. */
-export async function downloadBuffer(url: string, label: string, options: DownloadOptions = {}): Promise<Buffer> {
+export async function downloadBuffer(
+  url: string,
+  label: string,
+  options: DownloadOptions = {},
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   await streamDownload(url, label, options, async (body) => {
     for await (const chunk of body) chunks.push(chunk as Buffer);
@@ -30,7 +34,12 @@ export async function downloadBuffer(url: string, label: string, options: Downlo
 }
 
 /** GETs `url` into `file` (through a temporary name, so a cut download never looks complete). Returns its sha256. */
-export async function downloadFile(url: string, file: string, label: string, options: DownloadOptions = {}): Promise<string> {
+export async function downloadFile(
+  url: string,
+  file: string,
+  label: string,
+  options: DownloadOptions = {},
+): Promise<string> {
   await mkdir(path.dirname(file), { recursive: true });
   const partial = `${file}.partial-${process.pid}`;
   const hash = createHash('sha256');

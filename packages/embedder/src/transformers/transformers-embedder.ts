@@ -63,6 +63,16 @@ export interface Runtime {
   stripAccents: boolean;
 }
 
+/** Where embedding time went, summed over the embedder's life (for benchmarks and tuning). */
+export interface EmbedTimings {
+  texts: number;
+  batches: number;
+  tokenizeMs: number;
+  /** onnxruntime `session.run`, including tensor creation. */
+  runMs: number;
+  poolMs: number;
+}
+
 export interface Prepared {
   index: number;
   ids: number[];
@@ -83,6 +93,7 @@ export class TransformersEmbedder implements Embedder {
   private readonly threads: number;
   private info: Promise<EmbeddingModelInfo & { maxTokens: number }> | undefined;
   private runtime: Promise<Runtime> | undefined;
+  readonly timings: EmbedTimings = { texts: 0, batches: 0, tokenizeMs: 0, runMs: 0, poolMs: 0 };
 
   constructor(private readonly options: TransformersEmbedderOptions = {}) {
     this.location = locateModel(options.model ?? DEFAULT_MODEL, options.modelsDir ?? defaultModelsDir());
@@ -90,7 +101,9 @@ export class TransformersEmbedder implements Embedder {
     this.batchSize = options.batchSize ?? 32;
     this.threads = options.threads ?? availableParallelism();
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
-      throw new EmbeddingError(`batchSize must be a positive integer, got ${options.batchSize}`, { code: 'INVALID_OPTION' });
+      throw new EmbeddingError(`batchSize must be a positive integer, got ${options.batchSize}`, {
+        code: 'INVALID_OPTION',
+      });
     }
   }
 
@@ -108,7 +121,11 @@ export class TransformersEmbedder implements Embedder {
     const valid: number[] = [];
     texts.forEach((text, index) => {
       const reason = invalidTextReason(text);
-      if (reason) outcomes[index] = { ok: false, error: new EmbeddingError(`text ${index}: ${reason}`, { code: 'INVALID_TEXT' }) };
+      if (reason)
+        outcomes[index] = {
+          ok: false,
+          error: new EmbeddingError(`text ${index}: ${reason}`, { code: 'INVALID_TEXT' }),
+        };
       else valid.push(index);
     });
     if (valid.length === 0) return outcomes;
@@ -116,13 +133,19 @@ export class TransformersEmbedder implements Embedder {
     const { maxTokens } = await this.describe();
     const runtime = await this.loadRuntime();
     const prepared: Prepared[] = [];
+    const tokenizeStart = performance.now();
     for (const index of valid) {
       try {
         prepared.push(this.tokenize(runtime, texts[index]!, index, maxTokens));
       } catch (error) {
-        outcomes[index] = { ok: false, error: new EmbeddingError(`text ${index}: tokenizer failed: ${String(error)}`, { cause: error }) };
+        outcomes[index] = {
+          ok: false,
+          error: new EmbeddingError(`text ${index}: tokenizer failed: ${String(error)}`, { cause: error }),
+        };
       }
     }
+    this.timings.tokenizeMs += performance.now() - tokenizeStart;
+    this.timings.texts += prepared.length;
     // Longest first, so each batch holds texts of similar length and little padding.
     prepared.sort((a, b) => b.ids.length - a.ids.length || a.index - b.index);
     for (let start = 0; start < prepared.length; start += this.batchSize) {
@@ -149,9 +172,14 @@ export class TransformersEmbedder implements Embedder {
       const how = this.location.isLocalPath
         ? `put ${missing.join(', ')} there (a transformers.js model directory)`
         : `run \`codesearch model pull ${name}\``;
-      throw new ModelNotFoundError(`model ${name} not found: ${directory} lacks ${missing.join(', ')}; ${how}`);
+      throw new ModelNotFoundError(
+        `model ${name} not found: ${directory} lacks ${missing.join(', ')}; ${how}`,
+      );
     }
-    const [config, modelVersion] = await Promise.all([readModelConfig(directory), modelDigest(directory, this.files)]);
+    const [config, modelVersion] = await Promise.all([
+      readModelConfig(directory),
+      modelDigest(directory, this.files),
+    ]);
     return { modelName: name, modelVersion, dimensions: config.dimensions, maxTokens: config.maxTokens };
   }
 
@@ -186,7 +214,9 @@ export class TransformersEmbedder implements Embedder {
     // transformers.js 2.17 strips only U+0300–036F accents; BERT's normalizer strips every
     // nonspacing mark after NFD. Doing it first makes both tokenizers agree.
     const stripAccents =
-      normalizer?.type === 'BertNormalizer' && normalizer.lowercase !== false && normalizer.strip_accents !== false;
+      normalizer?.type === 'BertNormalizer' &&
+      normalizer.lowercase !== false &&
+      normalizer.strip_accents !== false;
     return { tokenizer, session, Tensor: ort.Tensor as unknown as Runtime['Tensor'], stripAccents };
   }
 
@@ -217,7 +247,10 @@ export class TransformersEmbedder implements Embedder {
       const only = batch[0]!;
       outcomes[only.index] = {
         ok: false,
-        error: new EmbeddingError(`text ${only.index}: onnxruntime failed: ${(error as Error).message ?? error}`, { cause: error }),
+        error: new EmbeddingError(
+          `text ${only.index}: onnxruntime failed: ${(error as Error).message ?? error}`,
+          { cause: error },
+        ),
       };
     }
   }
@@ -233,25 +266,34 @@ export class TransformersEmbedder implements Embedder {
       input_ids: new runtime.Tensor('int64', ids, dims),
       attention_mask: new runtime.Tensor('int64', mask, dims),
     };
-    if (runtime.session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new runtime.Tensor('int64', types, dims);
+    if (runtime.session.inputNames.includes('token_type_ids'))
+      feeds.token_type_ids = new runtime.Tensor('int64', types, dims);
+    const runStart = performance.now();
     const outputs = await runtime.session.run(feeds);
+    const poolStart = performance.now();
     const hidden = outputs.last_hidden_state ?? outputs[runtime.session.outputNames[0]!]!;
-    const dimensions = hidden.dims[2]!;
-    return meanPoolNormalized(
+    const vectors = meanPoolNormalized(
       hidden.data,
       batch.map((item) => item.ids.length),
       sequenceLength,
-      dimensions,
+      hidden.dims[2]!,
     );
+    this.timings.runMs += poolStart - runStart;
+    this.timings.poolMs += performance.now() - poolStart;
+    this.timings.batches++;
+    return vectors;
   }
 }
 
 function asLoadError(location: ModelLocation, error: unknown): Error {
   if (ModelNotFoundError.isInstance(error) || EmbeddingError.isInstance(error)) return error;
-  return new EmbeddingError(`cannot load model ${location.name} from ${location.directory}: ${(error as Error).message ?? error}`, {
-    code: 'MODEL_LOAD_FAILED',
-    cause: error,
-  });
+  return new EmbeddingError(
+    `cannot load model ${location.name} from ${location.directory}: ${(error as Error).message ?? error}`,
+    {
+      code: 'MODEL_LOAD_FAILED',
+      cause: error,
+    },
+  );
 }
 
 export function createTransformersEmbedder(options: TransformersEmbedderOptions = {}): TransformersEmbedder {

