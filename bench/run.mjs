@@ -19,6 +19,7 @@ import { roundDeep } from './lib/stats.mjs';
 
 const SECTIONS = {
   parse: () => import('./sections/parse.mjs'),
+  embed: () => import('./sections/embed.mjs'),
 };
 
 const REPORT_VERSION = 1;

@@ -25,6 +25,7 @@ const PACKAGES: PackageUnderTest[] = [
   { name: '@codesearch/core', directory: 'packages/core' },
   { name: '@codesearch/parser', directory: 'packages/parser' },
   { name: '@codesearch/text-prep', directory: 'packages/text-prep' },
+  { name: '@codesearch/embedder', directory: 'packages/embedder' },
   { name: 'codesearch', directory: 'apps/cli', alsoShips: ['bin/codesearch.js'] },
 ];
 
@@ -88,7 +89,13 @@ async function install(name: string): Promise<string> {
   await mkdir(project, { recursive: true });
   await writeFile(
     path.join(project, 'package.json'),
-    `${JSON.stringify({ name: 'packaging-check', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
+    // sharp 0.32 (a dependency of @xenova/transformers) downloads libvips from GitHub when it
+    // installs; 0.33+ ships it through npm. The READMEs tell offline users to add this override.
+    `${JSON.stringify(
+      { name: 'packaging-check', version: '1.0.0', private: true, type: 'module', overrides: { sharp: '0.33.5' } },
+      null,
+      2,
+    )}\n`,
   );
   await writeFile(
     path.join(project, 'tsconfig.json'),
@@ -400,6 +407,47 @@ export const format: string = TEXT_FORMAT;
 createTextPreparator({ maxChars: '1000' });
 // @ts-expect-error: an entity needs its source code
 preparator.prepareFunction({ kind: 'function', name: 'f', qualifiedName: 'f', filePath: 'f.py', lineNumber: 1, endLine: 1, language: 'python' });
+`,
+    );
+  });
+
+  it('@codesearch/embedder: embeds with the real model, and the API is typed', async () => {
+    const project = projectOf('@codesearch/embedder');
+    const observed = (await runScript(
+      project,
+      `import { createTransformersEmbedder, createHttpEmbedder, DEFAULT_MODEL } from '@codesearch/embedder';
+const embedder = createTransformersEmbedder();
+const info = await embedder.describe();
+const outcomes = await embedder.embed(['def add(a, b): return a + b', '']);
+const [ok, empty] = outcomes;
+const norm = Math.hypot(...ok.vector);
+await embedder.dispose();
+console.log(JSON.stringify({ model: info.modelName, dimensions: info.dimensions, length: ok.vector.length, norm, emptyOk: empty.ok,
+  http: typeof createHttpEmbedder({ baseUrl: 'http://127.0.0.1:9/v1', model: 'm' }).embed, defaultModel: DEFAULT_MODEL }));
+`,
+    )) as Record<string, unknown>;
+    expect(observed).toMatchObject({
+      model: 'Xenova/all-MiniLM-L6-v2',
+      dimensions: 384,
+      length: 384,
+      emptyOk: false,
+      http: 'function',
+      defaultModel: 'Xenova/all-MiniLM-L6-v2',
+    });
+    expect(observed.norm as number).toBeCloseTo(1, 5);
+    await typeCheck(
+      project,
+      `import type { Embedder, EmbedOutcome } from '@codesearch/core';
+import { createHttpEmbedder, createTransformersEmbedder, type TransformersEmbedderOptions } from '@codesearch/embedder';
+const options: TransformersEmbedderOptions = { batchSize: 16, threads: 2 };
+export const local: Embedder = createTransformersEmbedder(options);
+export const remote: Embedder = createHttpEmbedder({ baseUrl: 'http://localhost:8080/v1', model: 'bge' });
+export async function first(): Promise<Float32Array | undefined> {
+  const [outcome]: EmbedOutcome[] = await local.embed(['x']);
+  return outcome?.ok ? outcome.vector : undefined;
+}
+// @ts-expect-error: batchSize is a number
+createTransformersEmbedder({ batchSize: '8' });
 `,
     );
   });

@@ -3,7 +3,7 @@ export interface Terminal {
   out(line: string): void;
   error(line: string): void;
   /** True when stderr is a terminal: progress bars instead of periodic lines. */
-  readonly isTTY: boolean;
+  readonly isTTY?: boolean;
 }
 
 /**

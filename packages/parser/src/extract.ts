@@ -52,6 +52,11 @@ export interface LanguageSpec {
   docstring(node: SyntaxNode, source: string, anchor: SyntaxNode, definition: Definition): string | undefined;
   /** Node types that precede a declaration as decorators/annotations (collected, not counted). */
   decoratorTypes: ReadonlySet<string>;
+  /**
+   * A node type holding decorators followed by the definition as its last child (Python's
+   * `decorated_definition`). When set, decorators are read from it, never from siblings.
+   */
+  decoratorWrapper?: string;
 }
 
 interface OpenScope {
@@ -61,39 +66,59 @@ interface OpenScope {
 }
 
 /** Leading decorator children (TS class decorators, Java annotations) inside the node itself. */
-function innerDecorators(node: SyntaxNode, spec: LanguageSpec): { start: number; texts: string[] } {
+function innerDecorators(
+  node: SyntaxNode,
+  spec: LanguageSpec,
+  source: string,
+  cursor: Parser.TreeCursor,
+): { start: number; texts: string[] } {
+  // A cursor, not `node.children`: it reads types and offsets without making a JS object per child.
   const texts: string[] = [];
-  for (const child of node.children) {
-    if (spec.decoratorTypes.has(child.type)) {
-      texts.push(child.text);
+  cursor.reset(node);
+  if (!cursor.gotoFirstChild()) return { start: node.startIndex, texts };
+  do {
+    const type = cursor.nodeType;
+    if (spec.decoratorTypes.has(type)) {
+      texts.push(source.slice(cursor.startIndex, cursor.endIndex));
       continue;
     }
-    if (child.type === 'modifiers') {
+    if (type === 'modifiers') {
       // Java: annotations live inside `modifiers`; the declaration starts at the first keyword.
       let keywordStart: number | undefined;
-      for (const modifier of child.children) {
-        if (spec.decoratorTypes.has(modifier.type)) texts.push(modifier.text);
-        else if (keywordStart === undefined) keywordStart = modifier.startIndex;
+      if (cursor.gotoFirstChild()) {
+        do {
+          if (spec.decoratorTypes.has(cursor.nodeType)) texts.push(source.slice(cursor.startIndex, cursor.endIndex));
+          else if (keywordStart === undefined) keywordStart = cursor.startIndex;
+        } while (cursor.gotoNextSibling());
+        cursor.gotoParent();
       }
       if (keywordStart !== undefined) return { start: keywordStart, texts };
       continue;
     }
-    if (child.type === 'comment' || child.type === 'line_comment' || child.type === 'block_comment') continue;
-    return { start: child.startIndex, texts };
-  }
+    if (COMMENT_TYPES.has(type)) continue;
+    return { start: cursor.startIndex, texts };
+  } while (cursor.gotoNextSibling());
   return { start: node.startIndex, texts };
 }
 
 /**
  * Decorators written outside the node: siblings before the anchor (TS method decorators, Rust
- * attributes, Python), or children of the anchor itself (`@Injectable() export class …`).
+ * attributes), children of the anchor itself (`@Injectable() export class …`), or those of the
+ * wrapper the node is the definition of (Python's `decorated_definition`).
  */
-function outerDecorators(node: SyntaxNode, anchor: SyntaxNode, spec: LanguageSpec): string[] {
+function outerDecorators(
+  node: SyntaxNode,
+  anchor: SyntaxNode,
+  spec: LanguageSpec,
+  wrapper: SyntaxNode | undefined,
+): string[] {
   const texts: string[] = [];
-  if (anchor.parent?.type === 'decorated_definition') {
-    for (const child of anchor.parent.namedChildren) if (child.type === 'decorator') texts.push(child.text);
+  if (wrapper) {
+    for (const child of wrapper.namedChildren) if (spec.decoratorTypes.has(child.type)) texts.push(child.text);
     return texts;
   }
+  // With a wrapper type, decorators are never siblings; without decorator types, nothing is.
+  if (spec.decoratorWrapper !== undefined || spec.decoratorTypes.size === 0) return texts;
   let sibling = anchor.previousNamedSibling;
   while (sibling && spec.decoratorTypes.has(sibling.type)) {
     texts.unshift(sibling.text);

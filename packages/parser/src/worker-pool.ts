@@ -23,6 +23,8 @@ interface Pending {
 interface PoolWorker {
   worker: Worker;
   inFlight: Map<number, Pending>;
+  /** Set by `close` while it waits for this worker's last tasks. */
+  onIdle?: () => void;
 }
 
 // Two tasks per worker: one parsing, one reading its file meanwhile.
@@ -32,11 +34,19 @@ const WORKER_URL = new URL('./parse-worker.js', import.meta.url);
 /** True when this module runs from compiled JavaScript, where the worker script exists. */
 export const workersAvailable = import.meta.url.endsWith('.js');
 
+function relativeTaskPath(task: WorkerTask): string {
+  return path
+    .relative(task.options.root ?? '', task.absolutePath)
+    .split(path.sep)
+    .join('/');
+}
+
 /** A fixed set of parser threads fed from one queue. */
 export class ParseWorkerPool {
   private readonly workers: PoolWorker[] = [];
   private readonly queue: Pending[] = [];
   private nextId = 0;
+  private closing = false;
 
   constructor(private readonly size: number) {}
 
@@ -47,12 +57,31 @@ export class ParseWorkerPool {
     });
   }
 
+  /**
+   * Stops the pool: files not yet started are refused; a thread still parsing finishes its
+   * file and then ends. Terminating a thread inside a native tree-sitter call aborts the whole
+   * process, so the pool never does that; busy threads are kept referenced meanwhile so the
+   * process does not exit under them.
+   */
   async close(): Promise<void> {
-    await Promise.all(this.workers.splice(0).map(({ worker }) => worker.terminate()));
+    this.closing = true;
+    for (const pending of this.queue.splice(0)) {
+      pending.reject(new ParseError(relativeTaskPath(pending.task), 'parse stopped', { code: 'ABORTED' }));
+    }
+    const idle: Array<Promise<number>> = [];
+    for (const poolWorker of this.workers.splice(0)) {
+      if (poolWorker.inFlight.size === 0) {
+        idle.push(poolWorker.worker.terminate());
+      } else {
+        poolWorker.worker.ref();
+        poolWorker.onIdle = () => void poolWorker.worker.terminate();
+      }
+    }
+    await Promise.all(idle);
   }
 
   private dispatch(): void {
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && !this.closing) {
       const target = this.idleWorker();
       if (!target) return;
       const pending = this.queue.shift()!;
@@ -86,6 +115,7 @@ export class ParseWorkerPool {
       if ('file' in reply) pending.resolve(reply.file);
       else
         pending.reject(new ParseError(reply.error.filePath, reply.error.reason, { code: reply.error.code }));
+      if (poolWorker.inFlight.size === 0) poolWorker.onIdle?.();
       this.dispatch();
     });
     // A crashed worker fails only its own files; a fresh one takes its place for the rest.
@@ -94,17 +124,13 @@ export class ParseWorkerPool {
       if (index >= 0) this.workers.splice(index, 1);
       for (const pending of poolWorker.inFlight.values()) {
         pending.reject(
-          new ParseError(
-            path
-              .relative(pending.task.options.root ?? '', pending.task.absolutePath)
-              .split(path.sep)
-              .join('/'),
-            `parser thread failed: ${String(error)}`,
-            { cause: error },
-          ),
+          new ParseError(relativeTaskPath(pending.task), `parser thread failed: ${String(error)}`, {
+            cause: error,
+          }),
         );
       }
       poolWorker.inFlight.clear();
+      poolWorker.onIdle?.();
       this.dispatch();
     };
     poolWorker.worker.on('error', fail);

@@ -1,0 +1,397 @@
+/**
+ * Embedding throughput of @codesearch/embedder's TransformersEmbedder (all-MiniLM-L6-v2, quantized
+ * ONNX, onnxruntime-node) on 1,000 function texts from the Python standard library, prepared by
+ * the real pipeline (parser → text-prep): one text per embed() call, a sweep of batch sizes ×
+ * intra-op threads, and a Python peer (tokenizers + onnxruntime) on the same files and texts.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { STDLIB_PARSE_OPTIONS, stdlibRoot } from '../lib/python-stdlib.mjs';
+import { formatRange, formatTable, summarise, summariseRuns } from '../lib/stats.mjs';
+
+export const description =
+  'all-MiniLM-L6-v2 on 1,000 stdlib function texts: batch 1, batch × threads sweep, Python peer';
+
+/** Stdlib packages the texts come from (functions and methods only), sampled down to TEXTS. */
+export const FOLDERS = [
+  'asyncio',
+  'collections',
+  'concurrent',
+  'email',
+  'http',
+  'importlib',
+  'json',
+  'logging',
+  'multiprocessing',
+  'unittest',
+  'urllib',
+  'xml',
+];
+const TEXTS = 1000;
+/** The sweep runs on every SWEEP_STRIDE-th text of the corpus (125 texts) to stay within budget. */
+const SWEEP_STRIDE = 8;
+const SWEEP_BATCH_SIZES = [8, 16, 32, 64];
+const SWEEP_THREADS = [1, 2];
+/**
+ * The headline variants each embed all 1,000 texts once, in `runs` interleaved slices (text i goes
+ * to slice i mod runs), so that each run is a third of the corpus rather than all of it: a full
+ * pass takes 30–60 s per variant on 2 cores, and three of them per variant would not fit the
+ * section's few-minute budget. At most MAX_SLICES slices, so that each keeps 200 texts or more.
+ */
+const MAX_SLICES = 5;
+const WARM_UP_TEXTS = 4;
+
+async function loadDist(repoRoot, pkg) {
+  const entry = path.join(repoRoot, `packages/${pkg}/dist/index.js`);
+  if (!existsSync(entry))
+    throw new Error(`${entry} is missing: run \`pnpm build\` first (or use \`pnpm bench\`).`);
+  return import(pathToFileURL(entry).href);
+}
+
+function toolsPython(repoRoot) {
+  const python = path.join(repoRoot, '.venv-tools', 'bin', 'python');
+  const probe = existsSync(python)
+    ? spawnSync(python, ['-c', 'import numpy, onnxruntime, tokenizers'], { encoding: 'utf8' })
+    : undefined;
+  if (probe?.status !== 0)
+    throw new Error(
+      `the Python tooling venv (${python}) is missing or incomplete: run \`npm run setup\` ` +
+        `(or \`bash tools/setup-python.sh\`). ${probe?.stderr ?? ''}`.trim(),
+    );
+  return python;
+}
+
+/** 1,000 function/method texts: sorted by filePath:lineNumber, every k-th, as text-prep makes them. */
+async function functionTexts(repoRoot, root) {
+  const [{ parseDirectory }, { createTextPreparator }] = await Promise.all([
+    loadDist(repoRoot, 'parser'),
+    loadDist(repoRoot, 'text-prep'),
+  ]);
+  const parsed = await parseDirectory(root, {
+    ...STDLIB_PARSE_OPTIONS,
+    include: FOLDERS.map((folder) => `${folder}/**`),
+  });
+  const functions = parsed.entities
+    .filter((entity) => entity.kind !== 'class')
+    .sort(
+      (a, b) =>
+        (a.filePath < b.filePath ? -1 : a.filePath > b.filePath ? 1 : 0) ||
+        a.lineNumber - b.lineNumber ||
+        (a.qualifiedName < b.qualifiedName ? -1 : a.qualifiedName > b.qualifiedName ? 1 : 0),
+    );
+  if (functions.length < TEXTS)
+    throw new Error(`only ${functions.length} functions under ${FOLDERS.join(', ')} in ${root}`);
+  const step = Math.floor(functions.length / TEXTS);
+  const preparator = createTextPreparator();
+  const sample = functions.filter((_, index) => index % step === 0).slice(0, TEXTS);
+  const prepared = sample.map((entity) => preparator.prepareEntity(entity));
+  return {
+    texts: prepared.map((item) => item.text),
+    files: parsed.stats.filesParsed,
+    functions: functions.length,
+    step,
+    charTruncated: prepared.filter((item) => item.truncated).length,
+  };
+}
+
+const timingKeys = ['texts', 'batches', 'tokenizeMs', 'runMs', 'poolMs'];
+const snapshot = (embedder) => Object.fromEntries(timingKeys.map((key) => [key, embedder.timings[key]]));
+const since = (embedder, before) =>
+  Object.fromEntries(timingKeys.map((key) => [key, embedder.timings[key] - before[key]]));
+
+/** Creates an embedder and loads its model; returns the load times. */
+async function openEmbedder(createTransformersEmbedder, options) {
+  const embedder = createTransformersEmbedder(options);
+  const started = performance.now();
+  await embedder.describe(); // reads config, hashes the model files
+  const described = performance.now();
+  const [warm] = await embedder.embed(['def warm_up(): pass']); // tokenizer + onnxruntime session
+  if (!warm.ok) throw warm.error;
+  const loaded = performance.now();
+  return {
+    embedder,
+    load: { describeSeconds: (described - started) / 1000, runtimeSeconds: (loaded - described) / 1000 },
+  };
+}
+
+/** One pass over the texts: all in one embed() call, or one call per text. */
+async function timePass(embedder, texts, { oneByOne = false } = {}) {
+  const before = snapshot(embedder);
+  const cpuStarted = process.cpuUsage();
+  const started = performance.now();
+  const outcomes = [];
+  if (oneByOne) for (const text of texts) outcomes.push(...(await embedder.embed([text])));
+  else outcomes.push(...(await embedder.embed(texts)));
+  const wallSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
+  const failed = outcomes.filter((outcome) => !outcome.ok);
+  if (failed.length) throw new Error(`${failed.length} texts failed to embed: ${failed[0].error.message}`);
+  const timings = since(embedder, before);
+  return {
+    wallSeconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    textsPerSecond: texts.length / wallSeconds,
+    texts: texts.length,
+    truncated: outcomes.filter((outcome) => outcome.truncated).length,
+    batches: timings.batches,
+    tokenizeSeconds: timings.tokenizeMs / 1000,
+    runSeconds: timings.runMs / 1000,
+    poolSeconds: timings.poolMs / 1000,
+  };
+}
+
+function runPythonPeer(python, script, modelDir, texts, { batchSize, threads }) {
+  return new Promise((resolve, reject) => {
+    const args = [
+      script,
+      modelDir,
+      '--batch-size',
+      String(batchSize),
+      '--threads',
+      String(threads),
+      '--runs',
+      '1',
+    ];
+    const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0)
+        return reject(new Error(`python_embed_peer.py exited with ${code}: ${stderr.slice(0, 2000)}`));
+      const output = JSON.parse(stdout);
+      const [pass] = output.runs;
+      resolve({
+        ...pass,
+        textsPerSecond: pass.texts / pass.wallSeconds,
+        loadSeconds: output.loadSeconds,
+        versions: output.versions,
+      });
+    });
+    child.stdin.end(JSON.stringify(texts));
+  });
+}
+
+/** Shares of wall time: tokenize, session.run, pooling, and the rest (sorting, padding, tensors, calls). */
+function breakdown(passes) {
+  const total = (key) => passes.reduce((sum, pass) => sum + pass[key], 0);
+  const wall = total('wallSeconds');
+  const tokenize = total('tokenizeSeconds') / wall;
+  const run = total('runSeconds') / wall;
+  const pool = total('poolSeconds') / wall;
+  return { tokenize, run, pool, other: Math.max(0, 1 - tokenize - run - pool) };
+}
+
+const percent = (share) => `${(share * 100).toFixed(1)}%`;
+const describeBreakdown = (shares) =>
+  `tokenize ${percent(shares.tokenize)}, session run ${percent(shares.run)}, ` +
+  `pooling ${percent(shares.pool)}, other ${percent(shares.other)}`;
+
+export async function run({ repoRoot, benchDir, python, runs, log }) {
+  const { createTransformersEmbedder, defaultModelsDir, DEFAULT_MODEL } = await loadDist(
+    repoRoot,
+    'embedder',
+  );
+  const venvPython = toolsPython(repoRoot);
+  const root = stdlibRoot(python);
+  const corpus = await functionTexts(repoRoot, root);
+  const { texts } = corpus;
+  const characters = texts.reduce((sum, text) => sum + text.length, 0);
+  log(
+    `embed: ${texts.length} texts (every ${corpus.step}th of ${corpus.functions} functions in ${corpus.files} files), ` +
+      `${(characters / texts.length).toFixed(0)} chars on average`,
+  );
+  const cores = availableParallelism();
+
+  // Model load: the first embedder in the process also imports transformers.js and onnxruntime-node.
+  const first = await openEmbedder(createTransformersEmbedder, {});
+  const modelDir = first.embedder.location.directory;
+  const info = await first.embedder.describe();
+  const second = await openEmbedder(createTransformersEmbedder, {});
+  await second.embedder.dispose();
+  const modelLoad = { firstInProcess: first.load, again: second.load };
+  log(
+    `embed: model ${info.modelName} at ${modelDir}; load ${(first.load.describeSeconds + first.load.runtimeSeconds).toFixed(2)} s ` +
+      `(again: ${(second.load.describeSeconds + second.load.runtimeSeconds).toFixed(2)} s)`,
+  );
+
+  // (b) Sweep on a subset, one pass per configuration; the best goes on to the headline runs.
+  const sweepTexts = texts.filter((_, index) => index % SWEEP_STRIDE === 0);
+  const sweep = [];
+  for (const batchSize of SWEEP_BATCH_SIZES) {
+    for (const threads of SWEEP_THREADS) {
+      const { embedder } = await openEmbedder(createTransformersEmbedder, { batchSize, threads });
+      await embedder.embed(sweepTexts.slice(0, WARM_UP_TEXTS));
+      const pass = await timePass(embedder, sweepTexts);
+      await embedder.dispose();
+      sweep.push({ batchSize, threads, ...pass });
+      log(`embed: sweep batch ${batchSize}, ${threads} thread(s): ${pass.textsPerSecond.toFixed(1)} texts/s`);
+    }
+  }
+  const best = sweep.reduce((a, b) => (b.textsPerSecond > a.textsPerSecond ? b : a));
+  const bestConfig = { batchSize: best.batchSize, threads: best.threads };
+
+  // (a), best, (c): every variant embeds all 1,000 texts, slice by slice, variants interleaved
+  // within each slice so that background load falls on all of them alike.
+  const headlineRuns = Math.min(runs, MAX_SLICES);
+  const slices = Array.from({ length: headlineRuns }, (_, slice) =>
+    texts.filter((_, index) => index % headlineRuns === slice),
+  );
+  const batchOne = first.embedder; // the defaults: a thread per core, one text per call
+  const bestEmbedder = (await openEmbedder(createTransformersEmbedder, bestConfig)).embedder;
+  await bestEmbedder.embed(texts.slice(0, WARM_UP_TEXTS));
+  await batchOne.embed(texts.slice(0, WARM_UP_TEXTS));
+  const peerConfig = { batchSize: bestConfig.batchSize, threads: cores };
+  const names = {
+    batchOne: `codesearch batch 1 (${cores} threads)`,
+    best: `codesearch best (batch ${bestConfig.batchSize}, ${bestConfig.threads} threads)`,
+    peer: `python peer (batch ${peerConfig.batchSize}, ${peerConfig.threads} threads)`,
+  };
+  const variants = {
+    [names.batchOne]: (slice) => timePass(batchOne, slice, { oneByOne: true }),
+    [names.best]: (slice) => timePass(bestEmbedder, slice),
+    [names.peer]: (slice) =>
+      runPythonPeer(venvPython, path.join(benchDir, 'python_embed_peer.py'), modelDir, slice, peerConfig),
+  };
+  const measured = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
+  for (const [index, slice] of slices.entries()) {
+    for (const [name, measure] of Object.entries(variants)) {
+      const result = await measure(slice);
+      measured[name].push(result);
+      log(
+        `embed: run ${index + 1}/${headlineRuns} (${slice.length} texts) ${name}: ` +
+          `${result.wallSeconds.toFixed(1)} s, ${result.textsPerSecond.toFixed(1)} texts/s`,
+      );
+    }
+  }
+  await Promise.all([batchOne.dispose(), bestEmbedder.dispose()]);
+
+  const summary = Object.fromEntries(
+    Object.entries(measured).map(([name, list]) => {
+      const wallSeconds = list.reduce((sum, pass) => sum + pass.wallSeconds, 0);
+      return [
+        name,
+        {
+          ...summariseRuns(list, ['textsPerSecond']),
+          allTexts: { wallSeconds, textsPerSecond: texts.length / wallSeconds },
+        },
+      ];
+    }),
+  );
+  const median = (name) => summary[name].textsPerSecond.median;
+  const ratios = {
+    bestVsBatchOne: median(names.best) / median(names.batchOne),
+    bestVsPythonPeer: median(names.best) / median(names.peer),
+    batchOneVsPythonPeer: median(names.batchOne) / median(names.peer),
+  };
+  const overall = (name) => summary[name].allTexts.textsPerSecond;
+  const ratiosOverall = {
+    bestVsBatchOne: overall(names.best) / overall(names.batchOne),
+    bestVsPythonPeer: overall(names.best) / overall(names.peer),
+    batchOneVsPythonPeer: overall(names.batchOne) / overall(names.peer),
+  };
+  const timeBreakdown = {
+    [names.batchOne]: breakdown(measured[names.batchOne]),
+    [names.best]: breakdown(measured[names.best]),
+    [names.peer]: breakdown(measured[names.peer]),
+  };
+  const peerFirst = measured[names.peer][0];
+  const sum = (name, key) => measured[name].reduce((total, pass) => total + pass[key], 0);
+  const tokens = sum(names.peer, 'tokens');
+  const paddedTokens = sum(names.peer, 'paddedTokens');
+  const truncatedTexts = sum(names.best, 'truncated');
+  const peerLoad = summarise(measured[names.peer].map((pass) => pass.loadSeconds));
+
+  const sweepRows = [
+    ['batch × threads', ...SWEEP_THREADS.map((threads) => `${threads} thread${threads > 1 ? 's' : ''}`)],
+  ];
+  for (const batchSize of SWEEP_BATCH_SIZES) {
+    sweepRows.push([
+      `batch ${batchSize}`,
+      ...SWEEP_THREADS.map((threads) => {
+        const cell = sweep.find((entry) => entry.batchSize === batchSize && entry.threads === threads);
+        return `${cell.textsPerSecond.toFixed(1)}${cell === best ? ' *' : ''}`;
+      }),
+    ]);
+  }
+  const rows = [['variant', 'texts/s per run', `s for all ${texts.length}`, 'texts/s overall', 'vs best']];
+  for (const [name, figures] of Object.entries(summary)) {
+    rows.push([
+      name,
+      formatRange(figures.textsPerSecond, 1),
+      figures.allTexts.wallSeconds.toFixed(1),
+      figures.allTexts.textsPerSecond.toFixed(1),
+      `${(figures.textsPerSecond.median / median(names.best)).toFixed(2)}x`,
+    ]);
+  }
+  const table = [
+    `sweep (${sweepTexts.length} texts, one pass each, texts/s; * best):`,
+    formatTable(sweepRows),
+    '',
+    `headline: ${texts.length} texts in ${headlineRuns} slice(s) of ~${slices[0].length}, one run per slice, ` +
+      `variants interleaved; texts/s per run as median (min–max):`,
+    formatTable(rows),
+    `best vs batch 1: ${ratios.bestVsBatchOne.toFixed(2)}x; best vs python peer: ${ratios.bestVsPythonPeer.toFixed(2)}x ` +
+      `(over all texts: ${ratiosOverall.bestVsBatchOne.toFixed(2)}x, ${ratiosOverall.bestVsPythonPeer.toFixed(2)}x) ` +
+      `(onnxruntime-node 1.14 vs onnxruntime ${peerFirst.versions.onnxruntime}, tokenizers ${peerFirst.versions.tokenizers}).`,
+    ...Object.entries(timeBreakdown).map(
+      ([name, shares]) => `time in ${name}: ${describeBreakdown(shares)}.`,
+    ),
+    `model load: ${(first.load.describeSeconds + first.load.runtimeSeconds).toFixed(2)} s first in process ` +
+      `(describe ${first.load.describeSeconds.toFixed(2)} s incl. hashing the model, tokenizer + session + first run ` +
+      `${first.load.runtimeSeconds.toFixed(2)} s), ${(second.load.describeSeconds + second.load.runtimeSeconds).toFixed(2)} s again; ` +
+      `python peer ${peerLoad.median.toFixed(2)} s (tokenizer + session, imports not counted).`,
+    `texts: ${truncatedTexts} of ${texts.length} over ${info.maxTokens} tokens (truncated); ` +
+      `${tokens} tokens after truncation, ${(tokens / texts.length).toFixed(0)} per text; ` +
+      `padding adds ${percent(paddedTokens / tokens - 1)} at batch ${peerConfig.batchSize}.`,
+  ].join('\n');
+
+  return {
+    table,
+    result: {
+      description,
+      corpus: {
+        name: 'python-stdlib-functions',
+        root,
+        folders: FOLDERS,
+        selection: `functions and methods, sorted by filePath:lineNumber, every ${corpus.step}th, first ${TEXTS}; text-prep defaults`,
+        filesParsed: corpus.files,
+        functions: corpus.functions,
+        texts: texts.length,
+        characters,
+        textsCutByTextPrep: corpus.charTruncated,
+        textsOverMaxTokens: truncatedTexts,
+        tokens,
+        sweepTexts: sweepTexts.length,
+      },
+      model: { ...info, directory: modelDir, defaultModel: DEFAULT_MODEL, modelsDir: defaultModelsDir() },
+      cores,
+      runs: headlineRuns,
+      units: {
+        textsPerSecond:
+          'texts / wall seconds of one run (a slice of the texts; embed() calls only, model loaded and warmed up); ' +
+          'allTexts: the slices added up',
+        timeBreakdown:
+          'shares of wall time: tokenize, session.run, mean pooling, and other (sorting, padding, tensor creation, per-call overhead)',
+      },
+      sweep,
+      best: bestConfig,
+      summary,
+      ratios,
+      ratiosOverall,
+      timeBreakdown,
+      modelLoad: { codesearch: modelLoad, pythonPeerSeconds: peerLoad },
+      pythonPeer: { ...peerConfig, versions: peerFirst.versions },
+      measurements: measured,
+    },
+  };
+}
