@@ -68,6 +68,7 @@ interface OpenScope {
 /** Leading decorator children (TS class decorators, Java annotations) inside the node itself. */
 function innerDecorators(
   node: SyntaxNode,
+  nodeStart: number,
   spec: LanguageSpec,
   source: string,
   cursor: Parser.TreeCursor,
@@ -75,7 +76,7 @@ function innerDecorators(
   // A cursor, not `node.children`: it reads types and offsets without making a JS object per child.
   const texts: string[] = [];
   cursor.reset(node);
-  if (!cursor.gotoFirstChild()) return { start: node.startIndex, texts };
+  if (!cursor.gotoFirstChild()) return { start: nodeStart, texts };
   do {
     const type = cursor.nodeType;
     if (spec.decoratorTypes.has(type)) {
@@ -87,7 +88,8 @@ function innerDecorators(
       let keywordStart: number | undefined;
       if (cursor.gotoFirstChild()) {
         do {
-          if (spec.decoratorTypes.has(cursor.nodeType)) texts.push(source.slice(cursor.startIndex, cursor.endIndex));
+          if (spec.decoratorTypes.has(cursor.nodeType))
+            texts.push(source.slice(cursor.startIndex, cursor.endIndex));
           else if (keywordStart === undefined) keywordStart = cursor.startIndex;
         } while (cursor.gotoNextSibling());
         cursor.gotoParent();
@@ -98,7 +100,7 @@ function innerDecorators(
     if (COMMENT_TYPES.has(type)) continue;
     return { start: cursor.startIndex, texts };
   } while (cursor.gotoNextSibling());
-  return { start: node.startIndex, texts };
+  return { start: nodeStart, texts };
 }
 
 /**
@@ -114,7 +116,8 @@ function outerDecorators(
 ): string[] {
   const texts: string[] = [];
   if (wrapper) {
-    for (const child of wrapper.namedChildren) if (spec.decoratorTypes.has(child.type)) texts.push(child.text);
+    for (const child of wrapper.namedChildren)
+      if (spec.decoratorTypes.has(child.type)) texts.push(child.text);
     return texts;
   }
   // With a wrapper type, decorators are never siblings; without decorator types, nothing is.
@@ -141,15 +144,34 @@ export function extractEntities(
   filePath: string,
 ): CodeEntity[] {
   // Pre-order (outer before inner, in source order), found natively: much faster than a query.
-  const nodes = tree.rootNode.descendantsOfType(spec.nodeTypes as string[]);
+  const wrapperType = spec.decoratorWrapper;
+  const types = wrapperType === undefined ? spec.nodeTypes : [...spec.nodeTypes, wrapperType];
+  const nodes = tree.rootNode.descendantsOfType(types as string[]);
+  // Every property read or node made through the binding costs microseconds; one cursor, moved
+  // with `reset`, reads the children of a node without making JS nodes for them.
+  const cursor = tree.walk();
 
   const entities: CodeEntity[] = [];
   const scopes: OpenScope[] = [];
-  let previous: SyntaxNode | undefined;
+  let previousStart = -1;
+  let previousEnd = -1;
+  let wrapper: SyntaxNode | undefined;
+  let wrapperEnd = -1;
   for (const node of nodes) {
-    if (previous && previous.startIndex === node.startIndex && previous.endIndex === node.endIndex) continue;
-    previous = node;
-    while (scopes.length > 0 && scopes[scopes.length - 1]!.end <= node.startIndex) scopes.pop();
+    const start = node.startIndex;
+    const end = node.endIndex;
+    if (wrapperType !== undefined && node.type === wrapperType) {
+      // Its definition, the last child, is the next candidate: decorators hold no definitions.
+      wrapper = node;
+      wrapperEnd = end;
+      continue;
+    }
+    const decoratedBy = wrapper !== undefined && wrapperEnd === end ? wrapper : undefined;
+    wrapper = undefined;
+    if (previousStart === start && previousEnd === end) continue;
+    previousStart = start;
+    previousEnd = end;
+    while (scopes.length > 0 && scopes[scopes.length - 1]!.end <= start) scopes.pop();
     const definition = spec.describe(node, source);
     if (!definition || definition.name === '') continue;
 
@@ -157,7 +179,7 @@ export function extractEntities(
     const ownerName = definition.ownerName ?? enclosing?.qualifiedName;
     const qualifiedName = ownerName ? `${ownerName}.${definition.name}` : definition.name;
     const classLike = definition.classLike ?? definition.role === 'class';
-    scopes.push({ end: node.endIndex, qualifiedName, classLike });
+    scopes.push({ end, qualifiedName, classLike });
     if (definition.role === 'scope') continue;
 
     let kind: EntityKind = 'class';
@@ -166,17 +188,17 @@ export function extractEntities(
       kind = method ? 'method' : 'function';
     }
     const anchor = spec.attachmentAnchor?.(node) ?? node;
-    const inner = innerDecorators(node, spec);
-    const decorators = [...outerDecorators(node, anchor, spec), ...inner.texts];
+    const inner = innerDecorators(node, start, spec, source, cursor);
+    const decorators = [...outerDecorators(node, anchor, spec, decoratedBy), ...inner.texts];
     const declarationStart = inner.start;
-    const startRow =
-      node.startIndex === declarationStart ? node.startPosition.row : rowOf(source, declarationStart, node);
-    const last = spec.endAtLastCode ? lastCodeNode(node) : node;
+    const startRow = rowOf(source, declarationStart, node, start);
+    const last = spec.endAtLastCode ? lastCodeEnd(node, cursor) : { row: node.endPosition.row, index: end };
     let signature = signatureText(
       source,
       node,
       definition.body,
       definition.signatureStart ?? declarationStart,
+      cursor,
     );
     if (definition.signaturePrefix) signature = `${definition.signaturePrefix} ${signature}`;
     const lineStart = lineStartIndex(source, declarationStart);
@@ -192,10 +214,10 @@ export function extractEntities(
       qualifiedName,
       filePath,
       lineNumber: startRow + 1,
-      endLine: last.endPosition.row + 1,
+      endLine: last.row + 1,
       language: spec.language,
       signature,
-      sourceCode: sourceText(source, lineStart, sourceStart, last.endIndex),
+      sourceCode: sourceText(source, lineStart, sourceStart, last.index),
     };
     const docstring = spec.docstring(node, source, anchor, definition);
     if (docstring) entity.docstring = docstring;
@@ -209,15 +231,18 @@ export function extractEntities(
 
 const COMMENT_TYPES = new Set(['comment', 'line_comment', 'block_comment']);
 
-/** The last non-comment token of `node` (where the definition's code ends). */
-function lastCodeNode(node: SyntaxNode): SyntaxNode {
-  let current = node;
-  for (;;) {
-    let child = current.lastChild;
-    while (child && COMMENT_TYPES.has(child.type)) child = child.previousSibling;
-    if (!child) return current;
-    current = child;
+/** Where the last non-comment token of `node` ends (where the definition's code ends). */
+function lastCodeEnd(node: SyntaxNode, cursor: Parser.TreeCursor): { row: number; index: number } {
+  cursor.reset(node);
+  descend: while (cursor.gotoLastChild()) {
+    while (COMMENT_TYPES.has(cursor.nodeType)) {
+      if (!cursor.gotoPreviousSibling()) {
+        cursor.gotoParent();
+        break descend;
+      }
+    }
   }
+  return { row: cursor.endPosition.row, index: cursor.endIndex };
 }
 
 /** The declaration up to its body, on one line. */
@@ -226,19 +251,49 @@ function signatureText(
   node: SyntaxNode,
   body: SyntaxNode | null | undefined,
   start: number,
+  cursor: Parser.TreeCursor,
 ): string {
-  if (!body || body.startIndex <= start) {
+  const bodyStart = body?.startIndex ?? -1;
+  if (!body || bodyStart <= start) {
     // No body (an abstract method, a trait or interface method): the whole declaration, minus its `;`.
     return collapseWhitespace(source.slice(start, node.endIndex)).replace(/\s*;$/, '');
   }
   // Comments between the header and the body (Python's `def f():  # note`) are not signature.
-  let end = body.startIndex;
+  const end = commentsBefore(body, bodyStart, node, cursor);
+  return collapseWhitespace(source.slice(start, Math.max(end, start)));
+}
+
+/** Where the comments right before `body` start (`bodyStart` when there are none). */
+function commentsBefore(
+  body: SyntaxNode,
+  bodyStart: number,
+  node: SyntaxNode,
+  cursor: Parser.TreeCursor,
+): number {
+  // Usually the body is a child of the node: found with the cursor, without making nodes.
+  const bodyEnd = body.endIndex;
+  const bodyType = body.type;
+  cursor.reset(node);
+  if (cursor.gotoFirstChild()) {
+    let commentStart = -1;
+    do {
+      const childStart = cursor.startIndex;
+      if (childStart > bodyStart) break;
+      const type = cursor.nodeType;
+      if (childStart === bodyStart && cursor.endIndex === bodyEnd && type === bodyType) {
+        return commentStart === -1 ? bodyStart : commentStart;
+      }
+      if (!COMMENT_TYPES.has(type)) commentStart = -1;
+      else if (commentStart === -1) commentStart = childStart;
+    } while (cursor.gotoNextSibling());
+  }
+  let end = bodyStart;
   let before = body.previousSibling;
   while (before && COMMENT_TYPES.has(before.type)) {
     end = before.startIndex;
     before = before.previousSibling;
   }
-  return collapseWhitespace(source.slice(start, Math.max(end, start)));
+  return end;
 }
 
 /**
@@ -253,8 +308,8 @@ function sourceText(source: string, lineStart: number, start: number, end: numbe
 }
 
 /** Row of an index inside `node`, counted from the node's own start row. */
-function rowOf(source: string, index: number, node: SyntaxNode): number {
+function rowOf(source: string, index: number, node: SyntaxNode, nodeStart: number): number {
   let row = node.startPosition.row;
-  for (let i = node.startIndex; i < index; i++) if (source.charCodeAt(i) === 10) row++;
+  for (let i = source.indexOf('\n', nodeStart); i !== -1 && i < index; i = source.indexOf('\n', i + 1)) row++;
   return row;
 }

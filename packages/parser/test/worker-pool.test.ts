@@ -14,7 +14,8 @@ beforeAll(async () => {
   // Big enough files that threads are mid-parse when the consumer stops.
   const body = Array.from({ length: 15000 }, (_, i) => `def f${i}(x):\n    return x + ${i}\n`).join('\n');
   await mkdir(path.join(root, 'tree'));
-  for (let i = 0; i < 30; i++) await writeFile(path.join(root, 'tree', `m${String(i).padStart(3, '0')}.py`), body);
+  for (let i = 0; i < 30; i++)
+    await writeFile(path.join(root, 'tree', `m${String(i).padStart(3, '0')}.py`), body);
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 

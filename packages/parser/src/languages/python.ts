@@ -67,6 +67,7 @@ export const python: LanguageSpec = {
   nodeTypes: ['function_definition', 'class_definition'],
   endAtLastCode: true,
   decoratorTypes: new Set(['decorator']),
+  decoratorWrapper: 'decorated_definition',
   describe(node) {
     const name = node.childForFieldName('name')?.text ?? '';
     const body = node.childForFieldName('body');
