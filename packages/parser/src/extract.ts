@@ -65,17 +65,31 @@ interface OpenScope {
   classLike: boolean;
 }
 
+/** A cursor on `node` (`shared`, moved there, when it can be). */
+function cursorAt(
+  shared: Parser.TreeCursor,
+  node: SyntaxNode,
+  start: number,
+  end: number,
+): Parser.TreeCursor {
+  // tree-sitter 0.25.1's `reset(node)` takes the node last handed to native code, not its
+  // argument: reading a property of `node` hands it over. Checked, in case that ever changes.
+  if (node.startIndex === start) shared.reset(node);
+  if (shared.startIndex === start && shared.endIndex === end) return shared;
+  return node.walk();
+}
+
 /** Leading decorator children (TS class decorators, Java annotations) inside the node itself. */
 function innerDecorators(
-  node: SyntaxNode,
+  at: Parser.TreeCursor,
+  cursor: Parser.TreeCursor,
   nodeStart: number,
   spec: LanguageSpec,
   source: string,
-  cursor: Parser.TreeCursor,
 ): { start: number; texts: string[] } {
   // A cursor, not `node.children`: it reads types and offsets without making a JS object per child.
   const texts: string[] = [];
-  cursor.reset(node);
+  cursor.resetTo(at);
   if (!cursor.gotoFirstChild()) return { start: nodeStart, texts };
   do {
     const type = cursor.nodeType;
@@ -147,8 +161,10 @@ export function extractEntities(
   const wrapperType = spec.decoratorWrapper;
   const types = wrapperType === undefined ? spec.nodeTypes : [...spec.nodeTypes, wrapperType];
   const nodes = tree.rootNode.descendantsOfType(types as string[]);
-  // Every property read or node made through the binding costs microseconds; one cursor, moved
-  // with `reset`, reads the children of a node without making JS nodes for them.
+  // Every property read or node made through the binding costs microseconds; a cursor reads the
+  // children of a node without making JS nodes for them. `home` is put on each candidate, and
+  // `cursor` copies it for each walk.
+  const home = tree.walk();
   const cursor = tree.walk();
 
   const entities: CodeEntity[] = [];
@@ -188,16 +204,18 @@ export function extractEntities(
       kind = method ? 'method' : 'function';
     }
     const anchor = spec.attachmentAnchor?.(node) ?? node;
-    const inner = innerDecorators(node, start, spec, source, cursor);
+    const at = cursorAt(home, node, start, end);
+    const inner = innerDecorators(at, cursor, start, spec, source);
     const decorators = [...outerDecorators(node, anchor, spec, decoratedBy), ...inner.texts];
     const declarationStart = inner.start;
     const startRow = rowOf(source, declarationStart, node, start);
-    const last = spec.endAtLastCode ? lastCodeEnd(node, cursor) : { row: node.endPosition.row, index: end };
+    const last = spec.endAtLastCode ? lastCodeEnd(at, cursor) : { row: node.endPosition.row, index: end };
     let signature = signatureText(
       source,
       node,
       definition.body,
       definition.signatureStart ?? declarationStart,
+      at,
       cursor,
     );
     if (definition.signaturePrefix) signature = `${definition.signaturePrefix} ${signature}`;
@@ -232,8 +250,8 @@ export function extractEntities(
 const COMMENT_TYPES = new Set(['comment', 'line_comment', 'block_comment']);
 
 /** Where the last non-comment token of `node` ends (where the definition's code ends). */
-function lastCodeEnd(node: SyntaxNode, cursor: Parser.TreeCursor): { row: number; index: number } {
-  cursor.reset(node);
+function lastCodeEnd(at: Parser.TreeCursor, cursor: Parser.TreeCursor): { row: number; index: number } {
+  cursor.resetTo(at);
   descend: while (cursor.gotoLastChild()) {
     while (COMMENT_TYPES.has(cursor.nodeType)) {
       if (!cursor.gotoPreviousSibling()) {
@@ -251,6 +269,7 @@ function signatureText(
   node: SyntaxNode,
   body: SyntaxNode | null | undefined,
   start: number,
+  at: Parser.TreeCursor,
   cursor: Parser.TreeCursor,
 ): string {
   const bodyStart = body?.startIndex ?? -1;
@@ -259,7 +278,7 @@ function signatureText(
     return collapseWhitespace(source.slice(start, node.endIndex)).replace(/\s*;$/, '');
   }
   // Comments between the header and the body (Python's `def f():  # note`) are not signature.
-  const end = commentsBefore(body, bodyStart, node, cursor);
+  const end = commentsBefore(body, bodyStart, at, cursor);
   return collapseWhitespace(source.slice(start, Math.max(end, start)));
 }
 
@@ -267,13 +286,13 @@ function signatureText(
 function commentsBefore(
   body: SyntaxNode,
   bodyStart: number,
-  node: SyntaxNode,
+  at: Parser.TreeCursor,
   cursor: Parser.TreeCursor,
 ): number {
   // Usually the body is a child of the node: found with the cursor, without making nodes.
   const bodyEnd = body.endIndex;
   const bodyType = body.type;
-  cursor.reset(node);
+  cursor.resetTo(at);
   if (cursor.gotoFirstChild()) {
     let commentStart = -1;
     do {

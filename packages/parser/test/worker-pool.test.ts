@@ -25,7 +25,7 @@ async function runScript(source: string) {
   // A script file, not `-e`: the hang this guards against does not show with `-e`.
   const script = path.join(root, 'consumer.mjs');
   await writeFile(script, source);
-  return spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 30_000 });
+  return spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 100_000 });
 }
 
 describe('parser threads when the consumer stops early', () => {
@@ -48,7 +48,7 @@ describe('parser threads when the consumer stops early', () => {
     expect(result.signal).toBeNull();
     expect(result.status).toBe(0);
     expect(result.stdout.trim().split('\n')).toEqual(['AbortError 3', 'AbortError 3', 'AbortError 3']);
-  });
+  }, 120_000);
 
   it('breaking out of the stream stops the threads and lets the process exit', async () => {
     const result = await runScript(`
@@ -64,5 +64,5 @@ describe('parser threads when the consumer stops early', () => {
     expect(result.signal).toBeNull();
     expect(result.status).toBe(0);
     expect(result.stdout.trim().split('\n')).toEqual(['stopped at 4', 'stopped at 4', 'stopped at 4']);
-  });
+  }, 120_000);
 });
