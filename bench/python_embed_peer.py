@@ -8,7 +8,7 @@ mask, L2 normalisation.
     .venv-tools/bin/python bench/python_embed_peer.py MODEL_DIR --batch-size 16 --threads 2 --runs 3 < texts.json
 
 stdin: JSON array of strings. stdout: JSON with the load time, the library versions and one
-record per run (wall, tokenize, run, pool seconds), each timed inside Python with perf_counter
+record per run (wall, CPU, tokenize, run, pool seconds), each timed inside Python with perf_counter
 (interpreter start-up and imports not counted; session creation is `loadSeconds`). A warm-up
 call on a few texts precedes the timed runs, as the Node side's does. Needs the tools venv
 (`bash tools/setup-python.sh`); the model recipe is tools/reference_embeddings.py's.
@@ -91,12 +91,15 @@ def main() -> int:
     for _ in range(args.runs):
         timings = {"tokenize": 0.0, "run": 0.0, "pool": 0.0, "batches": 0, "tokens": 0, "paddedTokens": 0}
         started = time.perf_counter()
+        cpu_started = time.process_time()  # every thread of the process
         vectors = embed_all(session, tokenizer, texts, args.batch_size, pad_id, timings)
         wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         assert len(vectors) == len(texts) and all(vector is not None for vector in vectors)
         runs.append(
             {
                 "wallSeconds": wall,
+                "cpuSeconds": cpu,
                 "tokenizeSeconds": timings["tokenize"],
                 "runSeconds": timings["run"],
                 "poolSeconds": timings["pool"],

@@ -175,7 +175,7 @@ describe('TransformersEmbedder agrees with the Python reference (tokenizers + on
       `[embedding-reference] ${texts.length} texts, ${reference.truncated.filter(Boolean).length} over ${maxTokens} tokens; ` +
         `embedder ${embedMs.toFixed(0)} ms, reference ${referenceMs.toFixed(0)} ms ` +
         `(onnxruntime ${reference.versions.onnxruntime}, tokenizers ${reference.versions.tokenizers}); ` +
-        `cosine min ${Math.min(...cosines).toFixed(9)}, mean ${mean.toFixed(9)}`,
+        `cosine min ${Math.min(...cosines).toPrecision(10)}, mean ${mean.toPrecision(10)}`,
     );
   });
 

@@ -92,7 +92,13 @@ async function install(name: string): Promise<string> {
     // sharp 0.32 (a dependency of @xenova/transformers) downloads libvips from GitHub when it
     // installs; 0.33+ ships it through npm. The READMEs tell offline users to add this override.
     `${JSON.stringify(
-      { name: 'packaging-check', version: '1.0.0', private: true, type: 'module', overrides: { sharp: '0.33.5' } },
+      {
+        name: 'packaging-check',
+        version: '1.0.0',
+        private: true,
+        type: 'module',
+        overrides: { sharp: '0.33.5' },
+      },
       null,
       2,
     )}\n`,

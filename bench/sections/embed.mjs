@@ -278,11 +278,12 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
   const summary = Object.fromEntries(
     Object.entries(measured).map(([name, list]) => {
       const wallSeconds = list.reduce((sum, pass) => sum + pass.wallSeconds, 0);
+      const cpuSeconds = list.reduce((sum, pass) => sum + pass.cpuSeconds, 0);
       return [
         name,
         {
           ...summariseRuns(list, ['textsPerSecond']),
-          allTexts: { wallSeconds, textsPerSecond: texts.length / wallSeconds },
+          allTexts: { wallSeconds, cpuSeconds, textsPerSecond: texts.length / wallSeconds },
         },
       ];
     }),
@@ -323,13 +324,16 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
       }),
     ]);
   }
-  const rows = [['variant', 'texts/s per run', `s for all ${texts.length}`, 'texts/s overall', 'vs best']];
+  const rows = [
+    ['variant', 'texts/s per run', `s for all ${texts.length}`, 'texts/s overall', 'cpu s', 'vs best'],
+  ];
   for (const [name, figures] of Object.entries(summary)) {
     rows.push([
       name,
       formatRange(figures.textsPerSecond, 1),
       figures.allTexts.wallSeconds.toFixed(1),
       figures.allTexts.textsPerSecond.toFixed(1),
+      figures.allTexts.cpuSeconds.toFixed(1),
       `${(figures.textsPerSecond.median / median(names.best)).toFixed(2)}x`,
     ]);
   }
@@ -380,6 +384,8 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
         textsPerSecond:
           'texts / wall seconds of one run (a slice of the texts; embed() calls only, model loaded and warmed up); ' +
           'allTexts: the slices added up',
+        cpuSeconds:
+          'process CPU seconds, user + system, all threads (onnxruntime threads spin while waiting, so more threads cost extra CPU)',
         timeBreakdown:
           'shares of wall time: tokenize, session.run, mean pooling, and other (sorting, padding, tensor creation, per-call overhead)',
       },

@@ -28,7 +28,7 @@ export interface TransformersEmbedderOptions {
   modelsDir?: string;
   /** Use `onnx/model_quantized.onnx` (default) rather than `onnx/model.onnx`. */
   quantized?: boolean;
-  /** Texts per model run (default 32). */
+  /** Texts per model run (default 8: the fastest in `pnpm bench` on 2 cores; larger batches pad more). */
   batchSize?: number;
   /** onnxruntime intra-op threads (default: one per core). */
   threads?: number;
@@ -68,7 +68,7 @@ export interface EmbedTimings {
   texts: number;
   batches: number;
   tokenizeMs: number;
-  /** onnxruntime `session.run`, including tensor creation. */
+  /** onnxruntime `session.run`. */
   runMs: number;
   poolMs: number;
 }
@@ -98,7 +98,7 @@ export class TransformersEmbedder implements Embedder {
   constructor(private readonly options: TransformersEmbedderOptions = {}) {
     this.location = locateModel(options.model ?? DEFAULT_MODEL, options.modelsDir ?? defaultModelsDir());
     this.files = requiredModelFiles(options.quantized ?? true);
-    this.batchSize = options.batchSize ?? 32;
+    this.batchSize = options.batchSize ?? 8;
     this.threads = options.threads ?? availableParallelism();
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new EmbeddingError(`batchSize must be a positive integer, got ${options.batchSize}`, {
