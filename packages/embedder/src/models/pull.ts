@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelNotFoundError } from '@codesearch/core';
 import {
@@ -144,6 +144,8 @@ export async function pullModel(
     return { manifest: await writeManifest(directory, name, source, files), directory, fetched: true };
   } finally {
     await rm(staging, { recursive: true, force: true });
+    // A failed first pull leaves no empty `org/` folder behind (rmdir refuses a non-empty one).
+    await rmdir(path.dirname(directory)).catch(() => undefined);
   }
 }
 

