@@ -5,7 +5,7 @@ import {
   type EmbedOptions,
   type EmbedOutcome,
 } from '@codesearch/core';
-import { chunk, invalidTextReason, normalizeInPlace } from './vectors.js';
+import { chunk, normalizeInPlace, screenTexts } from './vectors.js';
 
 export interface HttpEmbedderOptions {
   /** Base URL of an OpenAI-compatible API, up to and including `/v1`: `http://localhost:8080/v1`. */
@@ -105,17 +105,7 @@ export class HttpEmbedder implements Embedder {
   }
 
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedOutcome[]> {
-    const outcomes: EmbedOutcome[] = new Array(texts.length);
-    const valid: number[] = [];
-    texts.forEach((text, index) => {
-      const reason = invalidTextReason(text);
-      if (reason)
-        outcomes[index] = {
-          ok: false,
-          error: new EmbeddingError(`text ${index}: ${reason}`, { code: 'INVALID_TEXT' }),
-        };
-      else valid.push(index);
-    });
+    const { outcomes, valid } = screenTexts(texts);
     for (const indices of chunk(valid, this.options.batchSize)) {
       options.signal?.throwIfAborted();
       try {

@@ -8,7 +8,7 @@ import {
   type EmbedOutcome,
   ModelNotFoundError,
 } from '@codesearch/core';
-import { invalidTextReason } from '../vectors.js';
+import { screenTexts } from '../vectors.js';
 import {
   DEFAULT_MODEL,
   defaultModelsDir,
@@ -117,17 +117,7 @@ export class TransformersEmbedder implements Embedder {
   }
 
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedOutcome[]> {
-    const outcomes: EmbedOutcome[] = new Array(texts.length);
-    const valid: number[] = [];
-    texts.forEach((text, index) => {
-      const reason = invalidTextReason(text);
-      if (reason)
-        outcomes[index] = {
-          ok: false,
-          error: new EmbeddingError(`text ${index}: ${reason}`, { code: 'INVALID_TEXT' }),
-        };
-      else valid.push(index);
-    });
+    const { outcomes, valid } = screenTexts(texts);
     if (valid.length === 0) return outcomes;
 
     const { maxTokens } = await this.describe();
