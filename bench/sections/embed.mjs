@@ -4,11 +4,12 @@
  * the real pipeline (parser → text-prep): one text per embed() call, a sweep of batch sizes ×
  * intra-op threads, and a Python peer (tokenizers + onnxruntime) on the same files and texts.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { runPythonJson } from '../lib/python-json.mjs';
 import { STDLIB_PARSE_OPTIONS, stdlibRoot } from '../lib/python-stdlib.mjs';
 import { formatRange, formatTable, summarise, summariseRuns } from '../lib/stats.mjs';
 
@@ -143,42 +144,25 @@ async function timePass(embedder, texts, { oneByOne = false } = {}) {
   };
 }
 
-function runPythonPeer(python, script, modelDir, texts, { batchSize, threads }) {
-  return new Promise((resolve, reject) => {
-    const args = [
-      script,
-      modelDir,
-      '--batch-size',
-      String(batchSize),
-      '--threads',
-      String(threads),
-      '--runs',
-      '1',
-    ];
-    const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0)
-        return reject(new Error(`python_embed_peer.py exited with ${code}: ${stderr.slice(0, 2000)}`));
-      const output = JSON.parse(stdout);
-      const [pass] = output.runs;
-      resolve({
-        ...pass,
-        textsPerSecond: pass.texts / pass.wallSeconds,
-        loadSeconds: output.loadSeconds,
-        versions: output.versions,
-      });
-    });
-    child.stdin.end(JSON.stringify(texts));
-  });
+async function runPythonPeer(python, script, modelDir, texts, { batchSize, threads }) {
+  const args = [
+    script,
+    modelDir,
+    '--batch-size',
+    String(batchSize),
+    '--threads',
+    String(threads),
+    '--runs',
+    '1',
+  ];
+  const output = await runPythonJson(python, args, JSON.stringify(texts));
+  const [pass] = output.runs;
+  return {
+    ...pass,
+    textsPerSecond: pass.texts / pass.wallSeconds,
+    loadSeconds: output.loadSeconds,
+    versions: output.versions,
+  };
 }
 
 /** Shares of wall time: tokenize, session.run, pooling, and the rest (sorting, padding, tensors, calls). */

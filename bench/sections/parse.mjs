@@ -2,10 +2,10 @@
  * Parse throughput on the Python standard library: @codesearch/parser's parseDirectory with its
  * default thread pool and on one thread, against CPython's own `ast` module on the same files.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { runPythonJson } from '../lib/python-json.mjs';
 import { listStdlibFiles, STDLIB_PARSE_OPTIONS, stdlibRoot, warmPageCache } from '../lib/python-stdlib.mjs';
 import { formatRange, formatTable, summariseRuns } from '../lib/stats.mjs';
 
@@ -50,26 +50,9 @@ async function timeParseDirectory(parseDirectory, root, concurrency) {
   });
 }
 
-function timeCpythonAst(python, script, root, files) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [script, root, '1'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0)
-        return reject(new Error(`python_ast_bench.py exited with ${code}: ${stderr.slice(0, 2000)}`));
-      const [run] = JSON.parse(stdout).runs;
-      resolve(withRates(run));
-    });
-    child.stdin.end(`${files.join('\n')}\n`);
-  });
+async function timeCpythonAst(python, script, root, files) {
+  const { runs } = await runPythonJson(python, [script, root, '1'], `${files.join('\n')}\n`);
+  return withRates(runs[0]);
 }
 
 export async function run({ repoRoot, benchDir, python, runs, log }) {
