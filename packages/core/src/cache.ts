@@ -8,6 +8,20 @@ export interface CacheMetadata {
   /** ISO-8601 timestamps. */
   created: string;
   updated: string;
+  /**
+   * Set when opening found a cache written by another model or dimension: what was there,
+   * and where its entries went (they are never served to this model).
+   */
+  replaced?: {
+    modelName: string;
+    modelVersion: string;
+    dimensions: number;
+    entries: number;
+    /** Where the old cache was moved aside, when it was kept. */
+    movedTo?: string;
+    /** ISO-8601 time of the replacement. */
+    at: string;
+  };
 }
 
 /** One cached embedding, keyed by a digest of model identity and prepared text. */
@@ -37,10 +51,16 @@ export interface CacheOpenReport {
  */
 export interface EmbeddingCache {
   readonly specificationVersion: 'v1';
+  /** Where the cache lives, for messages: a file path or a URL without credentials. */
+  readonly location: string;
   open(model: EmbeddingModelInfo): Promise<CacheOpenReport>;
   getMany(keys: readonly string[]): Promise<Array<EmbeddingCacheEntry | undefined>>;
   setMany(entries: ReadonlyArray<readonly [key: string, entry: EmbeddingCacheEntry]>): Promise<void>;
-  /** Makes everything set so far durable (a checkpoint). */
+  /**
+   * Makes everything set so far durable (a checkpoint). Rejects with a `CacheError` naming
+   * the location and cause when it cannot write; the entries stay in memory and a later
+   * flush tries again.
+   */
   flush(): Promise<void>;
   close(): Promise<void>;
 }
