@@ -19,6 +19,12 @@ interface PackageUnderTest {
   directory: string;
   /** Other files the tarball must contain, besides package.json, dist/index.js and dist/index.d.ts. */
   alsoShips?: string[];
+  /**
+   * Install into a project of its own (default). `false` checks the package inside the project of
+   * the package named here, which depends on it: each lone install of a package that pulls in the
+   * parser compiles tree-sitter again (~70 s).
+   */
+  checkedIn?: string;
 }
 
 const PACKAGES: PackageUnderTest[] = [
@@ -26,6 +32,8 @@ const PACKAGES: PackageUnderTest[] = [
   { name: '@codesearch/parser', directory: 'packages/parser' },
   { name: '@codesearch/text-prep', directory: 'packages/text-prep' },
   { name: '@codesearch/embedder', directory: 'packages/embedder' },
+  { name: '@codesearch/cache', directory: 'packages/cache' },
+  { name: '@codesearch/batch', directory: 'packages/batch', checkedIn: 'codesearch' },
   { name: 'codesearch', directory: 'apps/cli', alsoShips: ['bin/codesearch.js'] },
 ];
 
@@ -169,10 +177,14 @@ beforeAll(async () => {
   PACKAGES.forEach((pkg, index) => {
     packed.set(pkg.name, { ...results[index]!, project: '' });
   });
-  const projects = await Promise.all(PACKAGES.map((pkg) => install(pkg.name)));
-  PACKAGES.forEach((pkg, index) => {
+  const alone = PACKAGES.filter((pkg) => !pkg.checkedIn);
+  const projects = await Promise.all(alone.map((pkg) => install(pkg.name)));
+  alone.forEach((pkg, index) => {
     packed.get(pkg.name)!.project = projects[index]!;
   });
+  for (const pkg of PACKAGES) {
+    if (pkg.checkedIn) packed.get(pkg.name)!.project = packed.get(pkg.checkedIn)!.project;
+  }
 });
 
 afterAll(async () => {
@@ -458,6 +470,55 @@ createTransformersEmbedder({ batchSize: '8' });
     );
   });
 
+  it('@codesearch/cache: a JSON file cache round-trips vectors, and names the package a SQLite URL needs', async () => {
+    const project = projectOf('@codesearch/cache');
+    const cacheDir = path.join(workDir, 'cache-check');
+    const observed = (await runScript(
+      project,
+      `import { contentKey, createEmbeddingCache } from '@codesearch/cache';
+const model = { modelName: 'test/model', modelVersion: 'v1', dimensions: 3 };
+const key = contentKey({ ...model, textPrepVersion: 't/1', text: 'def f(): pass' });
+const first = createEmbeddingCache(${JSON.stringify(cacheDir)});
+const opened = await first.open(model);
+await first.setMany([[key, { name: 'f', embedding: new Float32Array([0.6, 0, 0.8]), timestamp: new Date().toISOString(), modelVersion: 'v1', location: 'f.py:1' }]]);
+await first.flush();
+await first.close();
+const second = createEmbeddingCache(${JSON.stringify(cacheDir)});
+const reopened = await second.open(model);
+const [entry] = await second.getMany([key]);
+await second.close();
+let sqlite;
+try {
+  await createEmbeddingCache('sqlite://' + ${JSON.stringify(path.join(workDir, 'c.db'))}).open(model);
+} catch (error) {
+  sqlite = { name: error.name, message: error.message };
+}
+console.log(JSON.stringify({ before: opened.entries, after: reopened.entries, vector: Array.from(entry.embedding), name: entry.name, keyLength: key.length, location: second.location, sqlite }));
+`,
+    )) as Record<string, unknown> & { sqlite: { name: string; message: string } };
+    expect(observed).toMatchObject({
+      before: 0,
+      after: 1,
+      vector: [0.6000000238418579, 0, 0.800000011920929],
+      name: 'f',
+      keyLength: 64,
+      location: path.join(cacheDir, 'cache.json'),
+    });
+    expect(observed.sqlite.name).toBe('CacheError');
+    expect(observed.sqlite.message).toContain('@keyv/sqlite');
+
+    await typeCheck(
+      project,
+      `import type { EmbeddingCache } from '@codesearch/core';
+import { contentKey, createEmbeddingCache, defaultCacheDir } from '@codesearch/cache';
+export const cache: EmbeddingCache = createEmbeddingCache(defaultCacheDir());
+export const key: string = contentKey({ modelName: 'm', modelVersion: 'v', textPrepVersion: 't', text: 'x' });
+// @ts-expect-error: the text is required
+contentKey({ modelName: 'm', modelVersion: 'v', textPrepVersion: 't' });
+`,
+    );
+  });
+
   it('codesearch: the installed bin parses a directory, and the API is typed', async () => {
     const project = projectOf('codesearch');
     const sample = path.join(workDir, 'cli-sample');
@@ -508,6 +569,25 @@ createTransformersEmbedder({ batchSize: '8' });
       },
     ]);
     expect(parse.stderr).toContain('parsed 2 files, 2 entities');
+
+    const cacheDir = path.join(workDir, 'cli-cache');
+    const embed = await runOk(bin, ['embed', sample, '--cache', cacheDir, '--json'], { cwd: project, env: userEnv() });
+    expect(JSON.parse(embed.stdout).summary).toEqual({ total: 2, success: 2, failed: 0, cached: 0, newlyEmbedded: 2 });
+
+    // @codesearch/batch, installed from its tarball as the CLI's dependency: the same cache serves it.
+    const batch = (await runScript(
+      project,
+      `import { embedRepository } from '@codesearch/batch';
+const { result, entities } = await embedRepository(${JSON.stringify(sample)}, { cache: ${JSON.stringify(cacheDir)} });
+console.log(JSON.stringify({ summary: result.summary, keys: Object.keys(result.embeddings).sort(), names: entities.map((e) => e.name).sort(), dimensions: result.metadata.dimensions }));
+`,
+    )) as Record<string, unknown>;
+    expect(batch).toEqual({
+      summary: { total: 2, success: 2, failed: 0, cached: 2, newlyEmbedded: 0 },
+      keys: ['add.go:4', 'hello.py:1'],
+      names: ['Add', 'hello'],
+      dimensions: 384,
+    });
 
     const version = await runOk(bin, ['--version'], { cwd: project, env: userEnv() });
     expect(version.stdout.trim()).toBe(packed.get('codesearch')!.manifest.version);

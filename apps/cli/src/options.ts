@@ -1,5 +1,5 @@
 import type { Language } from '@codesearch/core';
-import { normaliseLanguage, SUPPORTED_LANGUAGES } from '@codesearch/parser';
+import { type ParseDirectoryOptions, normaliseLanguage, SUPPORTED_LANGUAGES } from '@codesearch/parser';
 import { InvalidArgumentError } from 'commander';
 
 /** `--lang py,ts --lang go` → ['python', 'typescript', 'go']. */
@@ -29,4 +29,36 @@ export function parseSize(value: string): number {
     match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'
   ];
   return Math.round(Number(match[1]) * scale);
+}
+
+/** The directory-walk flags shared by `parse` and `embed`. */
+export interface WalkCommandOptions {
+  lang?: Language[];
+  exclude?: string[];
+  include?: string[];
+  maxFileSize?: number;
+  gitignore?: boolean;
+  defaultExcludes?: boolean;
+  followSymlinks?: boolean;
+}
+
+export function walkOptions(options: WalkCommandOptions): ParseDirectoryOptions {
+  return {
+    ...(options.lang?.length ? { languages: options.lang } : {}),
+    ...(options.exclude?.length ? { exclude: options.exclude } : {}),
+    ...(options.include?.length ? { include: options.include } : {}),
+    ...(options.maxFileSize !== undefined ? { maxFileSize: options.maxFileSize } : {}),
+    gitignore: options.gitignore ?? true,
+    defaultExcludes: options.defaultExcludes ?? true,
+    followSymlinks: options.followSymlinks ?? false,
+  };
+}
+
+/** `--batch-size 16` → 16; rejects zero, negatives and fractions. */
+export function parsePositiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) {
+    throw new InvalidArgumentError(`not a positive whole number: '${value}'`);
+  }
+  return number;
 }

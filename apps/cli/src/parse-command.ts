@@ -1,19 +1,14 @@
 import { stat } from 'node:fs/promises';
-import type { CodeEntity, Language } from '@codesearch/core';
+import type { CodeEntity } from '@codesearch/core';
 import { type DirectoryParseEvent, parseDirectory } from '@codesearch/parser';
 import Table from 'cli-table3';
 import pc from 'picocolors';
+import { type WalkCommandOptions, walkOptions } from './options.js';
+import { parseProblemReporter } from './parse-problems.js';
 import type { Terminal } from './terminal.js';
 
-export interface ParseCommandOptions {
+export interface ParseCommandOptions extends WalkCommandOptions {
   json?: boolean;
-  lang?: Language[];
-  exclude?: string[];
-  include?: string[];
-  maxFileSize?: number;
-  gitignore?: boolean;
-  defaultExcludes?: boolean;
-  followSymlinks?: boolean;
   verbose?: boolean;
 }
 
@@ -50,15 +45,7 @@ export async function runParse(
   options: ParseCommandOptions,
   terminal: Terminal,
 ): Promise<number> {
-  const reportProblem = (event: DirectoryParseEvent): void => {
-    if (event.type === 'error') terminal.error(`error: ${event.error.filePath}: ${event.error.reason}`);
-    else if (event.type === 'skipped' && options.verbose)
-      terminal.error(`skipped: ${event.skipped.relativePath}: ${event.skipped.reason}`);
-    else if (event.type === 'file' && event.file.warnings.length > 0) {
-      for (const warning of event.file.warnings)
-        terminal.error(`warning: ${event.file.filePath}: ${warning}`);
-    }
-  };
+  const reportProblem = parseProblemReporter(terminal, options.verbose ?? false);
   const onEvent = (event: DirectoryParseEvent): void => {
     reportProblem(event);
     if (options.json && event.type === 'file') {
@@ -67,13 +54,7 @@ export async function runParse(
   };
 
   const result = await parseDirectory(target, {
-    ...(options.lang?.length ? { languages: options.lang } : {}),
-    ...(options.exclude?.length ? { exclude: options.exclude } : {}),
-    ...(options.include?.length ? { include: options.include } : {}),
-    ...(options.maxFileSize !== undefined ? { maxFileSize: options.maxFileSize } : {}),
-    gitignore: options.gitignore ?? true,
-    defaultExcludes: options.defaultExcludes ?? true,
-    followSymlinks: options.followSymlinks ?? false,
+    ...walkOptions(options),
     onEvent,
   });
 

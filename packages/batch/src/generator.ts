@@ -1,0 +1,308 @@
+import { contentKey } from '@codesearch/cache';
+import {
+  type CodeEntity,
+  CodesearchError,
+  type Embedder,
+  type EmbeddingCache,
+  type EmbeddingCacheEntry,
+  type EmbeddingModelInfo,
+  type EmbedOutcome,
+  type LocationKey,
+  type TextPreparator,
+} from '@codesearch/core';
+import { messageOf, prepareText } from './prepare.js';
+import { buildResult, cacheWarning, type ItemOutcome, type Tally, usableVector, Warnings } from './result.js';
+import type { BatchEmbeddingOptions, BatchEmbeddingResult, BatchLogger, BatchProgress } from './types.js';
+import { type Accepted, checkItem, KeyRegistry, locationKey } from './validate.js';
+
+export const DEFAULT_BATCH_SIZE = 32;
+export const DEFAULT_CHECKPOINT_EVERY = 256;
+
+const SILENT: BatchLogger = { warn() {}, error() {} };
+
+interface Item {
+  index: number;
+  key: LocationKey;
+  entity: CodeEntity;
+  label: string;
+}
+
+/** Items whose prepared texts are identical: embedded once, shared by all. */
+interface Group {
+  contentKey: string;
+  text: string;
+  items: Item[];
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new CodesearchError(`${name} must be a positive integer, got ${value}`, {
+      code: 'INVALID_OPTION',
+      stage: 'batch',
+    });
+  }
+  return value;
+}
+
+/**
+ * Embeds code entities through text preparation, a content-keyed cache and the embedder.
+ * Never throws for an item: each failure is an entry in `errors`. Rejects only when the
+ * model cannot be described (no model identity, so nothing can be keyed or embedded), when
+ * `items` is not an array, or when aborted.
+ */
+export class BatchEmbeddingGenerator {
+  private readonly embedder: Embedder;
+  private readonly preparator: TextPreparator;
+  private readonly cache: EmbeddingCache | undefined;
+  private readonly batchSize: number;
+  private readonly checkpointEvery: number;
+  private readonly onProgress: ((progress: BatchProgress) => void) | undefined;
+  private readonly logger: BatchLogger;
+  private readonly signal: AbortSignal | undefined;
+  /** Messages already given to the logger by this generator. */
+  private readonly logged = new Set<string>();
+  private opened: Promise<{ cache: EmbeddingCache | undefined; warnings: string[] }> | undefined;
+
+  constructor(options: BatchEmbeddingOptions) {
+    if (!options?.embedder || !options.textPreparator) {
+      throw new CodesearchError('an embedder and a textPreparator are required', {
+        code: 'INVALID_OPTION',
+        stage: 'batch',
+      });
+    }
+    this.embedder = options.embedder;
+    this.preparator = options.textPreparator;
+    this.cache = options.cache;
+    this.batchSize = positiveInteger('batchSize', options.batchSize, DEFAULT_BATCH_SIZE);
+    this.checkpointEvery = positiveInteger(
+      'checkpointEvery',
+      options.checkpointEvery,
+      DEFAULT_CHECKPOINT_EVERY,
+    );
+    this.onProgress = options.onProgress;
+    this.logger = options.logger ?? SILENT;
+    this.signal = options.signal;
+  }
+
+  /** Functions and methods; a class here is an invalid item. */
+  processFunctions(functions: readonly CodeEntity[]): Promise<BatchEmbeddingResult> {
+    return this.run(functions, 'function');
+  }
+
+  /** Classes; a function here is an invalid item. */
+  processClasses(classes: readonly CodeEntity[]): Promise<BatchEmbeddingResult> {
+    return this.run(classes, 'class');
+  }
+
+  /** Functions, methods and classes together; anything else (null, garbage) is an invalid item. */
+  processBatch(items: readonly unknown[]): Promise<BatchEmbeddingResult> {
+    return this.run(items, 'any');
+  }
+
+  /** Opens the cache once per generator; a cache that cannot be opened is not used. */
+  private openCache(
+    info: EmbeddingModelInfo,
+  ): Promise<{ cache: EmbeddingCache | undefined; warnings: string[] }> {
+    const cache = this.cache;
+    if (!cache) return Promise.resolve({ cache: undefined, warnings: [] });
+    this.opened ??= cache.open(info).then(
+      (report) => ({ cache, warnings: [...(report?.warnings ?? [])] }),
+      (error: unknown) => ({
+        cache: undefined,
+        warnings: [cacheWarning(cache, 'open', error, 'continuing without the cache')],
+      }),
+    );
+    return this.opened;
+  }
+
+  private async run(items: readonly unknown[], accepted: Accepted): Promise<BatchEmbeddingResult> {
+    const startedAt = performance.now();
+    if (!Array.isArray(items)) {
+      throw new CodesearchError(
+        `expected an array of code entities, got ${items === null ? 'null' : typeof items}`,
+        {
+          code: 'INVALID_INPUT',
+          stage: 'batch',
+        },
+      );
+    }
+    const signal = this.signal;
+    signal?.throwIfAborted();
+    const info = await this.embedder.describe();
+    const warnings = new Warnings(this.logger, this.logged);
+    const opened = await this.openCache(info);
+    for (const warning of opened.warnings) warnings.add(warning);
+    const cache = opened.cache;
+
+    const total = items.length;
+    const keys: LocationKey[] = new Array(total);
+    const outcomes: ItemOutcome[] = new Array(total);
+    const tally: Tally = { cached: 0, embedded: 0, failed: 0 };
+    const progress = (phase: BatchProgress['phase']) =>
+      this.onProgress?.({ phase, total, done: tally.cached + tally.embedded + tally.failed, ...tally });
+    const fail = (index: number, message: string, level: keyof BatchLogger) => {
+      outcomes[index] = { error: message };
+      tally.failed++;
+      this.logger[level](`[batch] ${message}`);
+    };
+
+    // 1. Validate, key and prepare every item; group identical texts.
+    const registry = new KeyRegistry();
+    const groups = new Map<string, Group>();
+    for (let index = 0; index < total; index++) {
+      const checked = checkItem(items[index], index, accepted);
+      const { key, collidedWith } = registry.claim(checked.key);
+      keys[index] = key;
+      if (collidedWith) {
+        warnings.add(`[batch] more than one item at ${collidedWith}: ${checked.label} is keyed ${key}`);
+      }
+      if (!checked.ok) {
+        fail(index, `${checked.label}: invalid input: ${checked.reason}`, 'error');
+        continue;
+      }
+      let text: string;
+      try {
+        text = prepareText(this.preparator, checked.entity);
+      } catch (error) {
+        fail(index, `${checked.label}: text preparation failed: ${messageOf(error)}`, 'warn');
+        continue;
+      }
+      const digest = contentKey({
+        modelName: info.modelName,
+        modelVersion: info.modelVersion,
+        textPrepVersion: this.preparator.version,
+        text,
+      });
+      const item: Item = { index, key, entity: checked.entity, label: checked.label };
+      const group = groups.get(digest);
+      if (group) group.items.push(item);
+      else groups.set(digest, { contentKey: digest, text, items: [item] });
+    }
+
+    // 2. One cache lookup for all distinct texts.
+    const distinct = [...groups.values()];
+    let entries: Array<EmbeddingCacheEntry | undefined> = [];
+    if (cache && distinct.length > 0) {
+      try {
+        entries = await cache.getMany(distinct.map((group) => group.contentKey));
+      } catch (error) {
+        warnings.add(cacheWarning(cache, 'read', error, 'embedding every text'));
+      }
+    }
+    const misses: Group[] = [];
+    distinct.forEach((group, position) => {
+      const entry = entries[position];
+      const vector = entry ? usableVector(entry.embedding, info.dimensions) : undefined;
+      if (entry && !vector) {
+        warnings.add(
+          `[batch] ignored cache entries in ${cache?.location} that are not ${info.dimensions}-d vectors`,
+        );
+      }
+      if (!vector) {
+        misses.push(group);
+        return;
+      }
+      for (const item of group.items) outcomes[item.index] = { vector };
+      tally.cached += group.items.length;
+    });
+    progress('preparing');
+
+    // 3. Embed the misses chunk by chunk, storing and checkpointing as we go.
+    let sinceCheckpoint = 0;
+    let unflushed = false;
+    const checkpoint = async () => {
+      sinceCheckpoint = 0;
+      if (!cache || !unflushed) return;
+      try {
+        await cache.flush();
+        unflushed = false;
+      } catch (error) {
+        // The entries stay in the cache's memory; the next checkpoint tries again.
+        warnings.add(cacheWarning(cache, 'checkpoint', error, ''));
+      }
+    };
+    const stopIfAborted = async () => {
+      // The model runs on the main thread and its promises resolve as microtasks, which would
+      // starve the event loop: without this turn, a SIGINT handler (or a progress bar timer)
+      // only runs once the whole batch is done.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (!signal?.aborted) return;
+      await checkpoint();
+      signal.throwIfAborted();
+    };
+
+    for (let start = 0; start < misses.length; start += this.batchSize) {
+      await stopIfAborted();
+      const chunk = misses.slice(start, start + this.batchSize);
+      let embedded: EmbedOutcome[] = [];
+      let chunkFailure: string | undefined;
+      try {
+        embedded = await this.embedder.embed(
+          chunk.map((group) => group.text),
+          signal ? { signal } : {},
+        );
+      } catch (error) {
+        await stopIfAborted();
+        chunkFailure = messageOf(error);
+      }
+      const timestamp = new Date().toISOString();
+      const fresh: Array<[string, EmbeddingCacheEntry]> = [];
+      chunk.forEach((group, position) => {
+        const outcome = embedded[position];
+        const vector = outcome?.ok ? usableVector(outcome.vector, info.dimensions) : undefined;
+        if (!outcome?.ok || !vector) {
+          const cause =
+            chunkFailure ??
+            (!outcome
+              ? 'the embedder returned no outcome for this text'
+              : !outcome.ok
+                ? messageOf(outcome.error)
+                : `the embedder returned ${outcome.vector?.length} values, expected ${info.dimensions}`);
+          for (const item of group.items)
+            fail(item.index, `${item.label}: embedding failed: ${cause}`, 'error');
+          return;
+        }
+        // The first item is newly embedded; the others reuse its vector (counted as cached).
+        for (const item of group.items) outcomes[item.index] = { vector };
+        tally.embedded += 1;
+        tally.cached += group.items.length - 1;
+        const first = group.items[0]!;
+        fresh.push([
+          group.contentKey,
+          {
+            name: first.entity.qualifiedName || first.entity.name,
+            embedding: outcome.vector,
+            timestamp,
+            modelVersion: info.modelVersion,
+            location: locationKey(first.entity),
+          },
+        ]);
+      });
+      if (cache && fresh.length > 0) {
+        try {
+          await cache.setMany(fresh);
+          unflushed = true;
+        } catch (error) {
+          warnings.add(cacheWarning(cache, 'write', error, 'results kept in memory'));
+        }
+        sinceCheckpoint += fresh.length;
+        if (sinceCheckpoint >= this.checkpointEvery) await checkpoint();
+      }
+      progress('embedding');
+    }
+    await checkpoint();
+    progress('done');
+
+    return buildResult({
+      keys,
+      outcomes,
+      tally,
+      info,
+      textPrepVersion: this.preparator.version,
+      cacheLocation: cache?.location,
+      startedAt,
+      warnings: warnings.list,
+    });
+  }
+}

@@ -1,0 +1,114 @@
+import { createEmbeddingCache } from '@codesearch/cache';
+import type { CodeEntity, Embedder, EmbeddingCache, TextPreparator } from '@codesearch/core';
+import { createTransformersEmbedder, type TransformersEmbedderOptions } from '@codesearch/embedder';
+import {
+  type DirectoryParseEvent,
+  type DirectoryParseResult,
+  type ParseDirectoryOptions,
+  parseDirectory,
+} from '@codesearch/parser';
+import { createTextPreparator } from '@codesearch/text-prep';
+import { BatchEmbeddingGenerator } from './generator.js';
+import { messageOf } from './prepare.js';
+import { cacheWarning } from './result.js';
+import type { BatchEmbeddingOptions, BatchEmbeddingResult } from './types.js';
+
+/** Options for the directory walk and parse; the signal comes from `EmbedRepositoryOptions`. */
+export type RepositoryParseOptions = Omit<ParseDirectoryOptions, 'signal'> & {
+  onEvent?: (event: DirectoryParseEvent) => void;
+};
+
+export interface EmbedRepositoryOptions
+  extends Pick<BatchEmbeddingOptions, 'batchSize' | 'checkpointEvery' | 'onProgress' | 'logger' | 'signal'> {
+  /** Default: `createTransformersEmbedder({ model, modelsDir, batchSize: modelBatchSize, fetchModel })`. */
+  embedder?: Embedder;
+  model?: string;
+  modelsDir?: string;
+  /** Texts per model run, for the default embedder. */
+  modelBatchSize?: number;
+  fetchModel?: TransformersEmbedderOptions['fetchModel'];
+  /** Default: `createTextPreparator()`. */
+  textPreparator?: TextPreparator;
+  /** A cache, a location for `createEmbeddingCache`, `undefined` for the default cache, `false` for none. */
+  cache?: EmbeddingCache | string | false;
+  parse?: RepositoryParseOptions;
+}
+
+export interface RepositoryEmbedding {
+  result: BatchEmbeddingResult;
+  /** The parsed entities, in walk order: `result.keys[i]` is the key of `entities[i]`. */
+  entities: CodeEntity[];
+  /** The rest of `parseDirectory`'s result: root, files, skipped paths, per-file errors, stats. */
+  parse: Omit<DirectoryParseResult, 'entities'>;
+}
+
+/**
+ * Parses `root`, then embeds every entity found. The embedder and cache made here are
+ * closed here; ones passed in are left open for the caller. Files that cannot be parsed are
+ * listed in `parse.errors` and do not stop the run. Rejects when `root` does not exist, when
+ * the model cannot be described, or when aborted.
+ */
+export async function embedRepository(
+  root: string,
+  options: EmbedRepositoryOptions = {},
+): Promise<RepositoryEmbedding> {
+  const { entities, ...parse } = await parseDirectory(root, {
+    ...options.parse,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+
+  // Created only after a successful parse, so that a bad root leaves nothing to clean up.
+  let ownCache: EmbeddingCache | undefined;
+  let ownEmbedder: Embedder | undefined;
+  // Warnings of our own cache after open() and of cleanup: they join the result's.
+  const laterWarnings: string[] = [];
+  const warn = (message: string) => {
+    if (laterWarnings.includes(message)) return;
+    laterWarnings.push(message);
+    options.logger?.warn(message);
+  };
+  let result: BatchEmbeddingResult | undefined;
+  try {
+    if (typeof options.cache === 'string' || options.cache === undefined) {
+      ownCache = createEmbeddingCache(options.cache, { onWarning: warn });
+    }
+    const cache = options.cache === false ? undefined : (ownCache ?? (options.cache as EmbeddingCache));
+    ownEmbedder = options.embedder
+      ? undefined
+      : createTransformersEmbedder({
+          model: options.model,
+          modelsDir: options.modelsDir,
+          batchSize: options.modelBatchSize,
+          fetchModel: options.fetchModel,
+        });
+    const generator = new BatchEmbeddingGenerator({
+      embedder: (options.embedder ?? ownEmbedder)!,
+      textPreparator: options.textPreparator ?? createTextPreparator(),
+      ...(cache ? { cache } : {}),
+      batchSize: options.batchSize,
+      checkpointEvery: options.checkpointEvery,
+      onProgress: options.onProgress,
+      logger: options.logger,
+      signal: options.signal,
+    });
+    result = await generator.processBatch(entities);
+  } finally {
+    // Close even when the run failed, so the last checkpoint is on disk and the model released.
+    if (ownCache) {
+      try {
+        await ownCache.close();
+      } catch (error) {
+        warn(cacheWarning(ownCache, 'close', error, ''));
+      }
+    }
+    try {
+      await ownEmbedder?.dispose?.();
+    } catch (error) {
+      warn(`[embedder] dispose failed: ${messageOf(error)}`);
+    }
+  }
+  for (const warning of laterWarnings) {
+    if (!result.warnings.includes(warning)) result.warnings.push(warning);
+  }
+  return { result, entities, parse };
+}

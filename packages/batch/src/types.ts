@@ -1,0 +1,47 @@
+import type {
+  Embedder,
+  EmbeddingBatchResult,
+  EmbeddingCache,
+  LocationKey,
+  TextPreparator,
+} from '@codesearch/core';
+
+/** Where a batch is. Counts are items (entities), not distinct texts; `done = cached + embedded + failed`. */
+export interface BatchProgress {
+  phase: 'preparing' | 'embedding' | 'done';
+  total: number;
+  done: number;
+  cached: number;
+  embedded: number;
+  failed: number;
+}
+
+/** Where a library may say something. The default says nothing: only the caller writes to the terminal. */
+export interface BatchLogger {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface BatchEmbeddingOptions {
+  embedder: Embedder;
+  textPreparator: TextPreparator;
+  /** Persistent cache; without one every text is embedded (identical texts still only once). */
+  cache?: EmbeddingCache;
+  /** Texts per `embedder.embed()` call (default 32); the embedder batches the model itself. */
+  batchSize?: number;
+  /** Flush the cache after this many new embeddings (default 256), and always at the end. */
+  checkpointEvery?: number;
+  /** Called after preparation, after each embedded chunk and at the end. */
+  onProgress?: (progress: BatchProgress) => void;
+  logger?: BatchLogger;
+  /** Stops before the next chunk; what was embedded is flushed, then the call rejects with the reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The core result plus `keys`: the result key of each input item, in input order, so that
+ * callers map results back to their items without parsing keys.
+ */
+export interface BatchEmbeddingResult extends EmbeddingBatchResult {
+  keys: LocationKey[];
+}
