@@ -90,7 +90,10 @@ describe('codesearch embed on the mini repository', () => {
   it('serves a second run wholly from the cache without loading the model runtime', async () => {
     const keys = await entityKeys(MINI_REPO);
     // The guard must be able to fail: the same run without a cache needs the runtime and dies.
-    const uncached = await codesearch(['embed', MINI_REPO, '--no-cache', '--json'], ['--import', FORBID_RUNTIME]);
+    const uncached = await codesearch(
+      ['embed', MINI_REPO, '--no-cache', '--json'],
+      ['--import', FORBID_RUNTIME],
+    );
     expect(uncached.code).not.toBe(0);
     expect(uncached.stderr + uncached.stdout).toMatch(/forbidden in this test/);
 
@@ -178,7 +181,9 @@ describe('codesearch embed on a real tree (Python standard library modules)', ()
       [BIN, 'embed', tree, '--cache', cacheDir, '--checkpoint-every', String(checkpointEvery)],
       { cwd: REPO_ROOT, stdio: 'ignore' },
     );
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
     // Kill once at least two checkpoints are on disk, i.e. in the middle of embedding.
     const deadline = Date.now() + 120_000;
     let saved = 0;
@@ -225,7 +230,9 @@ describe('codesearch embed on a real tree (Python standard library modules)', ()
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(stderr).toMatch(/SIGINT: stopping after the current batch/);
-    const reported = Math.max(...[...stderr.matchAll(/embedding: (\d+)\//g)].map((match) => Number(match[1])));
+    const reported = Math.max(
+      ...[...stderr.matchAll(/embedding: (\d+)\//g)].map((match) => Number(match[1])),
+    );
     // No checkpoint fell due (every 100,000): everything on disk was saved by the signal handler.
     const onDisk = await cacheFileEntries(path.join(cacheDir, 'cache.json'));
     expect(onDisk).toBeGreaterThanOrEqual(reported);

@@ -571,8 +571,17 @@ contentKey({ modelName: 'm', modelVersion: 'v', textPrepVersion: 't' });
     expect(parse.stderr).toContain('parsed 2 files, 2 entities');
 
     const cacheDir = path.join(workDir, 'cli-cache');
-    const embed = await runOk(bin, ['embed', sample, '--cache', cacheDir, '--json'], { cwd: project, env: userEnv() });
-    expect(JSON.parse(embed.stdout).summary).toEqual({ total: 2, success: 2, failed: 0, cached: 0, newlyEmbedded: 2 });
+    const embed = await runOk(bin, ['embed', sample, '--cache', cacheDir, '--json'], {
+      cwd: project,
+      env: userEnv(),
+    });
+    expect(JSON.parse(embed.stdout).summary).toEqual({
+      total: 2,
+      success: 2,
+      failed: 0,
+      cached: 0,
+      newlyEmbedded: 2,
+    });
 
     // @codesearch/batch, installed from its tarball as the CLI's dependency: the same cache serves it.
     const batch = (await runScript(

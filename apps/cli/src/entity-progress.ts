@@ -26,7 +26,9 @@ function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   if (seconds < 60) return `${Math.round(seconds)}s`;
   const minutes = Math.floor(seconds / 60);
-  return minutes < 60 ? `${minutes}m${String(Math.round(seconds % 60)).padStart(2, '0')}s` : `${(minutes / 60).toFixed(1)}h`;
+  return minutes < 60
+    ? `${minutes}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`
+    : `${(minutes / 60).toFixed(1)}h`;
 }
 
 export function entityProgress(terminal: Terminal, options: EntityProgressOptions = {}): EntityProgress {

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { CodesearchError } from '@codesearch/core';
 import { Command, CommanderError, Option } from 'commander';
-import { runModelList, runModelPull } from './model-command.js';
 import { runEmbed } from './embed-command.js';
+import { runModelList, runModelPull } from './model-command.js';
 import { collectLanguages, collectStrings, parsePositiveInteger, parseSize } from './options.js';
 import { runParse } from './parse-command.js';
 import { processTerminal, type Terminal } from './terminal.js';
@@ -50,7 +50,11 @@ Examples:
       'cache location: a directory or .json file (default ~/.codesearch/embeddings/cache.json), sqlite://file.db or redis://host:port',
     )
     .option('--no-cache', 'embed everything, read and write no cache')
-    .option('--model <name|dir>', 'hub name or local directory of a transformers.js model', 'Xenova/all-MiniLM-L6-v2')
+    .option(
+      '--model <name|dir>',
+      'hub name or local directory of a transformers.js model',
+      'Xenova/all-MiniLM-L6-v2',
+    )
     .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
     .addOption(
       new Option('--batch-size <n>', 'texts per model run (default 8, fastest on 2 cores)').argParser(

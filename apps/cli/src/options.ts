@@ -1,5 +1,5 @@
 import type { Language } from '@codesearch/core';
-import { type ParseDirectoryOptions, normaliseLanguage, SUPPORTED_LANGUAGES } from '@codesearch/parser';
+import { normaliseLanguage, type ParseDirectoryOptions, SUPPORTED_LANGUAGES } from '@codesearch/parser';
 import { InvalidArgumentError } from 'commander';
 
 /** `--lang py,ts --lang go` → ['python', 'typescript', 'go']. */

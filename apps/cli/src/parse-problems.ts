@@ -8,7 +8,8 @@ export function parseProblemReporter(terminal: Terminal, verbose: boolean) {
     else if (event.type === 'skipped' && verbose)
       terminal.error(`skipped: ${event.skipped.relativePath}: ${event.skipped.reason}`);
     else if (event.type === 'file' && event.file.warnings.length > 0) {
-      for (const warning of event.file.warnings) terminal.error(`warning: ${event.file.filePath}: ${warning}`);
+      for (const warning of event.file.warnings)
+        terminal.error(`warning: ${event.file.filePath}: ${warning}`);
     }
   };
 }

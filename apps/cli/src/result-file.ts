@@ -1,7 +1,7 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { once } from 'node:events';
 import type { EmbeddingBatchResult } from '@codesearch/core';
 
 /**

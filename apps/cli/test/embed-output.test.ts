@@ -16,7 +16,13 @@ describe('entity progress without a terminal', () => {
       { out: () => {}, error: (line) => lines.push(line), isTTY: false },
       { lineIntervalSeconds: 5, now: () => clock },
     );
-    const counts = (done: number, embedded: number) => ({ total: 100, done, cached: done - embedded, embedded, failed: 0 });
+    const counts = (done: number, embedded: number) => ({
+      total: 100,
+      done,
+      cached: done - embedded,
+      embedded,
+      failed: 0,
+    });
     clock = 1000;
     progress.update(counts(10, 10)); // first update: printed
     clock = 3000;
@@ -56,7 +62,12 @@ describe('writeResultFile', () => {
       summary: { total: 3, success: 2, failed: 1, cached: 1, newlyEmbedded: 1 },
       embeddings: { 'a.py:1': vector, 'dir/ü "q".py:20': [0, 1, 0, 0], 'b.py:3': null },
       errors: { 'b.py:3': 'text preparation failed: no source' },
-      metadata: { modelName: 'm', modelVersion: 'sha256:1', dimensions: 4, processedAt: '2026-11-25T00:00:00.000Z' },
+      metadata: {
+        modelName: 'm',
+        modelVersion: 'sha256:1',
+        dimensions: 4,
+        processedAt: '2026-11-25T00:00:00.000Z',
+      },
       warnings: ['cache moved aside'],
     };
     const file = path.join(directory, 'nested', 'result.json');

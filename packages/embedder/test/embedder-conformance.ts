@@ -37,6 +37,7 @@ export function embedderConformance(
 ): void {
   const texts = [
     'def add(a, b):\n    return a + b',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source as model input
     'function greet(name: string): string { return `hello ${name}`; }',
     'func (s *Server) Close() error { return s.ln.Close() }',
   ];

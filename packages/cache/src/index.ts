@@ -1,0 +1,8 @@
+export type { EmbeddingCacheOptions } from './common.js';
+export { type ContentKeyInput, contentKey } from './content-key.js';
+export { createEmbeddingCache } from './create.js';
+export { EmbeddingFileStore } from './file-store.js';
+export { JsonFileEmbeddingCache } from './json-file-cache.js';
+export { KeyvEmbeddingCache, type KeyvEmbeddingCacheOptions } from './keyv-cache.js';
+export { DEFAULT_CACHE_FILE, defaultCacheDir, type ResolvedLocation, resolveLocation } from './location.js';
+export { decodeVector, encodeVector } from './vector-codec.js';

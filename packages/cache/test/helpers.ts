@@ -1,0 +1,163 @@
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EmbeddingCacheEntry, EmbeddingModelInfo } from '@codesearch/core';
+import ts from 'typescript';
+import { afterAll } from 'vitest';
+
+export const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
+
+export const MODEL: EmbeddingModelInfo = { modelName: 'test/mini', modelVersion: 'v1', dimensions: 16 };
+
+const created: string[] = [];
+afterAll(() => {
+  for (const dir of created.splice(0)) {
+    // Tests leave read-only directories behind; make them removable first.
+    spawnSync('chmod', ['-R', 'u+rwX', dir]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A fresh temp directory, removed after the test file; readable by the `nobody` child. */
+export function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'codesearch-cache-'));
+  chmodSync(dir, 0o755);
+  created.push(dir);
+  return dir;
+}
+
+/** Deterministic pseudo-random unit-ish vector (xorshift), so tests can compare bit for bit. */
+export function vector(seed: number, dimensions = MODEL.dimensions): Float32Array {
+  let state = (seed * 2654435761) >>> 0 || 1;
+  const out = new Float32Array(dimensions);
+  for (let i = 0; i < dimensions; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    out[i] = (state / 0xffffffff) * 2 - 1;
+  }
+  return out;
+}
+
+export function entry(seed: number, dimensions = MODEL.dimensions): EmbeddingCacheEntry {
+  return {
+    name: `fn_${seed}`,
+    embedding: vector(seed, dimensions),
+    timestamp: '2025-11-01T15:05:00.000Z',
+    modelVersion: MODEL.modelVersion,
+    location: `src/file_${seed}.py:${seed + 1}`,
+  };
+}
+
+export function key(seed: number): string {
+  return seed.toString(16).padStart(64, '0');
+}
+
+/** Collects warnings given to `onWarning`. */
+export function warnings(): { list: string[]; onWarning: (message: string) => void } {
+  const list: string[] = [];
+  return { list, onWarning: (message) => list.push(message) };
+}
+
+export function bytesOf(vector: Float32Array): Buffer {
+  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+let compiled: string | undefined;
+
+/**
+ * `src/` transpiled to plain JS in a temp directory whose `node_modules` points at this
+ * package's, so child processes (other users, SIGKILL) run the code under test without a build.
+ * `without` leaves top-level node_modules entries out (e.g. `@keyv` to simulate missing peers).
+ */
+export function childDist(without: string[] = []): string {
+  if (without.length === 0 && compiled) return compiled;
+  const root = tempDir();
+  const out = path.join(root, 'dist');
+  mkdirSync(out);
+  const src = path.join(PACKAGE, 'src');
+  for (const name of readdirSync(src)) {
+    if (!name.endsWith('.ts')) continue;
+    const { outputText } = ts.transpileModule(readFileSync(path.join(src, name), 'utf8'), {
+      compilerOptions: {
+        module: ts.ModuleKind.ESNext,
+        target: ts.ScriptTarget.ES2022,
+        verbatimModuleSyntax: true,
+      },
+    });
+    writeFileSync(path.join(out, name.replace(/\.ts$/, '.js')), outputText, { mode: 0o644 });
+  }
+  const modules = path.join(PACKAGE, 'node_modules');
+  if (without.length === 0) {
+    symlinkSync(modules, path.join(root, 'node_modules'));
+  } else {
+    mkdirSync(path.join(root, 'node_modules'));
+    for (const name of readdirSync(modules)) {
+      if (!without.includes(name))
+        symlinkSync(path.join(modules, name), path.join(root, 'node_modules', name));
+    }
+  }
+  writeFileSync(path.join(root, 'package.json'), '{"type":"module"}', { mode: 0o644 });
+  const index = path.join(out, 'index.js');
+  if (without.length === 0) compiled = index;
+  return index;
+}
+
+export interface ChildOptions {
+  uid?: number;
+  gid?: number;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** Writes `source` (an ES module; `INDEX` is the cache's entry URL) next to the dist and runs it. */
+export function childScript(source: string, dist = childDist()): string {
+  const file = path.join(
+    path.dirname(path.dirname(dist)),
+    `child-${Math.random().toString(36).slice(2)}.mjs`,
+  );
+  writeFileSync(file, `const INDEX = ${JSON.stringify(dist)};\n${source}`, { mode: 0o644 });
+  return file;
+}
+
+export function runChildSync(
+  script: string,
+  args: string[] = [],
+  options: ChildOptions = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const child = spawnSync(process.execPath, [script, ...args], {
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 60_000,
+    env: { ...process.env, ...options.env },
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
+  });
+  return { status: child.status, stdout: child.stdout, stderr: child.stderr || (child.error?.message ?? '') };
+}
+
+export function startChild(script: string, args: string[] = []) {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
