@@ -73,10 +73,13 @@ export function entityProgress(terminal: Terminal, options: EntityProgressOption
 
   const intervalMs = (options.lineIntervalSeconds ?? 5) * 1000;
   let lastLine = Number.NEGATIVE_INFINITY;
+  let finalPrinted = false;
   return {
     update(counts) {
       const finished = counts.done >= counts.total;
-      if (!finished && now() - lastLine < intervalMs) return;
+      // The last chunk and the end of the batch both report 100%: print that once.
+      if (finished ? finalPrinted : now() - lastLine < intervalMs) return;
+      finalPrinted = finished;
       lastLine = now();
       const percent = counts.total === 0 ? 100 : Math.floor((counts.done / counts.total) * 100);
       terminal.error(

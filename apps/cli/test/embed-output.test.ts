@@ -31,6 +31,7 @@ describe('entity progress without a terminal', () => {
     progress.update(counts(40, 40)); // 6 s after the first: printed
     clock = 8000;
     progress.update(counts(100, 48)); // finished: printed at once
+    progress.update(counts(100, 48)); // the end of the batch reports 100% again: not repeated
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^embedding: 10\/100 entities \(10%\), 10\.0\/s, ETA 9s, cached 0, failed 0$/);
     // 40 embedded in 7 s → 5.7/s; 60 to go → ETA 11 s.
