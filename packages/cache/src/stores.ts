@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CacheError } from '@codesearch/core';
-import { type Deserialize, Keyv, type Serialize } from 'keyv';
+import { type Deserialize, Keyv, type KeyvStoreAdapter, type Serialize } from 'keyv';
 import { errorText } from './common.js';
 
 export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 10_000;
@@ -101,6 +101,22 @@ export async function openSqliteKeyv(
   const store = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: busyTimeoutMs });
   const sqlite = store as unknown as SqliteStore;
   batchSqlite(sqlite);
+  const keyv = strictKeyv(store);
+  try {
+    // Readers do not block the writer, and concurrent processes wait instead of failing.
+    await sqlite.query('PRAGMA journal_mode = WAL');
+  } catch (error) {
+    await keyv.disconnect().catch(() => {});
+    throw error;
+  }
+  return keyv;
+}
+
+/**
+ * A Keyv that rejects on store failures (by default keyv turns them into misses, and a flush
+ * could never fail) and uses our keys as they are.
+ */
+function strictKeyv(store: KeyvStoreAdapter): Keyv {
   const keyv = new Keyv({
     store,
     namespace: undefined,
@@ -109,13 +125,6 @@ export async function openSqliteKeyv(
     ...compactJson,
   });
   keyv.on('error', () => {}); // reported through the rejected operation
-  try {
-    // Readers do not block the writer, and concurrent processes wait instead of failing.
-    await sqlite.query('PRAGMA journal_mode = WAL');
-  } catch (error) {
-    await keyv.disconnect().catch(() => {});
-    throw error;
-  }
   return keyv;
 }
 
@@ -140,13 +149,6 @@ export async function openRedisKeyv(
     // Not `connectionTimeout`: @keyv/redis leaves that timer running, holding the process open.
     { throwOnConnectError: true, throwOnErrors: true },
   );
-  const keyv = new Keyv({
-    store,
-    namespace: undefined,
-    useKeyPrefix: false,
-    throwOnErrors: true,
-    ...compactJson,
-  });
-  keyv.on('error', () => {});
+  const keyv = strictKeyv(store);
   return keyv;
 }
