@@ -60,7 +60,7 @@ function summaryTable({ result, parse }: RepositoryEmbedding, seconds: number): 
     ['cached', summary.cached],
     ['newly embedded', summary.newlyEmbedded],
     ['time', `${seconds.toFixed(2)}s`],
-    ['rate', `${rate.toFixed(1)} embeddings/s`],
+    ['rate', summary.newlyEmbedded > 0 ? `${rate.toFixed(1)} embeddings/s` : 'nothing to embed'],
   );
   return table.toString();
 }
