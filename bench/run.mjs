@@ -20,6 +20,7 @@ import { roundDeep } from './lib/stats.mjs';
 const SECTIONS = {
   parse: () => import('./sections/parse.mjs'),
   embed: () => import('./sections/embed.mjs'),
+  store: () => import('./sections/store.mjs'),
 };
 
 const REPORT_VERSION = 1;
