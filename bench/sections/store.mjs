@@ -11,7 +11,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatRange, formatTable, summarise } from '../lib/stats.mjs';
 
-export const description = 'store: LanceDB sync (first, unchanged, typical edit) and search latency, 1k and 10k rows';
+export const description =
+  'store: LanceDB sync (first, unchanged, typical edit) and search latency, 1k and 10k rows';
 
 const SIZES = [1_000, 10_000];
 const DIMS = 384;
@@ -26,7 +27,8 @@ const WORDS = (
 
 async function loadStore(repoRoot) {
   const entry = path.join(repoRoot, 'packages/store/dist/index.js');
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`pnpm build\` first (or use \`pnpm bench\`).`);
+  if (!existsSync(entry))
+    throw new Error(`${entry} is missing: run \`pnpm build\` first (or use \`pnpm bench\`).`);
   return import(pathToFileURL(entry).href);
 }
 
@@ -59,7 +61,10 @@ function makeRecord(i, random, line = (i % PER_FILE) * 30 + 1, version = 0) {
   const words = (n) => Array.from({ length: n }, () => WORDS[Math.floor(random() * WORDS.length)]);
   const name = `${words(1)[0]}_${words(1)[0]}_${i}`;
   const doc = `${words(12).join(' ')}.`;
-  const body = Array.from({ length: 24 }, () => `    ${words(6).join('_')} = ${words(1)[0]}(${words(2).join(', ')})`).join('\n');
+  const body = Array.from(
+    { length: 24 },
+    () => `    ${words(6).join('_')} = ${words(1)[0]}(${words(2).join(', ')})`,
+  ).join('\n');
   const code = `def ${name}(${words(2).join(', ')}):\n    """${doc}"""\n${body}`;
   return {
     locationKey: `${file}:${line}`,
@@ -86,9 +91,19 @@ function typicalEdit(records, random) {
     .filter((r) => r.filePath !== lastFile)
     .map((r, i) => {
       if (r.filePath === 'src/module1.py') {
-        return { ...r, lineNumber: r.lineNumber + 5, endLine: r.endLine + 5, locationKey: `${r.filePath}:${r.lineNumber + 5}` };
+        return {
+          ...r,
+          lineNumber: r.lineNumber + 5,
+          endLine: r.endLine + 5,
+          locationKey: `${r.filePath}:${r.lineNumber + 5}`,
+        };
       }
-      if (i % 100 === 7) return { ...makeRecord(i, random, r.lineNumber, 1), locationKey: r.locationKey, filePath: r.filePath };
+      if (i % 100 === 7)
+        return {
+          ...makeRecord(i, random, r.lineNumber, 1),
+          locationKey: r.locationKey,
+          filePath: r.filePath,
+        };
       return r;
     });
 }
@@ -157,13 +172,27 @@ async function measureSize(store, size, run) {
 export async function run({ repoRoot, runs, log }) {
   const store = await loadStore(repoRoot);
   const result = { corpus: { dims: DIMS, perFile: PER_FILE, queries: QUERIES }, sizes: {} };
-  const rows = [['rows', 'first sync ms', 'no-change ms', 'edit sync ms', 'vector ms', 'lexical ms', 'hybrid ms', 'hybrid+lang ms', 'MB']];
+  const rows = [
+    [
+      'rows',
+      'first sync ms',
+      'no-change ms',
+      'edit sync ms',
+      'vector ms',
+      'lexical ms',
+      'hybrid ms',
+      'hybrid+lang ms',
+      'MB',
+    ],
+  ];
   for (const size of SIZES) {
     const measured = [];
     for (let r = 1; r <= runs; r++) {
       const one = await measureSize(store, size, r);
       measured.push(one);
-      log(`store: ${size} rows, run ${r}/${runs}: first ${one.firstSyncMs.toFixed(0)} ms, edit ${one.editSyncMs.toFixed(0)} ms`);
+      log(
+        `store: ${size} rows, run ${r}/${runs}: first ${one.firstSyncMs.toFixed(0)} ms, edit ${one.editSyncMs.toFixed(0)} ms`,
+      );
     }
     const pick = (key) => summarise(measured.map((m) => m[key]));
     const mode = (name) => summarise(measured.map((m) => m.latency[name].median));
