@@ -184,6 +184,8 @@ class LanceCodeIndex implements CodeIndex {
   readonly #metadata: IndexMetadata;
   readonly #lancedb: LanceDbModule;
   #closed = false;
+  /** Set once the full-text index is known to exist (it is never dropped). */
+  #ftsReady = false;
   /** Syncs of this handle run one after another. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -220,11 +222,16 @@ class LanceCodeIndex implements CodeIndex {
       const data = lancedb.makeArrowTable(plan.upserts.map(toRow), {
         schema: indexSchema(arrow, this.#metadata),
       });
-      // One commit: replace/insert by location key, and delete the keys no record has.
-      let merge = this.#table.mergeInsert('locationKey').whenMatchedUpdateAll().whenNotMatchedInsertAll();
-      if (plan.deletes.length > 0)
-        merge = merge.whenNotMatchedBySourceDelete({ where: sqlIn('locationKey', plan.deletes) });
-      await this.#write('write', () => merge.execute(data));
+      if (existing.size === 0) {
+        // An empty table: a plain append (about twice as fast as a merge at 10k rows).
+        await this.#write('write', () => this.#table.add(data));
+      } else {
+        // One commit: replace/insert by location key, and delete the keys no record has.
+        let merge = this.#table.mergeInsert('locationKey').whenMatchedUpdateAll().whenNotMatchedInsertAll();
+        if (plan.deletes.length > 0)
+          merge = merge.whenNotMatchedBySourceDelete({ where: sqlIn('locationKey', plan.deletes) });
+        await this.#write('write', () => merge.execute(data));
+      }
       written = true;
     } else if (plan.deletes.length > 0) {
       await this.#write('delete rows of', () => this.#table.delete(sqlIn('locationKey', plan.deletes)));
@@ -245,12 +252,14 @@ class LanceCodeIndex implements CodeIndex {
   async #maintain(written: boolean): Promise<boolean> {
     const indices = await this.#read(() => this.#table.listIndices());
     const fts = indices.find((index) => index.columns.includes(SEARCH_TEXT_COLUMN));
+    this.#ftsReady = fts !== undefined;
     if (!fts) {
       const rows = await this.#read(() => this.#table.countRows());
       if (rows === 0) return false;
       await this.#write('index', () =>
         this.#table.createIndex(SEARCH_TEXT_COLUMN, { config: this.#lancedb.Index.fts(FTS_OPTIONS) }),
       );
+      this.#ftsReady = true;
       return true;
     }
     const stale = (fts as { numUnindexedRows?: number }).numUnindexedRows ?? 0;
@@ -360,9 +369,12 @@ class LanceCodeIndex implements CodeIndex {
   async #lexicalSearch(text: string, limit: number, filter: string | undefined) {
     if (text.trim() === '') return [];
     return this.#read(async () => {
-      const indices = await this.#table.listIndices();
-      // No full-text index yet: nothing was ever synced into this index.
-      if (!indices.some((index) => index.columns.includes(SEARCH_TEXT_COLUMN))) return [];
+      if (!this.#ftsReady) {
+        // No full-text index yet: nothing was ever synced into this index (or by another process).
+        const indices = await this.#table.listIndices();
+        this.#ftsReady = indices.some((index) => index.columns.includes(SEARCH_TEXT_COLUMN));
+        if (!this.#ftsReady) return [];
+      }
       let query = this.#table
         .query()
         .fullTextSearch(new this.#lancedb.MatchQuery(text, SEARCH_TEXT_COLUMN))

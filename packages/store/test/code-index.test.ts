@@ -203,6 +203,42 @@ describe('openCodeIndex + sync + search', () => {
     }
   });
 
+  it('the language filter is applied before the limit: k hits of that language even when others rank higher', async () => {
+    const index = await openIndex(await tempDir());
+    const python = Array.from({ length: 30 }, (_, i) =>
+      record({
+        file: `p${i}.py`,
+        line: 1,
+        name: `config_${i}`,
+        doc: 'config config config',
+        vector: unit(1, i / 100),
+      }),
+    );
+    const go = record({
+      file: 'g.go',
+      line: 1,
+      name: 'Other',
+      doc: 'one config mention',
+      language: 'go',
+      vector: unit(0, 0, 1),
+    });
+    await index.sync([...python, go]);
+    const query = { text: 'config', vector: unit(1, 0) };
+    for (const mode of ['vector', 'lexical', 'hybrid'] as const) {
+      const hits = await index.search(query, { mode, k: 1, languages: ['go'] });
+      expect(
+        hits.map((h) => h.locationKey),
+        mode,
+      ).toEqual(['g.go:1']);
+      // Unfiltered, the Go row is nowhere near the top.
+      const top = await index.search(query, { mode, k: 10 });
+      expect(
+        top.map((h) => h.locationKey),
+        mode,
+      ).not.toContain('g.go:1');
+    }
+  });
+
   it('an empty index searches to nothing in every mode', async () => {
     const index = await openIndex(await tempDir());
     for (const mode of ['vector', 'lexical', 'hybrid'] as const) {
