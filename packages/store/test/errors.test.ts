@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { StoreError } from '@codesearch/core';
 import { describe, expect, it } from 'vitest';
-import { type CodeIndex, openCodeIndex } from '../src/index.js';
+import { type CodeIndex, INDEX_FORMAT, openCodeIndex } from '../src/index.js';
+import { indexSchema } from '../src/schema.js';
 import { DIMS, MODEL, record, tempDir, track, unit } from './helpers.js';
 
 const lancedb = createRequire(import.meta.url)('@lancedb/lancedb') as typeof import('@lancedb/lancedb');
@@ -137,6 +138,38 @@ describe('corrupt index', () => {
     expect(error.message).toContain(dir);
     // The vector side does not need it.
     expect(await index.search({ text: '', vector: unit(1) }, { mode: 'vector', k: 1 })).toHaveLength(1);
+  });
+
+  it('an index of another format is refused with INDEX_FORMAT', async () => {
+    const dir = await tempDir();
+    const arrow = createRequire(import.meta.url)('apache-arrow') as typeof import('apache-arrow');
+    const metadata = { format: 'codesearch-index/0', ...MODEL, createdAt: new Date().toISOString() };
+    const db = await lancedb.connect(dir);
+    (await db.createEmptyTable('code', indexSchema(arrow, metadata))).close();
+    db.close();
+    const error = await storeError(openCodeIndex(dir, { model: MODEL }));
+    expect(error.code).toBe('INDEX_FORMAT');
+    expect(error.message).toContain('has format codesearch-index/0, this version reads codesearch-index/1');
+  });
+
+  it('metadata that disagrees with the vector column is corrupt', async () => {
+    const dir = await tempDir();
+    const arrow = createRequire(import.meta.url)('apache-arrow') as typeof import('apache-arrow');
+    const schema = indexSchema(arrow, {
+      format: INDEX_FORMAT,
+      ...MODEL,
+      createdAt: new Date().toISOString(),
+    });
+    schema.metadata.set(
+      'codesearch',
+      JSON.stringify({ format: INDEX_FORMAT, ...MODEL, dimensions: 4, createdAt: 'x' }),
+    );
+    const db = await lancedb.connect(dir);
+    (await db.createEmptyTable('code', schema)).close();
+    db.close();
+    const error = await storeError(openCodeIndex(dir, { model: { ...MODEL, dimensions: 4 } }));
+    expect(error.code).toBe('INDEX_CORRUPT');
+    expect(error.message).toContain('the vector column holds 8 dimensions, the metadata says 4');
   });
 
   it('a LanceDB table that is not a codesearch index is refused', async () => {
