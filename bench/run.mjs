@@ -21,6 +21,7 @@ const SECTIONS = {
   parse: () => import('./sections/parse.mjs'),
   embed: () => import('./sections/embed.mjs'),
   cache: () => import('./sections/cache.mjs'),
+  store: () => import('./sections/store.mjs'),
 };
 
 const REPORT_VERSION = 1;

@@ -5,6 +5,7 @@ import {
   EmbeddingError,
   ModelNotFoundError,
   ParseError,
+  StoreError,
   TextPrepError,
 } from './index.js';
 
@@ -42,5 +43,27 @@ describe('error classes', () => {
     const error = new CacheError('cannot write cache.json: ENOSPC (in-memory results kept)', { cause });
     expect(error.cause).toBe(cause);
     expect(error.stage).toBe('cache');
+  });
+
+  it('name the index directory and the stage for store errors', () => {
+    const cause = new Error('LanceError(IO): unexpected end of file');
+    const error = new StoreError('index at /r/.codesearch/index is corrupt: unexpected end of file', {
+      code: 'INDEX_CORRUPT',
+      directory: '/r/.codesearch/index',
+      cause,
+    });
+    expect(error.message).toBe('[store] index at /r/.codesearch/index is corrupt: unexpected end of file');
+    expect(error.name).toBe('StoreError');
+    expect(error.stage).toBe('store');
+    expect(error.code).toBe('INDEX_CORRUPT');
+    expect(error.directory).toBe('/r/.codesearch/index');
+    expect(error.cause).toBe(cause);
+    expect(StoreError.isInstance(error)).toBe(true);
+    expect(CodesearchError.isInstance(error)).toBe(true);
+    expect(CacheError.isInstance(error)).toBe(false);
+    expect(StoreError.isInstance(new CacheError('x'))).toBe(false);
+    const plain = new StoreError('closed');
+    expect(plain.code).toBe('STORE_FAILED');
+    expect(plain.directory).toBeUndefined();
   });
 });

@@ -121,3 +121,25 @@ export class CacheError extends CodesearchError {
     return hasMarker(error, CACHE_MARKER);
   }
 }
+
+const STORE_MARKER = Symbol.for('@codesearch/core/error/StoreError');
+
+/**
+ * The index could not be opened, read or written. Names the index directory and says what to
+ * do. Codes: `INDEX_NOT_FOUND`, `INDEX_CORRUPT`, `MODEL_MISMATCH`, `INVALID_INPUT`,
+ * `INDEX_CLOSED`, `WRITE_FAILED`, `STORE_FAILED` (the default).
+ */
+export class StoreError extends CodesearchError {
+  readonly [STORE_MARKER] = true;
+  /** The index directory, when the error concerns one. */
+  readonly directory?: string;
+
+  constructor(message: string, options: { code?: string; cause?: unknown; directory?: string } = {}) {
+    super(message, { code: options.code ?? 'STORE_FAILED', stage: 'store', cause: options.cause });
+    this.directory = options.directory;
+  }
+
+  static override isInstance(error: unknown): error is StoreError {
+    return hasMarker(error, STORE_MARKER);
+  }
+}

@@ -8,6 +8,7 @@ export {
   EmbeddingError,
   ModelNotFoundError,
   ParseError,
+  StoreError,
   TextPrepError,
 } from './errors.js';
 export type {
