@@ -47,17 +47,16 @@ export function entityProgress(terminal: Terminal, options: EntityProgressOption
       update(counts) {
         const payload = {
           rate: rateOf(counts).toFixed(1),
-          eta: formatSeconds(etaOf(counts)),
+          remaining: formatSeconds(etaOf(counts)),
           cached: counts.cached,
           failed: counts.failed,
         };
         if (!bar) {
           bar = new SingleBar({
             format:
-              'embedding [{bar}] {value}/{total} entities | {rate}/s | ETA {eta} | cached {cached} | failed {failed}',
+              'embedding [{bar}] {value}/{total} entities | {rate}/s | ETA {remaining} | cached {cached} | failed {failed}',
             stream: process.stderr,
             hideCursor: true,
-            etaBuffer: 50,
           });
           bar.start(Math.max(counts.total, 1), counts.done, payload);
         }
