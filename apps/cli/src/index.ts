@@ -1,10 +1,14 @@
 import { createRequire } from 'node:module';
 import { CodesearchError } from '@codesearch/core';
 import { Command, CommanderError, Option } from 'commander';
+import { runCacheClear, runCacheInfo, runCachePrune } from './cache-command.js';
 import { runEmbed } from './embed-command.js';
+import { runIndex } from './index-command.js';
 import { runModelList, runModelPull } from './model-command.js';
 import { collectLanguages, collectStrings, parsePositiveInteger, parseSize } from './options.js';
 import { runParse } from './parse-command.js';
+import { runSearch } from './search-command.js';
+import { runStatus } from './status-command.js';
 import { processTerminal, type Terminal } from './terminal.js';
 
 export type { Terminal } from './terminal.js';
@@ -44,28 +48,8 @@ Examples:
     .description(
       'Embed every function, method and class of a source tree, reusing cached embeddings (the main job).',
     )
-    .argument('<path>', 'directory to embed')
-    .option(
-      '--cache <dir|url>',
-      'cache location: a directory or .json file (default ~/.codesearch/embeddings/cache.json), sqlite://file.db or redis://host:port',
-    )
-    .option('--no-cache', 'embed everything, read and write no cache')
-    .option(
-      '--model <name|dir>',
-      'hub name or local directory of a transformers.js model',
-      'Xenova/all-MiniLM-L6-v2',
-    )
-    .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
-    .addOption(
-      new Option('--batch-size <n>', 'texts per model run (default 8, fastest on 2 cores)').argParser(
-        parsePositiveInteger,
-      ),
-    )
-    .addOption(
-      new Option('--checkpoint-every <n>', 'save the cache after this many new embeddings (default 256)')
-        .argParser(parsePositiveInteger)
-        .hideHelp(),
-    )
+    .argument('<path>', 'directory to embed');
+  addEmbedOptions(embed)
     .option('--output <file>', 'write the full result, vectors included, as JSON')
     .option('--json', 'print the result without vectors as one JSON object');
   addWalkOptions(embed)
@@ -82,6 +66,154 @@ Examples:
 Ctrl-C stops after the batch in flight and saves the cache; the next run resumes from it.`,
     )
     .action(async (target: string, options) => setExitCode(await runEmbed(target, options, terminal)));
+
+  const index = program
+    .command('index')
+    .description(
+      'Embed a source tree (reusing cached embeddings) and store it in a searchable index; only what changed is written.',
+    )
+    .argument('<path>', 'directory to index')
+    .option('--index <dir>', 'index directory (default <path>/.codesearch/index)')
+    .option('--rebuild', 'delete the index first and build it anew (after a model change, say)');
+  addEmbedOptions(index).option(
+    '--json',
+    'print one JSON object: { summary, sync, index: { directory, entities }, errors, warnings }',
+  );
+  addWalkOptions(index)
+    .option('-v, --verbose', 'list skipped files, every failed item as it happens, and all failures')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ codesearch index .                      # index in ./.codesearch/index
+  $ codesearch index src --index /tmp/src-index --lang py,ts
+  $ codesearch index . --model Xenova/bge-small-en-v1.5 --rebuild
+  $ codesearch index . --json | jq .sync
+
+A second run over an unchanged tree embeds nothing (the cache serves every entity) and writes
+nothing (every entity is unchanged). Entities moved within their file are relocated, not
+re-embedded. Ctrl-C stops after the batch in flight and saves the cache; the index is left as
+it was, and the next run resumes from the cache.`,
+    )
+    .action(async (target: string, options) => setExitCode(await runIndex(target, options, terminal)));
+
+  program
+    .command('search')
+    .description('Search an index built by `codesearch index`: by meaning, by words, or both (default).')
+    .argument('[query]', 'what to look for, in words or code')
+    .option('--path <root>', 'the indexed tree', '.')
+    .option('--index <dir>', 'index directory (default <root>/.codesearch/index)')
+    .addOption(new Option('-k <n>', 'number of results').argParser(parsePositiveInteger).default(10))
+    .addOption(
+      new Option('--mode <mode>', 'vector (meaning), lexical (words, BM25) or hybrid (both, fused)')
+        .choices(['hybrid', 'vector', 'lexical'])
+        .default('hybrid'),
+    )
+    .option(
+      '--lang <languages>',
+      'only these languages, comma-separated (python, typescript, tsx, javascript, go, rust, java)',
+      collectLanguages,
+    )
+    .option('--json', 'one JSON line per query: {"query", "results": [{filePath, lineNumber, …, score}]}')
+    .option('--queries-file <file>', 'answer every line of this file (blank lines skipped) in one process')
+    .option('--model <name|dir>', 'the model the index was built with', 'Xenova/all-MiniLM-L6-v2')
+    .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ codesearch search "parse a configuration file"
+  $ codesearch search "retry with exponential backoff" --path ~/src/app -k 5 --lang ts
+  $ codesearch search "HttpClient" --mode lexical          # words only: never loads the model
+  $ codesearch search --queries-file questions.txt --json  # model loaded once for all lines
+
+Scores: cosine similarity (vector), BM25 (lexical), reciprocal rank fusion (hybrid).
+The query is embedded by the model the index was built with (--model must match it).`,
+    )
+    .action(async (query: string | undefined, options) =>
+      setExitCode(await runSearch(query, options, terminal)),
+    );
+
+  const status = program
+    .command('status')
+    .description('Show an index: location, model, counts, last update, and whether the tree changed since.')
+    .argument('[path]', 'the indexed tree', '.')
+    .option('--index <dir>', 'index directory (default <path>/.codesearch/index)')
+    .option('--model <name|dir>', 'the model the index was built with', 'Xenova/all-MiniLM-L6-v2')
+    .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
+    .option('--json', 'print one JSON object');
+  addWalkOptions(status)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ codesearch status
+  $ codesearch status ~/src/app --json | jq .staleness.stale
+
+Staleness is decided by file times: the tree is walked and parsed (with the walk flags given,
+which should match the ones \`index\` used), and the index is stale when a source file was
+modified after the index's last write, or when the number of files with entities differs from
+the index's. The model is never loaded.`,
+    )
+    .action(async (target: string | undefined, options) =>
+      setExitCode(await runStatus(target, options, terminal)),
+    );
+
+  const cache = program
+    .command('cache')
+    .description('Inspect and tidy the embedding cache (JSON file caches).');
+  cache
+    .command('info')
+    .description('Location, entries, size on disk and model of the cache.')
+    .option('--cache <dir|file>', 'cache location (default ~/.codesearch/embeddings/cache.json)')
+    .option('--json', 'print one JSON object')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ codesearch cache info
+  $ codesearch cache info --cache /tmp/cache --json`,
+    )
+    .action(async (options) => setExitCode(await runCacheInfo(options, terminal)));
+  cache
+    .command('clear')
+    .description('Delete the cache file (every embedding is computed again next time).')
+    .option('--cache <dir|file>', 'cache location (default ~/.codesearch/embeddings/cache.json)')
+    .option('--yes', 'really delete it')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ codesearch cache clear --yes
+  $ codesearch cache clear --cache /tmp/cache --yes`,
+    )
+    .action(async (options) => setExitCode(await runCacheClear(options, terminal)));
+  const prune = cache
+    .command('prune')
+    .description('Drop cache entries that the index of a tree does not use.')
+    .option('--path <root>', 'the indexed tree', '.')
+    .option('--index <dir>', 'index directory (default <root>/.codesearch/index)')
+    .option('--cache <dir|file>', 'cache location (default ~/.codesearch/embeddings/cache.json)')
+    .option('--model <name|dir>', 'the model the index was built with', 'Xenova/all-MiniLM-L6-v2')
+    .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
+    .option('--dry-run', 'count what would be removed, change nothing')
+    .option('--json', 'print one JSON object');
+  addWalkOptions(prune)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ codesearch cache prune --path ~/src/app --dry-run
+  $ codesearch cache prune --cache /tmp/cache --path . --json
+
+Only JSON file caches. The store does not list an index's content digests, so prune computes
+them from the tree as \`index\` would (parse, text preparation, the model's identity; the model
+is never run) and keeps exactly those entries: run it on an up-to-date index (\`codesearch
+status\`), with the walk flags \`index\` used. The file is rewritten atomically in the format
+of @codesearch/cache; prune refuses while another codesearch holds the cache's lock. A cache
+shared by several trees keeps only the entries of this one.`,
+    )
+    .action(async (options) => setExitCode(await runCachePrune(options, terminal)));
 
   const model = program
     .command('model')
@@ -114,7 +246,33 @@ Examples:
   return program;
 }
 
-/** The directory-walk flags that `parse` and `embed` share. */
+/** The cache, model and batching flags that `embed` and `index` share. */
+function addEmbedOptions(command: Command): Command {
+  return command
+    .option(
+      '--cache <dir|url>',
+      'cache location: a directory or .json file (default ~/.codesearch/embeddings/cache.json), sqlite://file.db or redis://host:port',
+    )
+    .option('--no-cache', 'embed everything, read and write no cache')
+    .option(
+      '--model <name|dir>',
+      'hub name or local directory of a transformers.js model',
+      'Xenova/all-MiniLM-L6-v2',
+    )
+    .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
+    .addOption(
+      new Option('--batch-size <n>', 'texts per model run (default 8, fastest on 2 cores)').argParser(
+        parsePositiveInteger,
+      ),
+    )
+    .addOption(
+      new Option('--checkpoint-every <n>', 'save the cache after this many new embeddings (default 256)')
+        .argParser(parsePositiveInteger)
+        .hideHelp(),
+    );
+}
+
+/** The directory-walk flags that `parse`, `embed`, `index`, `status` and `cache prune` share. */
 function addWalkOptions(command: Command): Command {
   return command
     .option(

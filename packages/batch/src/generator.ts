@@ -12,7 +12,13 @@ import {
 } from '@codesearch/core';
 import { messageOf, prepareText } from './prepare.js';
 import { buildResult, cacheWarning, type ItemOutcome, type Tally, usableVector, Warnings } from './result.js';
-import type { BatchEmbeddingOptions, BatchEmbeddingResult, BatchLogger, BatchProgress } from './types.js';
+import type {
+  BatchEmbeddingOptions,
+  BatchEmbeddingResult,
+  BatchLogger,
+  BatchProgress,
+  PreparedItem,
+} from './types.js';
 import { type Accepted, checkItem, KeyRegistry, locationKey } from './validate.js';
 
 export const DEFAULT_BATCH_SIZE = 32;
@@ -137,6 +143,7 @@ export class BatchEmbeddingGenerator {
 
     const total = items.length;
     const keys: LocationKey[] = new Array(total);
+    const prepared: Array<PreparedItem | null> = new Array(total).fill(null);
     const outcomes: ItemOutcome[] = new Array(total);
     const tally: Tally = { cached: 0, embedded: 0, failed: 0 };
     const progress = (phase: BatchProgress['phase']) =>
@@ -174,6 +181,7 @@ export class BatchEmbeddingGenerator {
         textPrepVersion: this.preparator.version,
         text,
       });
+      prepared[index] = { text, contentKey: digest };
       const item: Item = { index, key, entity: checked.entity, label: checked.label };
       const group = groups.get(digest);
       if (group) group.items.push(item);
@@ -296,6 +304,7 @@ export class BatchEmbeddingGenerator {
 
     return buildResult({
       keys,
+      prepared,
       outcomes,
       tally,
       info,

@@ -5,5 +5,11 @@ export {
   type RepositoryEmbedding,
   type RepositoryParseOptions,
 } from './repository.js';
-export type { BatchEmbeddingOptions, BatchEmbeddingResult, BatchLogger, BatchProgress } from './types.js';
+export type {
+  BatchEmbeddingOptions,
+  BatchEmbeddingResult,
+  BatchLogger,
+  BatchProgress,
+  PreparedItem,
+} from './types.js';
 export { invalidItemKey } from './validate.js';

@@ -6,7 +6,7 @@ import {
   type LocationKey,
 } from '@codesearch/core';
 import { messageOf } from './prepare.js';
-import type { BatchEmbeddingResult, BatchLogger } from './types.js';
+import type { BatchEmbeddingResult, BatchLogger, PreparedItem } from './types.js';
 
 /** What became of one input item. */
 export type ItemOutcome = { vector: ArrayLike<number> } | { error: string };
@@ -74,6 +74,7 @@ export function summarize(total: number, tally: Tally): EmbeddingBatchSummary {
 /** Assembles the result in input order: every item has a key in `embeddings`, failures also in `errors`. */
 export function buildResult(input: {
   keys: LocationKey[];
+  prepared: Array<PreparedItem | null>;
   outcomes: ItemOutcome[];
   tally: Tally;
   info: EmbeddingModelInfo;
@@ -109,5 +110,6 @@ export function buildResult(input: {
     },
     warnings: input.warnings,
     keys: input.keys,
+    prepared: input.prepared,
   };
 }

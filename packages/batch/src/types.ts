@@ -38,10 +38,20 @@ export interface BatchEmbeddingOptions {
   signal?: AbortSignal;
 }
 
+/** The text the model saw for an item, and the cache key of that text. */
+export interface PreparedItem {
+  /** The prepared text (what was embedded, or found in the cache). */
+  text: string;
+  /** `contentKey({ modelName, modelVersion, textPrepVersion, text })` of `@codesearch/cache`. */
+  contentKey: string;
+}
+
 /**
  * The core result plus `keys`: the result key of each input item, in input order, so that
- * callers map results back to their items without parsing keys.
+ * callers map results back to their items without parsing keys; and `prepared`, parallel to
+ * `keys`: each item's prepared text and content key (`null` when validation or preparation failed).
  */
 export interface BatchEmbeddingResult extends EmbeddingBatchResult {
   keys: LocationKey[];
+  prepared: Array<PreparedItem | null>;
 }

@@ -131,6 +131,60 @@ describe('basic functionality', () => {
   });
 });
 
+describe('prepared texts and content keys', () => {
+  it('lists, parallel to keys, the prepared text and the content key of each item', async () => {
+    const { generator } = setup();
+    const items = [fn('alpha'), cls('Beta'), method('Beta', 'gamma')];
+    const result = await generator.processBatch(items);
+    expect(result.prepared).toHaveLength(result.keys.length);
+    items.forEach((entity, index) => {
+      const entry = result.prepared[index];
+      expect(entry?.text).toBe(textOf(entity));
+      expect(entry?.contentKey).toBe(
+        contentKey({
+          modelName: 'fake/model',
+          modelVersion: 'v1',
+          textPrepVersion: preparator.version,
+          text: textOf(entity),
+        }),
+      );
+    });
+  });
+
+  it('gives the same entry to items with identical texts, also when served from the cache', async () => {
+    const twin = fn('twin');
+    const copy = { ...twin, lineNumber: twin.lineNumber + 50, endLine: twin.endLine + 50 };
+    const cache = new FakeCache([[cacheKeyOf(twin), cachedEntry(marker(1))]]);
+    const { generator, embedder } = setup({ cache });
+    const result = await generator.processFunctions([twin, copy]);
+    expect(embedder.texts).toEqual([]);
+    expect(result.prepared[0]).toEqual({ text: textOf(twin), contentKey: cacheKeyOf(twin) });
+    expect(result.prepared[1]).toEqual(result.prepared[0]);
+  });
+
+  it('is null for items that failed validation or preparation, set for items the model failed', async () => {
+    const failing: TextPreparator = {
+      version: preparator.version,
+      prepareFunction(entity): PreparedText {
+        if (entity.name === 'broken') throw new Error('no text');
+        return preparator.prepareFunction(entity);
+      },
+      prepareClass: (entity) => preparator.prepareClass(entity),
+    };
+    const poisoned = fn('poisoned');
+    const { generator } = setup({
+      textPreparator: failing,
+      embedder: { failText: (text: string) => text.includes('poisoned') },
+    });
+    const result = await generator.processBatch([null, fn('broken'), poisoned, fn('fine')]);
+    expect(result.prepared[0]).toBeNull();
+    expect(result.prepared[1]).toBeNull();
+    expect(result.errors[key(poisoned)]).toMatch(/embedding failed/);
+    expect(result.prepared[2]).toEqual({ text: textOf(poisoned), contentKey: cacheKeyOf(poisoned) });
+    expect(result.prepared[3]?.text).toBe(textOf(fn('fine')));
+  });
+});
+
 describe('caching', () => {
   it('test_cache_hit: serves a cached vector and never calls embed()', async () => {
     const entity = fn('cached');
