@@ -22,6 +22,7 @@ const SECTIONS = {
   embed: () => import('./sections/embed.mjs'),
   cache: () => import('./sections/cache.mjs'),
   store: () => import('./sections/store.mjs'),
+  'search-quality': () => import('./sections/search-quality.mjs'),
 };
 
 const REPORT_VERSION = 1;

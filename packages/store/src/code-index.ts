@@ -4,7 +4,7 @@ import { type EmbeddingModelInfo, type Language, StoreError } from '@codesearch/
 import type { Connection, Table } from '@lancedb/lancedb';
 import { type LanceDbModule, loadLance } from './lance.js';
 import { toHit, toRow } from './rows.js';
-import { DEFAULT_RRF_K, reciprocalRankFusion } from './rrf.js';
+import { DEFAULT_RRF_K, HYBRID_WEIGHTS, reciprocalRankFusion } from './rrf.js';
 import {
   HIT_COLUMNS,
   INDEX_FORMAT,
@@ -342,12 +342,17 @@ class LanceCodeIndex implements CodeIndex {
     if (mode === 'vector') return vectorRows!.map((row) => toHit(row, 1 - Number(row._distance)));
     if (mode === 'lexical') return lexicalRows!.map((row) => toHit(row, Number(row._score)));
 
-    const lists = [vectorRows, lexicalRows].filter((rows) => rows !== undefined);
+    const weighted = [
+      { rows: vectorRows, weight: HYBRID_WEIGHTS[0] },
+      { rows: lexicalRows, weight: HYBRID_WEIGHTS[1] },
+    ].filter(
+      (list): list is { rows: Array<Record<string, unknown>>; weight: 2 | 1 } => list.rows !== undefined,
+    );
     const byKey = new Map<string, Record<string, unknown>>();
-    for (const rows of lists) for (const row of rows) byKey.set(row.locationKey as string, row);
+    for (const { rows } of weighted) for (const row of rows) byKey.set(row.locationKey as string, row);
     const fused = reciprocalRankFusion(
-      lists.map((rows) => rows.map((row) => row.locationKey as string)),
-      { k: DEFAULT_RRF_K },
+      weighted.map(({ rows }) => rows.map((row) => row.locationKey as string)),
+      { k: DEFAULT_RRF_K, weights: weighted.map(({ weight }) => weight) },
     );
     return fused.slice(0, k).map((item) => toHit(byKey.get(item.id)!, item.score));
   }

@@ -13,7 +13,7 @@ export {
   recordsFromEntities,
   sourcePreview,
 } from './records.js';
-export { DEFAULT_RRF_K, type FusedItem, reciprocalRankFusion } from './rrf.js';
+export { DEFAULT_RRF_K, type FusedItem, HYBRID_WEIGHTS, reciprocalRankFusion } from './rrf.js';
 export { INDEX_FORMAT, type IndexMetadata, TABLE_NAME } from './schema.js';
 export { buildSearchText, identifierParts } from './search-text.js';
 export { planSync, type SyncCounts, type SyncPlan } from './sync-plan.js';

@@ -173,25 +173,25 @@ describe('openCodeIndex + sync + search', () => {
     expect(await index.search({ text: 'config( "AND" -disk: [x]' }, { mode: 'lexical' })).not.toHaveLength(0);
   });
 
-  it('hybrid mode (default): reciprocal rank fusion of the vector and lexical lists', async () => {
+  it('hybrid mode (default): reciprocal rank fusion of the vector (weight 2) and lexical (weight 1) lists', async () => {
     const index = await openIndex(await tempDir());
     await index.sync(corpus());
     const query = { text: 'split tokens url', vector: unit(0.1, 1, 0.3) };
     const vector = await index.search(query, { mode: 'vector', k: 50 });
     const lexical = await index.search(query, { mode: 'lexical', k: 50 });
-    const expected = reciprocalRankFusion([
-      vector.map((h) => h.locationKey),
-      lexical.map((h) => h.locationKey),
-    ]);
+    const expected = reciprocalRankFusion(
+      [vector.map((h) => h.locationKey), lexical.map((h) => h.locationKey)],
+      { weights: [2, 1] },
+    );
     const hybrid = await index.search(query);
     expect(hybrid.map((h) => [h.locationKey, h.score])).toEqual(
       expected.slice(0, 10).map((e) => [e.id, e.score]),
     );
-    // ParseURL: first by vector, and found by words: 1/61 + 1/(60 + its lexical rank).
+    // ParseURL: first by vector, and found by words: 2/61 + 1/(60 + its lexical rank).
     const lexicalRank = lexical.findIndex((h) => h.qualifiedName === 'ParseURL') + 1;
     expect(lexicalRank).toBeGreaterThan(0);
     expect(hybrid[0]!.qualifiedName).toBe('ParseURL');
-    expect(hybrid[0]!.score).toBeCloseTo(1 / 61 + 1 / (60 + lexicalRank), 12);
+    expect(hybrid[0]!.score).toBeCloseTo(2 / 61 + 1 / (60 + lexicalRank), 12);
     expect(await index.search(query, { k: 2 })).toHaveLength(2);
     // Without a vector, hybrid is the lexical list alone, scored by RRF.
     const wordsOnly = await index.search({ text: 'configuration' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RRF_K, reciprocalRankFusion } from '../src/index.js';
+import { DEFAULT_RRF_K, HYBRID_WEIGHTS, reciprocalRankFusion } from '../src/index.js';
 
 describe('reciprocalRankFusion', () => {
   it('sums 1/(k + rank) over the lists (hand-computed, k = 60)', () => {
@@ -30,6 +30,25 @@ describe('reciprocalRankFusion', () => {
     ]);
     expect(() => reciprocalRankFusion([['x']], { k: -1 })).toThrow(RangeError);
     expect(() => reciprocalRankFusion([['x']], { k: Number.NaN })).toThrow(/finite/);
+  });
+
+  it('weights the lists: weight/(k + rank), so a weighted list wins a swap (hand-computed, k = 0)', () => {
+    // Unweighted, x (1st, 2nd) and y (2nd, 1st) tie at 1.5. With weights [2, 1]:
+    // x = 2/1 + 1/2 = 2.5, y = 2/2 + 1/1 = 2.
+    const fused = reciprocalRankFusion(
+      [
+        ['x', 'y'],
+        ['y', 'x'],
+      ],
+      { k: 0, weights: [2, 1] },
+    );
+    expect(fused.map(({ id, score }) => ({ id, score }))).toEqual([
+      { id: 'x', score: 2.5 },
+      { id: 'y', score: 2 },
+    ]);
+    expect(HYBRID_WEIGHTS).toEqual([2, 1]);
+    expect(() => reciprocalRankFusion([['x'], ['y']], { weights: [1] })).toThrow(/one finite weight/);
+    expect(() => reciprocalRankFusion([['x']], { weights: [-1] })).toThrow(RangeError);
   });
 
   it('breaks ties by best single rank, then by first appearance', () => {
