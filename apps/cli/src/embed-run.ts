@@ -54,6 +54,11 @@ export function summaryRows(
   const rate = summary.newlyEmbedded / Math.max(seconds, 1e-3);
   return [
     ['files parsed', parse.stats.filesParsed],
+    // Skipped on purpose (binary, too large, minified, generated, links); `--verbose` lists them with the reason.
+    ['files skipped', parse.skipped.length],
+    ...(parse.errors.length > 0
+      ? [['files with errors', colors.red(String(parse.errors.length))] as [string, string]]
+      : []),
     ['entities', summary.total],
     ['success', colors.green(String(summary.success))],
     ['failed', summary.failed > 0 ? colors.red(String(summary.failed)) : '0'],

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { runCacheClear, runCacheInfo, runCachePrune } from './cache-command.js';
 import { runEmbed } from './embed-command.js';
 import { runIndex } from './index-command.js';
+import { withIndexCommand } from './index-location.js';
 import { runModelList, runModelPull } from './model-command.js';
 import { collectLanguages, collectStrings, parsePositiveInteger, parseSize } from './options.js';
 import { runParse } from './parse-command.js';
@@ -95,7 +96,11 @@ nothing (every entity is unchanged). Entities moved within their file are reloca
 re-embedded. Ctrl-C stops after the batch in flight and saves the cache; the index is left as
 it was, and the next run resumes from the cache.`,
     )
-    .action(async (target: string, options) => setExitCode(await runIndex(target, options, terminal)));
+    .action(async (target: string, options) =>
+      setExitCode(
+        await runIndex(target, options, terminal).catch(rethrowWithIndexCommand(target, options.index)),
+      ),
+    );
 
   program
     .command('search')
@@ -131,7 +136,11 @@ Scores: cosine similarity (vector), BM25 (lexical), reciprocal rank fusion (hybr
 The query is embedded by the model the index was built with (--model must match it).`,
     )
     .action(async (query: string | undefined, options) =>
-      setExitCode(await runSearch(query, options, terminal)),
+      setExitCode(
+        await runSearch(query, options, terminal).catch(
+          rethrowWithIndexCommand(options.path ?? '.', options.index),
+        ),
+      ),
     );
 
   const status = program
@@ -156,7 +165,11 @@ modified after the index's last write, or when the number of files with entities
 the index's. The model is never loaded.`,
     )
     .action(async (target: string | undefined, options) =>
-      setExitCode(await runStatus(target, options, terminal)),
+      setExitCode(
+        await runStatus(target, options, terminal).catch(
+          rethrowWithIndexCommand(target ?? '.', options.index),
+        ),
+      ),
     );
 
   const cache = program
@@ -270,6 +283,13 @@ function addEmbedOptions(command: Command): Command {
         .argParser(parsePositiveInteger)
         .hideHelp(),
     );
+}
+
+/** For `.catch()`: store errors get the exact `codesearch index …` command for this tree and index. */
+function rethrowWithIndexCommand(root: string, index: string | undefined) {
+  return (error: unknown): never => {
+    throw withIndexCommand(error, root, index);
+  };
 }
 
 /** The directory-walk flags that `parse`, `embed`, `index`, `status` and `cache prune` share. */
