@@ -34,6 +34,7 @@ const PACKAGES: PackageUnderTest[] = [
   { name: '@codesearch/embedder', directory: 'packages/embedder' },
   { name: '@codesearch/cache', directory: 'packages/cache' },
   { name: '@codesearch/batch', directory: 'packages/batch', checkedIn: 'codesearch' },
+  { name: '@codesearch/store', directory: 'packages/store', checkedIn: 'codesearch' },
   { name: 'codesearch', directory: 'apps/cli', alsoShips: ['bin/codesearch.js'] },
 ];
 
@@ -597,6 +598,21 @@ console.log(JSON.stringify({ summary: result.summary, keys: Object.keys(result.e
       names: ['Add', 'hello'],
       dimensions: 384,
     });
+
+    // @codesearch/store (LanceDB's native binary from npm) through the installed bin: index, then search.
+    const indexDir = path.join(workDir, 'cli-index');
+    await runOk(bin, ['index', sample, '--cache', cacheDir, '--index', indexDir], {
+      cwd: project,
+      env: userEnv(),
+    });
+    const search = await runOk(
+      bin,
+      ['search', 'sums two ints', '--path', sample, '--index', indexDir, '--json', '-k', '1'],
+      { cwd: project, env: userEnv() },
+    );
+    expect(
+      JSON.parse(search.stdout).results.map((hit: { qualifiedName: string }) => hit.qualifiedName),
+    ).toEqual(['Add']);
 
     const version = await runOk(bin, ['--version'], { cwd: project, env: userEnv() });
     expect(version.stdout.trim()).toBe(packed.get('codesearch')!.manifest.version);
