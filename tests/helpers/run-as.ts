@@ -1,53 +1,21 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmod, chown, cp, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunOptions, RunResult } from './run.js';
+import { type RunOptions, run } from './run.js';
 
 /** `nobody`: root reads chmod 000 files anyway, so permission tests run their child as this user. */
 export const NOBODY = { uid: 65534, gid: 65534 } as const;
 
-export interface RunAsOptions extends RunOptions {
-  /** Run as this user and group; omitted: as the current user. */
-  user?: { uid: number; gid: number };
-}
+/** `run`'s options, `user` included. */
+export type RunAsOptions = RunOptions;
 
 /** Whether permission tests need another user: true when running as root. */
 export function needsUnprivilegedUser(): boolean {
   return process.getuid?.() === 0;
 }
 
-/** Like `run` (helpers/run.ts), optionally as another user. Never rejects for a non-zero exit. */
-export function runAs(
-  command: string,
-  args: readonly string[],
-  options: RunAsOptions = {},
-): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+/** `run` (helpers/run.ts), named for the tests that pass `user`. */
+export const runAs = run;
 
 /** Whether `user` can read `file` (checked by a child process running as that user). */
 export function canRead(file: string, user: { uid: number; gid: number }): boolean {

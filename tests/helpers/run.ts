@@ -13,6 +13,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Kill the process after this many milliseconds (default 120 s). */
   timeoutMs?: number;
+  /** Run as this user and group (needs root); omitted: as the current user. */
+  user?: { uid: number; gid: number };
 }
 
 /** Runs a command to completion and captures its output. Never rejects for a non-zero exit. */
@@ -22,6 +24,7 @@ export function run(command: string, args: readonly string[], options: RunOption
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
     });
     let stdout = '';
     let stderr = '';
