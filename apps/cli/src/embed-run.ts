@@ -1,12 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { embedRepository, type RepositoryEmbedding } from '@codesearch/batch';
 import { pullModel } from '@codesearch/embedder';
-import pc from 'picocolors';
 import { entityProgress } from './entity-progress.js';
 import { type WalkCommandOptions, walkOptions } from './options.js';
 import { parseProblemReporter } from './parse-problems.js';
 import { byteProgress } from './progress.js';
-import type { Terminal } from './terminal.js';
+import { colors, type Terminal } from './terminal.js';
 
 /** The flags `embed` and `index` share: cache, model, batching, walk. */
 export interface EmbedRunOptions extends WalkCommandOptions {
@@ -21,8 +20,6 @@ export interface EmbedRunOptions extends WalkCommandOptions {
 
 /** Failed items listed after the summary unless `--verbose`; `--output` keeps them all. */
 const LISTED_FAILURES = 20;
-
-export const colors = pc.createColors(Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env));
 
 /**
  * Ctrl-C (or SIGTERM) stops the run after the batch in flight and saves the cache; a second

@@ -1,18 +1,23 @@
 import { createRequire } from 'node:module';
 import { CodesearchError } from '@codesearch/core';
 import { Command, CommanderError, Option } from 'commander';
-import { runCacheClear, runCacheInfo, runCachePrune } from './cache-command.js';
-import { runEmbed } from './embed-command.js';
-import { runIndex } from './index-command.js';
-import { withIndexCommand } from './index-location.js';
-import { runModelList, runModelPull } from './model-command.js';
+import { withIndexCommand } from './index-hint.js';
 import { collectLanguages, collectStrings, parsePositiveInteger, parseSize } from './options.js';
-import { runParse } from './parse-command.js';
-import { runSearch } from './search-command.js';
-import { runStatus } from './status-command.js';
 import { processTerminal, type Terminal } from './terminal.js';
 
 export type { Terminal } from './terminal.js';
+
+// Each command's module is imported when the command runs: `--version`, `--help` and `parse`
+// do not load the embedder, cache, batch and store packages.
+const commands = {
+  cache: () => import('./cache-command.js'),
+  embed: () => import('./embed-command.js'),
+  index: () => import('./index-command.js'),
+  model: () => import('./model-command.js'),
+  parse: () => import('./parse-command.js'),
+  search: () => import('./search-command.js'),
+  status: () => import('./status-command.js'),
+};
 
 // Read at run time so that `--version` follows the package version (changesets bump package.json).
 const { version: VERSION } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -42,7 +47,9 @@ Examples:
   $ codesearch parse src --lang ts,tsx --exclude '*.test.ts'
   $ codesearch parse . --json | jq -r 'select(.kind == "method") | .qualifiedName'`,
     )
-    .action(async (target: string, options) => setExitCode(await runParse(target, options, terminal)));
+    .action(async (target: string, options) =>
+      setExitCode(await (await commands.parse()).runParse(target, options, terminal)),
+    );
 
   const embed = program
     .command('embed')
@@ -66,7 +73,9 @@ Examples:
 
 Ctrl-C stops after the batch in flight and saves the cache; the next run resumes from it.`,
     )
-    .action(async (target: string, options) => setExitCode(await runEmbed(target, options, terminal)));
+    .action(async (target: string, options) =>
+      setExitCode(await (await commands.embed()).runEmbed(target, options, terminal)),
+    );
 
   const index = program
     .command('index')
@@ -98,7 +107,9 @@ it was, and the next run resumes from the cache.`,
     )
     .action(async (target: string, options) =>
       setExitCode(
-        await runIndex(target, options, terminal).catch(rethrowWithIndexCommand(target, options.index)),
+        await (await commands.index())
+          .runIndex(target, options, terminal)
+          .catch(rethrowWithIndexCommand(target, options.index)),
       ),
     );
 
@@ -137,9 +148,9 @@ The query is embedded by the model the index was built with (--model must match 
     )
     .action(async (query: string | undefined, options) =>
       setExitCode(
-        await runSearch(query, options, terminal).catch(
-          rethrowWithIndexCommand(options.path ?? '.', options.index),
-        ),
+        await (await commands.search())
+          .runSearch(query, options, terminal)
+          .catch(rethrowWithIndexCommand(options.path ?? '.', options.index)),
       ),
     );
 
@@ -166,9 +177,9 @@ the index's. The model is never loaded.`,
     )
     .action(async (target: string | undefined, options) =>
       setExitCode(
-        await runStatus(target, options, terminal).catch(
-          rethrowWithIndexCommand(target ?? '.', options.index),
-        ),
+        await (await commands.status())
+          .runStatus(target, options, terminal)
+          .catch(rethrowWithIndexCommand(target ?? '.', options.index)),
       ),
     );
 
@@ -187,7 +198,7 @@ Examples:
   $ codesearch cache info
   $ codesearch cache info --cache /tmp/cache --json`,
     )
-    .action(async (options) => setExitCode(await runCacheInfo(options, terminal)));
+    .action(async (options) => setExitCode(await (await commands.cache()).runCacheInfo(options, terminal)));
   cache
     .command('clear')
     .description('Delete the cache file (every embedding is computed again next time).')
@@ -200,7 +211,7 @@ Examples:
   $ codesearch cache clear --yes
   $ codesearch cache clear --cache /tmp/cache --yes`,
     )
-    .action(async (options) => setExitCode(await runCacheClear(options, terminal)));
+    .action(async (options) => setExitCode(await (await commands.cache()).runCacheClear(options, terminal)));
   const prune = cache
     .command('prune')
     .description('Drop cache entries that the index of a tree does not use.')
@@ -226,7 +237,7 @@ status\`), with the walk flags \`index\` used. The file is rewritten atomically 
 of @codesearch/cache; prune refuses while another codesearch holds the cache's lock. A cache
 shared by several trees keeps only the entries of this one.`,
     )
-    .action(async (options) => setExitCode(await runCachePrune(options, terminal)));
+    .action(async (options) => setExitCode(await (await commands.cache()).runCachePrune(options, terminal)));
 
   const model = program
     .command('model')
@@ -247,14 +258,14 @@ Examples:
   $ codesearch model pull Xenova/codebert-base  # any transformers.js model on the hub`,
     )
     .action(async (name: string | undefined, options) =>
-      setExitCode(await runModelPull(name, options, terminal)),
+      setExitCode(await (await commands.model()).runModelPull(name, options, terminal)),
     );
   model
     .command('list')
     .description('List the models present, with their version digest and size.')
     .option('--models-dir <dir>', 'where models are kept')
     .option('--json', 'one JSON object per model')
-    .action(async (options) => setExitCode(await runModelList(options, terminal)));
+    .action(async (options) => setExitCode(await (await commands.model()).runModelList(options, terminal)));
 
   return program;
 }

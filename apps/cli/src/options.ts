@@ -1,5 +1,7 @@
 import type { Language } from '@codesearch/core';
-import { normaliseLanguage, type ParseDirectoryOptions, SUPPORTED_LANGUAGES } from '@codesearch/parser';
+import type { ParseDirectoryOptions } from '@codesearch/parser';
+// The light entry point: option parsing must not load the tree-sitter grammars.
+import { normaliseLanguage, SUPPORTED_LANGUAGES } from '@codesearch/parser/languages';
 import { InvalidArgumentError } from 'commander';
 
 /** `--lang py,ts --lang go` → ['python', 'typescript', 'go']. */

@@ -2,18 +2,14 @@ import { stat } from 'node:fs/promises';
 import type { CodeEntity } from '@codesearch/core';
 import { type DirectoryParseEvent, parseDirectory } from '@codesearch/parser';
 import Table from 'cli-table3';
-import pc from 'picocolors';
 import { type WalkCommandOptions, walkOptions } from './options.js';
 import { parseProblemReporter } from './parse-problems.js';
-import type { Terminal } from './terminal.js';
+import { colors, type Terminal } from './terminal.js';
 
 export interface ParseCommandOptions extends WalkCommandOptions {
   json?: boolean;
   verbose?: boolean;
 }
-
-// picocolors turns colour on whenever CI is set; only a terminal on stdout should get it.
-const colors = pc.createColors(Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env));
 
 /** The fields `--json` prints for each entity, in this order. */
 function entityRecord(entity: CodeEntity) {

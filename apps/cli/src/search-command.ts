@@ -2,10 +2,9 @@ import { readFile } from 'node:fs/promises';
 import type { Language } from '@codesearch/core';
 import { createTransformersEmbedder } from '@codesearch/embedder';
 import { openCodeIndex, type SearchHit, type SearchMode } from '@codesearch/store';
-import { colors } from './embed-run.js';
 import { indexDirectory, indexExists, indexHint } from './index-location.js';
 import { formatResults, jsonLine, parseQueries } from './search-format.js';
-import type { Terminal } from './terminal.js';
+import { colors, type Terminal } from './terminal.js';
 
 export interface SearchCommandOptions {
   path?: string;

@@ -1,3 +1,5 @@
+import pc from 'picocolors';
+
 /** Where the CLI writes. Commands take one so tests can capture their output. */
 export interface Terminal {
   out(line: string): void;
@@ -29,3 +31,6 @@ export function processTerminal(): Terminal {
     isTTY: Boolean(process.stderr.isTTY),
   };
 }
+
+// picocolors turns colour on whenever CI is set; only a terminal on stdout should get it.
+export const colors = pc.createColors(Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env));
