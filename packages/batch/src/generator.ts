@@ -24,7 +24,8 @@ import { type Accepted, checkItem, KeyRegistry, locationKey } from './validate.j
 export const DEFAULT_BATCH_SIZE = 32;
 export const DEFAULT_CHECKPOINT_EVERY = 256;
 
-const SILENT: BatchLogger = { warn() {}, error() {} };
+/** The default logger: a library writes nothing unless asked. */
+export const SILENT: BatchLogger = { warn() {}, error() {} };
 
 interface Item {
   index: number;

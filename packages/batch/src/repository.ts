@@ -8,9 +8,9 @@ import {
   parseDirectory,
 } from '@codesearch/parser';
 import { createTextPreparator } from '@codesearch/text-prep';
-import { BatchEmbeddingGenerator } from './generator.js';
+import { BatchEmbeddingGenerator, SILENT } from './generator.js';
 import { messageOf } from './prepare.js';
-import { cacheWarning } from './result.js';
+import { cacheWarning, Warnings } from './result.js';
 import type { BatchEmbeddingOptions, BatchEmbeddingResult } from './types.js';
 
 /** Options for the directory walk and parse; the signal comes from `EmbedRepositoryOptions`. */
@@ -61,12 +61,8 @@ export async function embedRepository(
   let ownCache: EmbeddingCache | undefined;
   let ownEmbedder: Embedder | undefined;
   // Warnings of our own cache after open() and of cleanup: they join the result's.
-  const laterWarnings: string[] = [];
-  const warn = (message: string) => {
-    if (laterWarnings.includes(message)) return;
-    laterWarnings.push(message);
-    options.logger?.warn(message);
-  };
+  const laterWarnings = new Warnings(options.logger ?? SILENT, new Set());
+  const warn = (message: string) => laterWarnings.add(message);
   let result: BatchEmbeddingResult | undefined;
   try {
     if (typeof options.cache === 'string' || options.cache === undefined) {
@@ -107,7 +103,7 @@ export async function embedRepository(
       warn(`[embedder] dispose failed: ${messageOf(error)}`);
     }
   }
-  for (const warning of laterWarnings) {
+  for (const warning of laterWarnings.list) {
     if (!result.warnings.includes(warning)) result.warnings.push(warning);
   }
   return { result, entities, parse };
