@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostileCorpus, writeHostileCorpus } from './helpers/hostile-corpus.js';
 import { copyStdlibModules, SMALL_STDLIB_SUBSET } from './helpers/python-stdlib.js';
 import { type RunResult, run } from './helpers/run.js';
-import { makeOwnedDir, NOBODY, needsUnprivilegedUser, readableModelsDir, runAs } from './helpers/run-as.js';
+import { makeOwnedDir, NOBODY, needsUnprivilegedUser, readableModelsDir } from './helpers/run-as.js';
 
 // Reliability of `codesearch index`, `search` and `status` (issue 5, "Reliability"): a hostile
 // corpus, a SIGKILL mid-run, a corrupt index directory. The built CLI, the real model, temp dirs.
@@ -93,7 +93,7 @@ describe('a hostile corpus', () => {
 
   /** The CLI as the unprivileged user, with a HOME, cache, index and models that user can use. */
   function cli(args: string[]): Promise<RunResult> {
-    return runAs(process.execPath, [BIN, ...args, '--models-dir', modelsDir], {
+    return run(process.execPath, [BIN, ...args, '--models-dir', modelsDir], {
       cwd: out,
       env: { ...process.env, HOME: path.join(out, 'home'), CODESEARCH_CACHE_DIR: path.join(out, 'cache') },
       timeoutMs: 170_000,

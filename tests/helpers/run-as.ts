@@ -1,21 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { chmod, chown, cp, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type RunOptions, run } from './run.js';
 
 /** `nobody`: root reads chmod 000 files anyway, so permission tests run their child as this user. */
 export const NOBODY = { uid: 65534, gid: 65534 } as const;
-
-/** `run`'s options, `user` included. */
-export type RunAsOptions = RunOptions;
 
 /** Whether permission tests need another user: true when running as root. */
 export function needsUnprivilegedUser(): boolean {
   return process.getuid?.() === 0;
 }
-
-/** `run` (helpers/run.ts), named for the tests that pass `user`. */
-export const runAs = run;
 
 /** Whether `user` can read `file` (checked by a child process running as that user). */
 export function canRead(file: string, user: { uid: number; gid: number }): boolean {
