@@ -212,7 +212,7 @@ Examples:
   $ codesearch cache clear --cache /tmp/cache --yes`,
     )
     .action(async (options) => setExitCode(await (await commands.cache()).runCacheClear(options, terminal)));
-  const prune = cache
+  cache
     .command('prune')
     .description('Drop cache entries that the index of a tree does not use.')
     .option('--path <root>', 'the indexed tree', '.')
@@ -221,8 +221,7 @@ Examples:
     .option('--model <name|dir>', 'the model the index was built with', 'Xenova/all-MiniLM-L6-v2')
     .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
     .option('--dry-run', 'count what would be removed, change nothing')
-    .option('--json', 'print one JSON object');
-  addWalkOptions(prune)
+    .option('--json', 'print one JSON object')
     .addHelpText(
       'after',
       `
@@ -230,12 +229,10 @@ Examples:
   $ codesearch cache prune --path ~/src/app --dry-run
   $ codesearch cache prune --cache /tmp/cache --path . --json
 
-Only JSON file caches. The store does not list an index's content digests, so prune computes
-them from the tree as \`index\` would (parse, text preparation, the model's identity; the model
-is never run) and keeps exactly those entries: run it on an up-to-date index (\`codesearch
-status\`), with the walk flags \`index\` used. The file is rewritten atomically in the format
-of @codesearch/cache; prune refuses while another codesearch holds the cache's lock. A cache
-shared by several trees keeps only the entries of this one.`,
+Only JSON file caches. Keeps the entries whose key is a content digest in the index
+(the model is only described, to open the index; it is never run). Prune takes the cache's
+lock, waiting for a running codesearch, and rewrites the file atomically. A cache shared by
+several trees keeps only the entries of this one.`,
     )
     .action(async (options) => setExitCode(await (await commands.cache()).runCachePrune(options, terminal)));
 
@@ -303,7 +300,7 @@ function rethrowWithIndexCommand(root: string, index: string | undefined) {
   };
 }
 
-/** The directory-walk flags that `parse`, `embed`, `index`, `status` and `cache prune` share. */
+/** The directory-walk flags that `parse`, `embed`, `index` and `status` share. */
 function addWalkOptions(command: Command): Command {
   return command
     .option(

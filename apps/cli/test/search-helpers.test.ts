@@ -1,6 +1,5 @@
 import type { SearchHit } from '@codesearch/store';
 import { describe, expect, it } from 'vitest';
-import { parseCacheFile, pruneCacheData, serializeCacheData } from '../src/cache-command.js';
 import { indexHint } from '../src/index-location.js';
 import { formatHit, formatResults, formatScore, jsonLine, parseQueries } from '../src/search-format.js';
 import { staleness } from '../src/status-command.js';
@@ -121,38 +120,5 @@ describe('staleness', () => {
   });
   it('is stale when a file was deleted (fewer files with entities than indexed)', () => {
     expect(staleness([{ filePath: 'a.py', entities: 2, mtimeMs: at(1) }], stats).stale).toBe(true);
-  });
-});
-
-describe('cache file helpers', () => {
-  const data = {
-    metadata: { modelName: 'm', modelVersion: 'v', dimensions: 2, created: 'c', updated: 'u' },
-    embeddings: {
-      aaa: { name: 'a', embedding: 'AAAA', timestamp: 't', modelVersion: 'v' },
-      bbb: { name: 'b', embedding: 'BBBB', timestamp: 't', modelVersion: 'v', location: 'x.py:1' },
-    },
-  };
-  it('serializes to the documented layout (one entry per line) and parses back', () => {
-    const text = serializeCacheData(data);
-    expect(text.split('\n').filter((line) => line.includes('"embedding"'))).toHaveLength(2);
-    expect(parseCacheFile(text, 'f')).toEqual(data);
-  });
-  it('an empty cache serializes to valid JSON', () => {
-    expect(JSON.parse(serializeCacheData({ metadata: {}, embeddings: {} }))).toEqual({
-      metadata: {},
-      embeddings: {},
-    });
-  });
-  it('prunes the entries not kept and counts both', () => {
-    const pruned = pruneCacheData(data, new Set(['bbb', 'zzz']));
-    expect(Object.keys(pruned.data.embeddings)).toEqual(['bbb']);
-    expect(pruned).toMatchObject({ kept: 1, removed: 1 });
-    expect(pruned.data.metadata.modelName).toBe('m');
-    expect(data.embeddings).toHaveProperty('aaa'); // the input is not changed
-  });
-  it('refuses files that are not cache files, naming them', () => {
-    expect(() => parseCacheFile('{', '/c.json')).toThrow(/\/c\.json is not a JSON cache file/);
-    expect(() => parseCacheFile('{"metadata":{}}', '/c.json')).toThrow(/no metadata and embeddings/);
-    expect(() => parseCacheFile('null', '/c.json')).toThrow(/not a JSON cache file/);
   });
 });

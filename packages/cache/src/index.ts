@@ -5,4 +5,11 @@ export { EmbeddingFileStore } from './file-store.js';
 export { JsonFileEmbeddingCache } from './json-file-cache.js';
 export { KeyvEmbeddingCache, type KeyvEmbeddingCacheOptions } from './keyv-cache.js';
 export { DEFAULT_CACHE_FILE, defaultCacheDir, type ResolvedLocation, resolveLocation } from './location.js';
+export {
+  type CacheFileInfo,
+  inspectCacheFile,
+  type PruneCacheOptions,
+  type PruneCacheResult,
+  pruneCacheFile,
+} from './prune.js';
 export { decodeVector, encodeVector } from './vector-codec.js';

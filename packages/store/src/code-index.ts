@@ -390,6 +390,12 @@ class LanceCodeIndex implements CodeIndex {
     });
   }
 
+  async digests(): Promise<Set<string>> {
+    this.#checkOpen();
+    const keys = await this.#read(() => readKeys(this.#table));
+    return new Set(keys.values());
+  }
+
   async stats(): Promise<IndexStats> {
     this.#checkOpen();
     return this.#read(async () => {

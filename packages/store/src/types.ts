@@ -107,5 +107,10 @@ export interface CodeIndex {
   sync(records: readonly IndexRecord[]): Promise<SyncReport>;
   search(query: SearchQuery, options?: SearchOptions): Promise<SearchHit[]>;
   stats(): Promise<IndexStats>;
+  /**
+   * The content digests of all rows (`IndexRecord.contentDigest`: the embedding cache keys of
+   * the vectors the index holds), e.g. for `pruneCacheFile` of `@codesearch/cache`.
+   */
+  digests(): Promise<Set<string>>;
   close(): Promise<void>;
 }

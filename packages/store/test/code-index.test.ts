@@ -280,6 +280,25 @@ describe('openCodeIndex + sync + search', () => {
   });
 });
 
+describe('digests', () => {
+  it("are the records' content digests after each sync, and after a reopen", async () => {
+    const dir = await tempDir();
+    const index = await openIndex(dir);
+    expect(await index.digests()).toEqual(new Set());
+    const records = corpus();
+    await index.sync(records);
+    expect(await index.digests()).toEqual(new Set(records.map((r) => r.contentDigest)));
+    const edited = [...records.slice(1), record({ file: 'new.py', line: 1, name: 'added', digest: 'd-new' })];
+    await index.sync(edited);
+    const digests = await index.digests();
+    expect(digests).toEqual(new Set(edited.map((r) => r.contentDigest)));
+    expect(digests.has(records[0]!.contentDigest)).toBe(false);
+    await index.close();
+    const again = track(await openCodeIndex(dir, { model: MODEL, create: false }));
+    expect(await again.digests()).toEqual(digests);
+  });
+});
+
 describe('incremental sync', () => {
   it('a second sync of the same records writes nothing: same table version', async () => {
     const dir = await tempDir();

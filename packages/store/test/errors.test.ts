@@ -236,7 +236,12 @@ describe('invalid input and closed handles', () => {
   it('a closed index says so', async () => {
     const idx = await openCodeIndex(await tempDir(), { model: MODEL });
     await idx.close();
-    for (const call of [() => idx.search({ text: 'x' }), () => idx.sync([]), () => idx.stats()]) {
+    for (const call of [
+      () => idx.search({ text: 'x' }),
+      () => idx.sync([]),
+      () => idx.stats(),
+      () => idx.digests(),
+    ]) {
       const error = await storeError(call());
       expect(error.code).toBe('INDEX_CLOSED');
     }
