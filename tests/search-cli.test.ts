@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -381,6 +381,20 @@ describe('codesearch index, search and status on the mini repository', () => {
     expect(await onDisk()).toBe(entities.length);
     ok(await codesearch(['cache', 'clear', '--cache', cacheDir, '--yes']));
     await expect(readFile(cacheFile)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('--rebuild refuses, before embedding anything, to delete a directory that is not an index', async () => {
+    const notAnIndex = path.join(scratch, 'not-an-index');
+    await mkdir(notAnIndex, { recursive: true });
+    await writeFile(path.join(notAnIndex, 'notes.txt'), 'keep me\n');
+    // Under the guard, an embedding run would die loudly instead of printing the refusal.
+    const refused = await codesearch(
+      ['index', tree, '--index', notAnIndex, '--no-cache', '--rebuild'],
+      ['--import', FORBID_RUNTIME],
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/does not look like a codesearch index .*not deleting it/);
+    expect(await readFile(path.join(notAnIndex, 'notes.txt'), 'utf8')).toBe('keep me\n');
   });
 
   it('another model is refused before any embedding, with a message that says --rebuild; --rebuild starts over', async () => {

@@ -77,6 +77,12 @@ export async function runIndex(
   terminal: Terminal,
 ): Promise<number> {
   const directory = indexDirectory(target, options.index);
+  // Refused before the embedding run, not after it: the check is one directory listing.
+  const refusal = options.rebuild ? await rebuildRefusal(directory) : undefined;
+  if (refusal) {
+    terminal.error(`codesearch: ${refusal}`);
+    return 1;
+  }
   await checkExistingIndex(directory, options);
   const run = await runEmbedRepository(target, options, terminal);
   if ('exitCode' in run) return run.exitCode;
@@ -93,14 +99,7 @@ export async function runIndex(
     digests: result.prepared.map((item) => item?.contentKey ?? null),
   });
 
-  if (options.rebuild) {
-    const refusal = await rebuildRefusal(directory);
-    if (refusal) {
-      terminal.error(`codesearch: ${refusal}`);
-      return 1;
-    }
-    await rm(directory, { recursive: true, force: true });
-  }
+  if (options.rebuild) await rm(directory, { recursive: true, force: true });
   const index = await openCodeIndex(directory, {
     model: {
       modelName: result.metadata.modelName,
@@ -109,13 +108,13 @@ export async function runIndex(
     },
   });
   let sync: SyncReport;
-  let stored: number;
   try {
     sync = await index.sync(records);
-    stored = (await index.stats()).entities;
   } finally {
     await index.close();
   }
+  // A sync makes the table hold exactly `records`; no need to count the rows again.
+  const stored = records.length;
 
   if (options.json) {
     terminal.out(
