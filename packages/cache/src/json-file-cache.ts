@@ -8,8 +8,14 @@ import type {
   EmbeddingModelInfo,
 } from '@codesearch/core';
 import { CacheError } from '@codesearch/core';
+import {
+  DEFAULT_LOCK_STALE_MS,
+  DEFAULT_LOCK_WAIT_MS,
+  removeOrphanTemps,
+  withFileLock,
+  writeFileAtomic,
+} from '@codesearch/fs';
 import { Keyv } from 'keyv';
-import { removeOrphanTemps, writeFileAtomic } from './atomic-write.js';
 import {
   type CacheFileRead,
   type FileSignature,
@@ -31,7 +37,6 @@ import {
   sameModel,
 } from './common.js';
 import { toStoredEntry } from './entry-codec.js';
-import { DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_WAIT_MS, withFileLock } from './file-lock.js';
 import { EmbeddingFileStore } from './file-store.js';
 import { DEFAULT_CACHE_FILE } from './location.js';
 

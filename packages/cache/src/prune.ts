@@ -1,10 +1,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CacheError, type CacheMetadata } from '@codesearch/core';
-import { writeFileAtomic } from './atomic-write.js';
+import { DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_WAIT_MS, withFileLock, writeFileAtomic } from '@codesearch/fs';
 import { readCacheFile, serializeCacheFile } from './cache-file.js';
 import { errorText } from './common.js';
-import { DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_WAIT_MS, withFileLock } from './file-lock.js';
 import { DEFAULT_CACHE_FILE, resolveLocation } from './location.js';
 
 export interface PruneCacheOptions {

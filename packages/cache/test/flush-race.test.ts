@@ -6,8 +6,8 @@ import { entry, key, MODEL, tempDir } from './helpers.js';
 
 // Holds each atomic write until the test opens the gate, so entries can be added mid-write.
 const gate = vi.hoisted(() => ({ open: () => {}, entered: () => {}, waiting: Promise.resolve() }));
-vi.mock('../src/atomic-write.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../src/atomic-write.js')>();
+vi.mock('@codesearch/fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('@codesearch/fs')>();
   return {
     ...real,
     writeFileAtomic: async (file: string, data: string) => {

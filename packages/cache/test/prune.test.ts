@@ -2,8 +2,8 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CacheError } from '@codesearch/core';
+import { withFileLock } from '@codesearch/fs';
 import { describe, expect, it } from 'vitest';
-import { withFileLock } from '../src/file-lock.js';
 import { inspectCacheFile, JsonFileEmbeddingCache, pruneCacheFile } from '../src/index.js';
 import { bytesOf, entry, key, MODEL, tempDir } from './helpers.js';
 
@@ -133,7 +133,7 @@ describe('pruneCacheFile', () => {
     const lock = holdLock(file);
     await lock.held;
     await expect(pruneCacheFile(file, new Set([key(1)]), { lockWaitMs: 200 })).rejects.toThrow(
-      /is held by another process/,
+      /is held by process \d+/,
     );
     let settled = false;
     const pruning = pruneCacheFile(file, new Set([key(1)])).finally(() => {
