@@ -2,9 +2,9 @@ import type { EmbeddingError } from './errors.js';
 
 /** Identity of an embedding model: what makes two vectors comparable. */
 export interface EmbeddingModelInfo {
-  /** Hub name or path-independent name of the model: `Xenova/all-MiniLM-L6-v2`. */
+  /** A label for people: hub name or directory name (`Xenova/all-MiniLM-L6-v2`). Not part of the identity. */
   modelName: string;
-  /** A revision or a digest of the model files, so that a changed model is detected. */
+  /** The identity: a digest of the model files (or a revision), so that a changed model is detected and the same files under another name are recognised. */
   modelVersion: string;
   dimensions: number;
   /** Longest input in model tokens, when the model says. */

@@ -11,6 +11,8 @@ export {
   StoreError,
   TextPrepError,
 } from './errors.js';
+export type { IndexedFile, IndexManifest } from './manifest.js';
+export { sameModel } from './model-identity.js';
 export type {
   EmbeddingBatchMetadata,
   EmbeddingBatchResult,
