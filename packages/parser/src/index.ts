@@ -14,7 +14,7 @@ export {
   parseDirectoryStream,
 } from './parse-directory.js';
 export { type ParseFileOptions, parseFile, SKIP_CODES } from './parse-file.js';
-export { type ParsedFile, parseSource } from './parse-source.js';
+export { type FileFingerprint, type ParsedFile, parseSource } from './parse-source.js';
 export {
   type SkippedPath,
   type SourceFile,

@@ -22,10 +22,14 @@ export interface ParseDirectoryOptions extends WalkOptions {
 }
 
 /** One step of a directory parse, in walk order. */
-export type DirectoryParseEvent =
+export type DirectoryParseEvent = (
   | { type: 'file'; file: ParsedFile }
   | { type: 'skipped'; skipped: SkippedPath }
-  | { type: 'error'; error: ParseError };
+  | { type: 'error'; error: ParseError }
+) & {
+  /** Set when the walk handed this path to the parser (its POSIX path relative to the root). */
+  sourceFile?: string;
+};
 
 export interface LanguageStats {
   files: number;
@@ -50,6 +54,11 @@ export interface DirectoryParseResult {
   skipped: SkippedPath[];
   /** Paths that could not be read or parsed, each naming the cause. */
   errors: ParseError[];
+  /**
+   * Every file the walk handed to the parser (POSIX, relative to `root`), in walk order:
+   * the parsed ones and those the parser refused (binary, generated) or failed on.
+   */
+  sourceFiles: string[];
   stats: DirectoryParseStats;
 }
 
@@ -84,7 +93,12 @@ export async function* parseDirectoryStream(
   });
   if (info.isFile()) {
     const fileRoot = path.dirname(absoluteRoot);
-    yield await settle(parseFile(absoluteRoot, fileOptions(undefined, fileRoot)), absoluteRoot, fileRoot);
+    const event = await settle(
+      parseFile(absoluteRoot, fileOptions(undefined, fileRoot)),
+      absoluteRoot,
+      fileRoot,
+    );
+    yield { ...event, sourceFile: path.basename(absoluteRoot) };
     return;
   }
 
@@ -104,7 +118,10 @@ export async function* parseDirectoryStream(
     const parsed = pool
       ? pool.parse(file.absolutePath, fileOptions(file.language))
       : parseFile(file.absolutePath, fileOptions(file.language));
-    return settle(parsed, file.absolutePath, absoluteRoot);
+    return settle(parsed, file.absolutePath, absoluteRoot).then((event) => ({
+      ...event,
+      sourceFile: file.relativePath,
+    }));
   };
   async function* entries(): AsyncGenerator<WalkEntry> {
     yield* head;
@@ -172,10 +189,12 @@ export async function parseDirectory(
     files: [],
     skipped: [],
     errors: [],
+    sourceFiles: [],
     stats: { filesParsed: 0, entities: 0, lines: 0, bytes: 0, durationMs: 0, byLanguage: {} },
   };
   for await (const event of parseDirectoryStream(root, options)) {
     options.onEvent?.(event);
+    if (event.sourceFile !== undefined) result.sourceFiles.push(event.sourceFile);
     if (event.type === 'skipped') result.skipped.push(event.skipped);
     else if (event.type === 'error') result.errors.push(event.error);
     else {

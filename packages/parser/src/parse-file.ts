@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type Language, ParseError } from '@codesearch/core';
 import { decodeSource } from './decode.js';
 import { contentSkipReason, DEFAULT_MAX_FILE_SIZE, formatBytes } from './file-policy.js';
 import { detectLanguage } from './language-detection.js';
-import { type ParsedFile, parseSource } from './parse-source.js';
+import { type FileFingerprint, type ParsedFile, parseSource } from './parse-source.js';
 
 export interface ParseFileOptions {
   /** Entities get paths relative to this directory (default: the file's own directory). */
@@ -41,7 +42,9 @@ export async function parseFile(filePath: string, options: ParseFileOptions = {}
 
   const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   let bytes: Buffer;
+  let fingerprint: FileFingerprint;
   try {
+    // Times are taken before the read: a change during the read then shows as a newer mtime later.
     const info = await stat(absolutePath);
     if (!info.isFile()) throw new ParseError(relativePath, 'not a regular file', { code: 'NOT_A_FILE' });
     if (info.size > maxFileSize) {
@@ -54,6 +57,12 @@ export async function parseFile(filePath: string, options: ParseFileOptions = {}
       );
     }
     bytes = await readFile(absolutePath);
+    fingerprint = {
+      size: info.size,
+      mtimeMs: info.mtimeMs,
+      ctimeMs: info.ctimeMs,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    };
   } catch (error) {
     if (ParseError.isInstance(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -73,7 +82,7 @@ export async function parseFile(filePath: string, options: ParseFileOptions = {}
   if (skipReason) throw new ParseError(relativePath, skipReason, { code: 'GENERATED_FILE' });
 
   try {
-    return parseSource(decoded.text, language, relativePath);
+    return { ...parseSource(decoded.text, language, relativePath), fingerprint };
   } catch (error) {
     throw new ParseError(relativePath, `tree-sitter failed: ${(error as Error).message}`, { cause: error });
   }

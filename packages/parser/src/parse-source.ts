@@ -15,6 +15,17 @@ export interface ParsedFile {
   bytes: number;
   /** Non-fatal findings, e.g. syntax errors (entities outside them are still extracted). */
   warnings: string[];
+  /** The file as read (set by `parseFile`, not `parseSource`): lets an index tell later whether it changed. */
+  fingerprint?: FileFingerprint;
+}
+
+/** A file's size and times when it was read, and the digest of the bytes parsed. */
+export interface FileFingerprint {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  /** Hex sha256 of the bytes read. */
+  sha256: string;
 }
 
 const MAX_REPORTED_ERROR_LINES = 5;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, symlink } from 'node:fs/promises';
+import { chmod, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ParseError } from '@codesearch/core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,21 @@ describe('parseDirectory on a tree with bad input', () => {
       { relativePath: 'binary.py', reason: 'binary file (contains NUL bytes)', error: false },
       { relativePath: 'bundle.js', reason: 'too large (5.0 MiB, limit 1.0 MiB)', error: false },
       { relativePath: 'x.py', reason: 'not a regular file', error: false },
+    ]);
+  });
+
+  it('lists every file handed to the parser (parsed, refused or failed), and only those', () => {
+    // Not: bundle.js (too large for the walk), x.py (a FIFO), gone.py (a dangling link).
+    expect(result.sourceFiles).toEqual([
+      'bad_utf8.py',
+      'binary.py',
+      'bom.ts',
+      'broken.py',
+      'données/función.py',
+      'empty.py',
+      'good/app.py',
+      'good/util.ts',
+      'legacy_latin1.py',
     ]);
   });
 
@@ -214,6 +229,19 @@ describe('single files and missing roots', () => {
     const root = await tempDir();
     spawnSync('mkfifo', [path.join(root, 'pipe.py')]);
     await expect(parseFile(path.join(root, 'pipe.py'))).rejects.toMatchObject({ code: 'NOT_A_FILE' });
+  });
+
+  it('parseFile records the size, times and sha256 of the bytes it parsed', async () => {
+    const root = await makeTree({ 'f.py': 'def f():\n    pass\n' });
+    const parsed = await parseFile(path.join(root, 'f.py'), { root });
+    const info = await stat(path.join(root, 'f.py'));
+    expect(parsed.fingerprint).toEqual({
+      size: 18,
+      mtimeMs: info.mtimeMs,
+      ctimeMs: info.ctimeMs,
+      // `printf 'def f():\n    pass\n' | sha256sum`
+      sha256: '16797664978a811647328d92f3a3ca9a3b3a4712db9abc1bd63416b30aca4fe0',
+    });
   });
 
   it('parseFile reports an empty file as zero entities, not an error', async () => {
