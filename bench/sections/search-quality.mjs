@@ -15,15 +15,18 @@ import {
   firstSentence,
   locationKey,
   MIN_QUERY_WORDS,
+  mentionsPath,
   normalise,
   pairedDifference,
   rankOf,
   reciprocalRank10,
   retrievalMetrics,
+  sharedPathWords,
   spreadSample,
   stripJsDocstring,
   stripPythonDocstrings,
   weightedRrf,
+  withoutPathLine,
   wordCount,
 } from '../lib/docstring-queries.mjs';
 import { cachedEmbedder } from '../lib/embed-cached.mjs';
@@ -63,23 +66,43 @@ const FUSIONS = {
   'rrf k=10, vector x2': { k: 10, weights: [2, 1] },
 };
 
-/** Text-prep variants: the default, a smaller budget, and a header with no path/class/signature. */
-function textVariants(createTextPreparator) {
+/** A variant whose embedded text is also the text the lexical (BM25) index covers. */
+const sameText = (prepare) => ({ embedded: prepare, lexical: prepare });
+
+/**
+ * Text-prep variants, each `{ embedded, lexical }` (entity → text): `embedded` is what the model
+ * embeds (the vector list), `lexical` is the record text the store builds its full-text column
+ * from (the lexical list). The default, a smaller budget, a header with no path/class/signature,
+ * and the candidate product change: the `path:` line only on the lexical side.
+ */
+function textVariants(createTextPreparator, defaultMaxChars) {
   const standard = createTextPreparator();
   const short = createTextPreparator({ maxChars: 1000 });
+  const defaultText = (entity) => standard.prepareEntity(entity).text;
   return {
-    'default (maxChars 2000)': (entity) => standard.prepareEntity(entity).text,
-    'maxChars 1000': (entity) => short.prepareEntity(entity).text,
-    'short header': (entity) => {
+    [DEFAULT_VARIANT]: sameText(defaultText),
+    'maxChars 1000': sameText((entity) => short.prepareEntity(entity).text),
+    'short header': sameText((entity) => {
       // kind + qualified name (+ doc when it has one) + code: no path, class, decorators, signature.
       const bare = { ...entity, parent: undefined, decorators: undefined, signature: undefined };
-      const lines = standard.prepareEntity(bare).text.split('\n');
-      lines.splice(1, 1); // `path: …`, always the second line
-      return lines.join('\n');
+      return withoutPathLine(standard.prepareEntity(bare).text, entity.filePath);
+    }),
+    [NO_PATH_VARIANT]: {
+      // The text a preparator without the `path:` line would give: same 2,000-character budget, so
+      // the characters the line took go to the code (as they would in the product).
+      embedded: (entity) => {
+        const pathLine = `path: ${entity.filePath}\n`;
+        const roomier = createTextPreparator({ maxChars: defaultMaxChars + pathLine.length });
+        return withoutPathLine(roomier.prepareEntity(entity).text, entity.filePath);
+      },
+      // The store would add the path to the search text: the lexical side keeps the default text.
+      lexical: defaultText,
     },
   };
 }
 const DEFAULT_VARIANT = 'default (maxChars 2000)';
+/** The candidate: embed the default text without its `path:` line; BM25 still sees the path. */
+const NO_PATH_VARIANT = 'no path in vector text';
 
 /**
  * Paired comparisons on per-query reciprocal rank (MRR@10), each `[label, [variant, list], [variant, list]]`:
@@ -98,6 +121,8 @@ const COMPARISONS = [
   ['maxChars 1000 − default: lexical', ['maxChars 1000', 'lexical'], [DEFAULT_VARIANT, 'lexical']],
   ['short header − default: hybrid', ['short header', 'hybrid'], [DEFAULT_VARIANT, 'hybrid']],
   ['short header − default: vector', ['short header', 'vector'], [DEFAULT_VARIANT, 'vector']],
+  ['no path in vector − default: vector', [NO_PATH_VARIANT, 'vector'], [DEFAULT_VARIANT, 'vector']],
+  ['no path in vector − default: hybrid', [NO_PATH_VARIANT, 'hybrid'], [DEFAULT_VARIANT, 'hybrid']],
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -236,7 +261,10 @@ function indexedEntities(corpus) {
   return corpus.entities.map((entity) => corpus.targets.get(locationKey(entity)) ?? entity);
 }
 
-/** Queries whose text still appears in its target's prepared text (under any variant) are dropped. */
+/**
+ * Queries whose text still appears in its target's prepared text (embedded or lexical, under any
+ * variant) are dropped. One filter for all variants, so every variant is scored on the same queries.
+ */
 function leakFree(corpus, queries, variants) {
   const byKey = new Map(indexedEntities(corpus).map((entity) => [locationKey(entity), entity]));
   const kept = [];
@@ -244,20 +272,32 @@ function leakFree(corpus, queries, variants) {
   for (const item of queries) {
     const target = byKey.get(item.key);
     const wanted = normalise(item.query);
-    const leaks = Object.values(variants).some((prepare) => normalise(prepare(target)).includes(wanted));
+    const leaks = Object.values(variants).some(({ embedded, lexical }) =>
+      [embedded, lexical].some((prepare) => normalise(prepare(target)).includes(wanted)),
+    );
     (leaks ? leaked : kept).push(item);
   }
   return { kept, leaked };
 }
 
-async function evaluate({ store, embed, corpus, queries, queryVectors, prepare, variantName, log }) {
+/** Fails unless `a` and `b` hold the same queries in the same order (the comparisons are paired). */
+function assertSameQueries(a, b, what) {
+  const keys = (list) => list.map((item) => `${item.key}\t${item.query}`).join('\n');
+  if (keys(a) !== keys(b)) throw new Error(`${what}: the query sets differ (${a.length} vs ${b.length})`);
+}
+
+const meanLength = (texts) => texts.reduce((sum, text) => sum + text.length, 0) / texts.length;
+
+async function evaluate({ store, embed, corpus, queries, queryVectors, variant, variantName, log }) {
   const entities = indexedEntities(corpus);
   const keys = entities.map(locationKey);
-  const texts = entities.map(prepare);
+  const embeddedTexts = entities.map(variant.embedded);
+  // The store builds its full-text column from the record text: the lexical side of the variant.
+  const texts = variant.lexical === variant.embedded ? embeddedTexts : entities.map(variant.lexical);
   const before = { ...embed.stats };
-  const vectors = await embed.vectors(texts, `${corpus.name} / ${variantName}`);
+  const vectors = await embed.vectors(embeddedTexts, `${corpus.name} / ${variantName}`);
   const embedded = {
-    texts: texts.length,
+    texts: embeddedTexts.length,
     newlyEmbedded: embed.stats.embedded - before.embedded,
     fromCache: embed.stats.cached - before.cached,
     embedSeconds: embed.stats.embedSeconds - before.embedSeconds,
@@ -267,7 +307,7 @@ async function evaluate({ store, embed, corpus, queries, queryVectors, prepare, 
     keys,
     vectors,
     texts,
-    digests: texts.map(embed.keyOf),
+    digests: embeddedTexts.map(embed.keyOf),
   });
   if (skipped.length) throw new Error(`${corpus.name}: ${skipped.length} records skipped`);
   const scratch = await scratchDirectory('codesearch-bench-quality-');
@@ -325,11 +365,52 @@ async function evaluate({ store, embed, corpus, queries, queryVectors, prepare, 
         searchMedianMs: summary,
         searchDepth: { vector: DEPTH, lexical: DEPTH, hybrid: K },
       },
-      meanTextChars: texts.reduce((sum, text) => sum + text.length, 0) / texts.length,
+      meanTextChars: meanLength(embeddedTexts),
+      meanLexicalTextChars: meanLength(texts),
     };
   } finally {
     await scratch.remove();
   }
+}
+
+const signed = (value) => `${value >= 0 ? '+' : ''}${value.toFixed(3)}`;
+
+/**
+ * Does the query set exercise the path at all? Queries that name a path or file explicitly, and
+ * queries sharing a word with their own target's path (directory or file name), with the paired
+ * no-path − default difference on each side of that split (the path line can only help the
+ * embedding where the query and the path share words).
+ */
+function pathInQueries(corpus, queries, results) {
+  const filePathOf = new Map(corpus.entities.map((entity) => [locationKey(entity), entity.filePath]));
+  const shared = queries.map((item) => sharedPathWords(item.query, filePathOf.get(item.key)));
+  const split = (wanted) => {
+    const positions = shared.flatMap((words, position) => (words.length > 0 === wanted ? [position] : []));
+    const diff = (mode) => {
+      if (positions.length === 0) return undefined;
+      const rr = (variantName) =>
+        positions.map((position) => reciprocalRank10(results[variantName].ranks[mode][position]));
+      return pairedDifference(rr(NO_PATH_VARIANT), rr(DEFAULT_VARIANT));
+    };
+    return { queries: positions.length, vector: diff('vector'), hybrid: diff('hybrid') };
+  };
+  return {
+    explicit: queries.filter((item) => mentionsPath(item.query)).length,
+    explicitSamples: queries
+      .filter((item) => mentionsPath(item.query))
+      .slice(0, 5)
+      .map((item) => item.query),
+    sharing: split(true),
+    notSharing: split(false),
+    sharingSamples: queries
+      .map((item, position) => ({
+        query: item.query,
+        filePath: filePathOf.get(item.key),
+        words: shared[position],
+      }))
+      .filter((sample) => sample.words.length > 0)
+      .slice(0, 8),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -338,8 +419,8 @@ export async function run({ repoRoot, benchDir, python, log }) {
   const cacheRoot = path.join(benchDir, 'results', '.cache');
   await mkdir(cacheRoot, { recursive: true });
   const store = await loadDist(repoRoot, 'store');
-  const { createTextPreparator } = await loadDist(repoRoot, 'text-prep');
-  const variants = textVariants(createTextPreparator);
+  const { createTextPreparator, DEFAULT_MAX_CHARS } = await loadDist(repoRoot, 'text-prep');
+  const variants = textVariants(createTextPreparator, DEFAULT_MAX_CHARS);
   const embed = await cachedEmbedder(
     repoRoot,
     `sqlite://${path.join(cacheRoot, 'search-quality-embeddings.db')}`,
@@ -369,17 +450,19 @@ export async function run({ repoRoot, benchDir, python, log }) {
     ['corpus', 'text prep', 'mean chars', 'vector MRR', 'lexical MRR', 'hybrid MRR', 'best fusion'],
   ];
   const comparisonRows = [['corpus', 'comparison (MRR@10, paired)', 'Δ', '95% CI', 'queries better / worse']];
+  const noPathRows = [['corpus', 'mode', 'text prep', 'MRR@10', 'R@1', 'R@10', 'R@50']];
+  const pathWordRows = [['corpus', 'queries that', 'queries', 'vector Δ (95% CI)', 'hybrid Δ (95% CI)']];
   try {
     const corpora = [
       await pythonCorpus({ repoRoot, python, log }),
       await typescriptCorpus({ repoRoot, cacheRoot, scratch: scratch.directory, log }),
     ];
     for (const corpus of corpora) {
-      const { kept: queries, leaked } = leakFree(
-        corpus,
-        corpus.selection.picked.filter((item) => corpus.targets.has(item.key)),
-        variants,
-      );
+      const strippable = corpus.selection.picked.filter((item) => corpus.targets.has(item.key));
+      const { kept: queries, leaked } = leakFree(corpus, strippable, variants);
+      // The candidate variant must not change which queries are scored: same set as without it.
+      const { [NO_PATH_VARIANT]: _candidate, ...withoutCandidate } = variants;
+      assertSameQueries(queries, leakFree(corpus, strippable, withoutCandidate).kept, corpus.name);
       const queryVectors = await embed.vectors(
         queries.map((item) => item.query),
         `${corpus.name} queries`,
@@ -392,7 +475,8 @@ export async function run({ repoRoot, benchDir, python, log }) {
         return {
           key: item.key,
           query: item.query,
-          textHead: variants[DEFAULT_VARIANT](target).slice(0, 400),
+          textHead: variants[DEFAULT_VARIANT].embedded(target).slice(0, 400),
+          noPathEmbeddedTextHead: variants[NO_PATH_VARIANT].embedded(target).slice(0, 400),
         };
       });
       const entry = {
@@ -417,18 +501,26 @@ export async function run({ repoRoot, benchDir, python, log }) {
         samples,
         variants: {},
       };
-      for (const [variantName, prepare] of Object.entries(variants)) {
+      for (const [variantName, variant] of Object.entries(variants)) {
         entry.variants[variantName] = await evaluate({
           store,
           embed,
           corpus,
           queries,
           queryVectors,
-          prepare,
+          variant,
           variantName,
           log,
         });
       }
+      // Same lexical text, same BM25 index: the lexical list cannot change. Checked, not assumed.
+      const lexicalRanks = (name) => entry.variants[name].ranks.lexical.join(',');
+      if (lexicalRanks(NO_PATH_VARIANT) !== lexicalRanks(DEFAULT_VARIANT))
+        throw new Error(
+          `${corpus.name}: the lexical ranks of "${NO_PATH_VARIANT}" differ from the default's`,
+        );
+      entry.noPathLexicalIdentical = true;
+      entry.pathInQueries = pathInQueries(corpus, queries, entry.variants);
       entry.comparisons = {};
       for (const [label, [leftVariant, left], [rightVariant, right]] of COMPARISONS) {
         const rr = (variantName, list) => entry.variants[variantName].ranks[list].map(reciprocalRank10);
@@ -437,16 +529,40 @@ export async function run({ repoRoot, benchDir, python, log }) {
         comparisonRows.push([
           corpus.name,
           label,
-          `${diff.mean >= 0 ? '+' : ''}${diff.mean.toFixed(3)}`,
+          signed(diff.mean),
           `${diff.low.toFixed(3)} … ${diff.high.toFixed(3)}`,
           `${diff.better} / ${diff.worse}`,
         ]);
       }
-      // Per-query ranks only for the default text prep (the rest are summarised above).
+      // Per-query ranks only for the default text prep and the no-path candidate (the rest are summarised above).
       for (const [variantName, figures] of Object.entries(entry.variants)) {
-        if (variantName !== DEFAULT_VARIANT) delete figures.ranks;
+        if (variantName !== DEFAULT_VARIANT && variantName !== NO_PATH_VARIANT) delete figures.ranks;
       }
       result.corpora[corpus.name] = entry;
+
+      for (const mode of MODES) {
+        for (const variantName of [DEFAULT_VARIANT, NO_PATH_VARIANT]) {
+          const m = entry.variants[variantName].metrics[mode];
+          noPathRows.push([
+            corpus.name,
+            mode === 'hybrid' ? 'hybrid (store)' : mode,
+            variantName,
+            m.mrr10.toFixed(3),
+            m.recall1.toFixed(3),
+            m.recall10.toFixed(3),
+            mode === 'hybrid' ? '—' : m.recall50.toFixed(3),
+          ]);
+        }
+      }
+      const p = entry.pathInQueries;
+      const ci = (diff) =>
+        diff ? `${signed(diff.mean)} (${diff.low.toFixed(3)} … ${diff.high.toFixed(3)})` : '—';
+      for (const [label, part] of [
+        ['shares a path word', p.sharing],
+        ['shares none', p.notSharing],
+      ]) {
+        pathWordRows.push([corpus.name, label, String(part.queries), ci(part.vector), ci(part.hybrid)]);
+      }
 
       const main = entry.variants[DEFAULT_VARIANT];
       for (const name of [...MODES, ...Object.keys(FUSIONS)]) {
@@ -507,6 +623,17 @@ export async function run({ repoRoot, benchDir, python, log }) {
     '',
     'Paired differences of MRR@10 on the same queries (bootstrap 95% interval; an interval that contains 0 is noise):',
     formatTable(comparisonRows),
+    '',
+    `The path only on the lexical side ("${NO_PATH_VARIANT}": vectors of the default text without its path: line, ` +
+      'BM25 on the default text, fused by the store); lexical ranks identical to the default by construction (checked):',
+    formatTable(noPathRows),
+    ...Object.entries(result.corpora).map(
+      ([name, entry]) =>
+        `${name}: ${entry.pathInQueries.explicit} queries name a path or file; ` +
+        `${entry.pathInQueries.sharing.queries} share a word with their target's path.`,
+    ),
+    'no path − default, MRR@10 paired, split by whether the query shares a word with its target path:',
+    formatTable(pathWordRows),
     `embedding: ${result.embedding.embedded} texts embedded (${result.embedding.embedSeconds.toFixed(0)} s), ` +
       `${result.embedding.cached} served from the cache (${embed.location}).`,
   ].join('\n');
