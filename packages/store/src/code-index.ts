@@ -1,31 +1,38 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type EmbeddingModelInfo, type Language, StoreError } from '@codesearch/core';
-import type { Connection, Table } from '@lancedb/lancedb';
-import { type LanceDbModule, loadLance } from './lance.js';
+import {
+  type EmbeddingModelInfo,
+  type IndexManifest,
+  type Language,
+  StoreError,
+  sameModel,
+} from '@codesearch/core';
+import { ensureDirectory, type LockHolder, withFileLock } from '@codesearch/fs';
+import { createGeneration, type Generation, openGeneration } from './generation.js';
+import { loadLance } from './lance.js';
+import { inspectDirectory, newGenerationName, removeLeftovers } from './layout.js';
+import { manifestProblem, readManifest, type StoredManifest, writeManifest } from './manifest-file.js';
+import { type IndexMarker, markerPath, markerStamp, readMarker, writeMarker } from './marker.js';
 import { toHit, toRow } from './rows.js';
 import { DEFAULT_RRF_K, HYBRID_WEIGHTS, reciprocalRankFusion } from './rrf.js';
-import {
-  HIT_COLUMNS,
-  INDEX_FORMAT,
-  type IndexMetadata,
-  indexSchema,
-  readIndexMetadata,
-  SEARCH_TEXT_COLUMN,
-  sameModel,
-  TABLE_NAME,
-  VECTOR_COLUMN,
-} from './schema.js';
+import { HIT_COLUMNS, INDEX_FORMAT, indexSchema, SEARCH_TEXT_COLUMN, VECTOR_COLUMN } from './schema.js';
 import { sqlIn } from './sql.js';
 import {
+  type Hints,
+  hintsFor,
   indexCorrupt,
+  indexFormat,
+  indexLocked,
   indexNotFound,
   invalidInput,
-  messageOf,
+  legacyIndex,
   modelMismatch,
+  notAnIndex,
+  storeFailed,
   writeFailed,
 } from './store-errors.js';
 import { planSync } from './sync-plan.js';
+import { readTableKeys, rowIdFilter } from './table-keys.js';
 import type {
   CodeIndex,
   IndexRecord,
@@ -35,6 +42,7 @@ import type {
   SearchMode,
   SearchOptions,
   SearchQuery,
+  SyncOptions,
   SyncReport,
 } from './types.js';
 
@@ -48,56 +56,61 @@ export const HYBRID_DEPTH_FACTOR = 5;
  * that started before a sync (another process) to finish reading the version it opened.
  */
 export const KEEP_VERSIONS_MS = 10 * 60 * 1000;
+/**
+ * How long a sync waits for another process's write lock. The lock is held only while a sync
+ * writes (seconds; a minute or two for a rebuild of a very large tree), and a killed holder's
+ * lock goes stale after 10 s and is taken over, so a long wait means a live writer; giving up
+ * early would throw away the caller's whole embedding run.
+ */
+export const DEFAULT_LOCK_WAIT_MS = 10 * 60 * 1000;
 const MAX_K = 10_000;
 const MODES: readonly SearchMode[] = ['hybrid', 'vector', 'lexical'];
 
 /**
- * Opens (or creates) the index in `directory`. Refuses an index built by another model or of
- * another dimension (`MODEL_MISMATCH`), a missing one when `create` is false
- * (`INDEX_NOT_FOUND`), and one whose files cannot be read (`INDEX_CORRUPT`). Opening reads the
- * key column of every data file, so a damaged table is reported here, not halfway through a sync.
+ * Opens the index in `directory` (see `OpenCodeIndexOptions`). Refuses a directory holding
+ * other files (`NOT_AN_INDEX`), an index of the pre-marker layout unless rebuilding
+ * (`INDEX_FORMAT`), one built by another model (`MODEL_MISMATCH`), a missing one when `create`
+ * is false (`INDEX_NOT_FOUND`), and one whose files cannot be read (`INDEX_CORRUPT`). An
+ * existing index is opened and checked now (the key column of every data file is read), so a
+ * damaged table is reported here, not halfway through a sync; with `rebuild` it is not opened.
  */
 export async function openCodeIndex(directory: string, options: OpenCodeIndexOptions): Promise<CodeIndex> {
   const model = checkModel(options?.model);
+  const lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
+  if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0) {
+    throw invalidInput(`openCodeIndex: lockWaitMs must be a number of milliseconds >= 0, got ${lockWaitMs}`);
+  }
   const dir = resolve(directory);
-  const tableDir = join(dir, `${TABLE_NAME}.lance`);
-  const exists = await stat(tableDir).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return false;
-      throw new StoreError(`cannot open the index at ${dir}: ${messageOf(error)}`, {
-        code: 'STORE_FAILED',
-        directory: dir,
-        cause: error,
-      });
-    },
-  );
-  if (!exists && options.create === false) throw indexNotFound(dir);
-
-  const { lancedb } = loadLance();
-  let db: Connection;
-  try {
-    if (!exists) await mkdir(dir, { recursive: true });
-    // Every read checks for versions written by other processes (a local stat, cheap).
-    db = await lancedb.connect(dir, { readConsistencyInterval: 0 });
-  } catch (error) {
-    throw new StoreError(`cannot open the index at ${dir}: ${messageOf(error)}`, {
-      code: 'STORE_FAILED',
-      directory: dir,
-      cause: error,
-    });
+  const hints = hintsFor(options.indexCommand);
+  const rebuild = options.rebuild === true;
+  const state = await inspectDirectory(dir).catch((error: unknown) => {
+    throw storeFailed(dir, error);
+  });
+  if (state.kind === 'foreign') throw notAnIndex(dir, state.entries);
+  if (state.kind === 'legacy' && !rebuild) throw legacyIndex(dir, hints);
+  if (state.kind === 'missing' || state.kind === 'empty') {
+    if (!rebuild && options.create === false) throw indexNotFound(dir, hints);
+    try {
+      await ensureDirectory(dir, 'the index');
+    } catch (error) {
+      throw storeFailed(dir, error);
+    }
   }
-
-  let table: Table | undefined;
-  try {
-    table = exists ? await openTable(db, dir) : await createTable(db, dir, model);
-    const metadata = await checkTable(table, dir, model);
-    return new LanceCodeIndex(db, table, dir, model, metadata);
-  } catch (error) {
-    table?.close();
-    db.close();
-    throw error;
+  const index = new LanceCodeIndex(dir, model, {
+    hints,
+    rebuild,
+    lockWaitMs,
+    onLockWait: options.onLockWait,
+  });
+  if (state.kind === 'marked' && !rebuild) {
+    try {
+      await index.open(options.create !== false);
+    } catch (error) {
+      await index.close();
+      throw error;
+    }
   }
+  return index;
 }
 
 function checkModel(model: EmbeddingModelInfo | undefined): EmbeddingModelInfo {
@@ -112,135 +125,286 @@ function checkModel(model: EmbeddingModelInfo | undefined): EmbeddingModelInfo {
   return model;
 }
 
-async function openTable(db: Connection, dir: string): Promise<Table> {
-  try {
-    return await db.openTable(TABLE_NAME);
-  } catch (error) {
-    throw indexCorrupt(dir, error);
-  }
-}
-
-async function createTable(db: Connection, dir: string, model: EmbeddingModelInfo): Promise<Table> {
-  const { arrow } = loadLance();
-  const metadata: IndexMetadata = {
-    format: INDEX_FORMAT,
-    modelName: model.modelName,
-    modelVersion: model.modelVersion,
-    dimensions: model.dimensions,
-    createdAt: new Date().toISOString(),
-  };
-  try {
-    // existOk: another process that created it first wins; its metadata is checked next.
-    return await db.createEmptyTable(TABLE_NAME, indexSchema(arrow, metadata), { existOk: true });
-  } catch (error) {
-    throw writeFailed(dir, 'create', error);
-  }
-}
-
-/** Reads the metadata, compares the model, and reads the key column of every data file. */
-async function checkTable(table: Table, dir: string, model: EmbeddingModelInfo): Promise<IndexMetadata> {
-  let metadata: IndexMetadata | string;
-  try {
-    const schema = await table.schema();
-    metadata = readIndexMetadata(schema.metadata);
-    if (typeof metadata !== 'string') {
-      const vector = schema.fields.find((field) => field.name === VECTOR_COLUMN);
-      const size = (vector?.type as { listSize?: number } | undefined)?.listSize;
-      if (size !== metadata.dimensions) {
-        metadata = `the vector column holds ${size ?? 'no'} dimensions, the metadata says ${metadata.dimensions}`;
-      }
-    }
-  } catch (error) {
-    throw indexCorrupt(dir, error);
-  }
-  if (typeof metadata === 'string') throw indexCorrupt(dir, metadata);
-  if (metadata.format !== INDEX_FORMAT) {
-    throw new StoreError(
-      `index at ${dir} has format ${metadata.format}, this version reads ${INDEX_FORMAT}; rebuild it with \`codesearch index --rebuild <path>\``,
-      { code: 'INDEX_FORMAT', directory: dir },
-    );
-  }
-  if (!sameModel(metadata, model)) throw modelMismatch(dir, metadata, model);
-  try {
-    await readKeys(table);
-  } catch (error) {
-    throw indexCorrupt(dir, error);
-  }
-  return metadata;
-}
-
-async function readKeys(table: Table): Promise<Map<string, string>> {
-  const rows = await table.query().select(['locationKey', 'contentDigest']).toArray();
-  const keys = new Map<string, string>();
-  for (const row of rows) keys.set(row.locationKey as string, row.contentDigest as string);
-  return keys;
+interface HandleOptions {
+  hints: Hints;
+  rebuild: boolean;
+  lockWaitMs: number;
+  onLockWait: ((holder: LockHolder | undefined) => void) | undefined;
 }
 
 class LanceCodeIndex implements CodeIndex {
   readonly directory: string;
   readonly model: EmbeddingModelInfo;
-  readonly #db: Connection;
-  readonly #table: Table;
-  readonly #metadata: IndexMetadata;
-  readonly #lancedb: LanceDbModule;
+  readonly #hints: Hints;
+  readonly #lockWaitMs: number;
+  readonly #onLockWait: ((holder: LockHolder | undefined) => void) | undefined;
+  readonly #openedAt = new Date().toISOString();
   #closed = false;
-  /** Set once the full-text index is known to exist (it is never dropped). */
-  #ftsReady = false;
+  /** The next sync builds a new generation instead of syncing into the current one. */
+  #rebuildPending: boolean;
+  /** The generation the marker named when it last had stamp `#stamp`. */
+  #generation: Generation | undefined;
+  #stamp: string | undefined;
+  /** Whether this handle ever saw a marker: if it disappears, the index was deleted. */
+  #sawIndex = false;
+  /** Marker checks of this handle run one after another (one generation opened per change). */
+  #refreshing: Promise<unknown> = Promise.resolve();
   /** Syncs of this handle run one after another. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    db: Connection,
-    table: Table,
-    directory: string,
-    model: EmbeddingModelInfo,
-    metadata: IndexMetadata,
-  ) {
-    this.#db = db;
-    this.#table = table;
+  constructor(directory: string, model: EmbeddingModelInfo, options: HandleOptions) {
     this.directory = directory;
     this.model = model;
-    this.#metadata = metadata;
-    this.#lancedb = loadLance().lancedb;
+    this.#hints = options.hints;
+    this.#rebuildPending = options.rebuild;
+    this.#lockWaitMs = options.lockWaitMs;
+    this.#onLockWait = options.onLockWait;
   }
 
-  sync(records: readonly IndexRecord[]): Promise<SyncReport> {
-    const run = this.#queue.then(() => this.#sync(records));
+  /** Opens and checks the current generation now (errors at open, not at the first search). */
+  async open(create: boolean): Promise<void> {
+    const generation = await this.#current(true);
+    if (!generation && !create) throw indexNotFound(this.directory, this.#hints);
+  }
+
+  // ── generations ────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The generation the marker names now, opened and checked (`undefined` when there is no
+   * index yet). Cheap when nothing changed: one `stat` of the marker. Never takes the lock.
+   */
+  #current(force = false): Promise<Generation | undefined> {
+    const run = this.#refreshing.then(() => this.#refresh(force));
+    this.#refreshing = run.catch(() => undefined);
+    return run;
+  }
+
+  async #refresh(force: boolean): Promise<Generation | undefined> {
+    const dir = this.directory;
+    let stamp: string | undefined;
+    try {
+      stamp = await markerStamp(dir);
+    } catch (error) {
+      throw storeFailed(dir, error);
+    }
+    if (!force && stamp === this.#stamp && (stamp === undefined) === (this.#generation === undefined)) {
+      return this.#generation;
+    }
+    const read = await readMarker(dir).catch((error: unknown) => {
+      throw storeFailed(dir, error);
+    });
+    if (!read) {
+      this.#generation?.retire();
+      this.#generation = undefined;
+      this.#stamp = undefined;
+      if (this.#sawIndex) throw indexNotFound(dir, this.#hints);
+      return undefined;
+    }
+    if (read.problem !== undefined) {
+      throw read.otherFormat
+        ? indexFormat(dir, `has format ${read.otherFormat}, this version reads ${INDEX_FORMAT}`, this.#hints)
+        : indexCorrupt(dir, read.problem, this.#hints);
+    }
+    const { marker } = read;
+    if (this.#generation?.name !== marker.generation) {
+      if (!sameModel(marker, this.model)) throw modelMismatch(dir, marker, this.model, this.#hints);
+      const next = await openGeneration(dir, marker.generation, this.model, this.#hints);
+      this.#generation?.retire();
+      this.#generation = next;
+    }
+    this.#stamp = read.stamp;
+    this.#sawIndex = true;
+    return this.#generation;
+  }
+
+  /**
+   * Runs a read on the current generation. A read that fails because its generation was
+   * replaced and removed meanwhile (a rebuild in another process) is retried once on the
+   * generation the marker names now.
+   */
+  async #read<T>(operation: (generation: Generation) => Promise<T>, empty: () => T): Promise<T> {
+    this.#checkOpen();
+    const generation = await this.#current();
+    if (!generation) return empty();
+    try {
+      return await generation.use(operation);
+    } catch (error) {
+      if (StoreError.isInstance(error)) throw error;
+      const next = await this.#current(true).catch(() => undefined);
+      if (next && next !== generation) {
+        try {
+          return await next.use(operation);
+        } catch (retryError) {
+          if (StoreError.isInstance(retryError)) throw retryError;
+          throw indexCorrupt(this.directory, retryError, this.#hints);
+        }
+      }
+      throw indexCorrupt(this.directory, error, this.#hints);
+    }
+  }
+
+  // ── sync ───────────────────────────────────────────────────────────────────────────────
+
+  sync(records: readonly IndexRecord[], options?: SyncOptions): Promise<SyncReport> {
+    const run = this.#queue.then(() => this.#sync(records, options));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  async #sync(records: readonly IndexRecord[]): Promise<SyncReport> {
+  async #sync(records: readonly IndexRecord[], options: SyncOptions | undefined): Promise<SyncReport> {
     this.#checkOpen();
     this.#checkRecords(records);
-    const existing = await this.#read(() => readKeys(this.#table));
-    const plan = planSync(existing, records);
+    const manifest = checkManifest(options);
+    const dir = this.directory;
+    try {
+      await ensureDirectory(dir, 'the index');
+    } catch (error) {
+      throw writeFailed(dir, 'create', error);
+    }
+    return this.#locked(async (lockLost) => {
+      // Under the lock: another process may have created or rebuilt the index meanwhile.
+      const read = await readMarker(dir).catch((error: unknown) => {
+        throw storeFailed(dir, error);
+      });
+      if (this.#rebuildPending || read === undefined) {
+        const report = await this.#build(records, manifest, read?.marker, read !== undefined, lockLost);
+        this.#rebuildPending = false;
+        return report;
+      }
+      const generation = await this.#current(true);
+      if (!generation || !read.marker) throw indexNotFound(dir, this.#hints); // a marker problem threw already
+      await removeLeftovers(dir, generation.name, { legacyTable: true });
+      return generation.use((current) => this.#syncInto(current, read.marker, records, manifest));
+    });
+  }
+
+  /**
+   * Builds a complete generation (table, full-text index, manifest) beside the current one,
+   * then swaps the marker to name it (one atomic rename), then removes the old one. Until the
+   * swap the old index answers every search; a failure or a kill before it leaves the old
+   * index (or no index) as it was.
+   */
+  async #build(
+    records: readonly IndexRecord[],
+    manifest: IndexManifest | undefined,
+    current: IndexMarker | undefined,
+    marked: boolean,
+    lockLost: () => boolean,
+  ): Promise<SyncReport> {
+    const dir = this.directory;
+    const state = await inspectDirectory(dir).catch((error: unknown) => {
+      throw storeFailed(dir, error);
+    });
+    if (state.kind === 'foreign') throw notAnIndex(dir, state.entries);
+    if (state.kind === 'legacy' && !this.#rebuildPending) throw legacyIndex(dir, this.#hints);
+    // Generations of killed builds take space the new one may need. With an unreadable marker,
+    // nothing is removed before the swap: which generation it named is unknown.
+    if (current || !marked) await removeLeftovers(dir, current?.generation, { legacyTable: false });
+
+    const name = newGenerationName();
+    let generation: Generation | undefined;
+    let version: number;
+    try {
+      generation = await createGeneration(dir, name, this.model);
+      if (records.length > 0) {
+        const table = generation.table;
+        await table.add(this.#arrowTable(records, generation));
+        await table.createIndex(SEARCH_TEXT_COLUMN, { config: loadLance().lancedb.Index.fts(FTS_OPTIONS) });
+        generation.ftsReady = true;
+      }
+      version = await generation.table.version();
+      if (manifest) await writeManifest(generation.path, manifest, version);
+      if (lockLost()) {
+        throw new Error('the write lock was lost (held too long without refresh); the new index was not made current');
+      }
+      const now = new Date().toISOString();
+      await writeMarker(dir, {
+        format: INDEX_FORMAT,
+        generation: name,
+        modelName: this.model.modelName,
+        modelVersion: this.model.modelVersion,
+        dimensions: this.model.dimensions,
+        createdAt: now,
+        updatedAt: now,
+      });
+    } catch (error) {
+      generation?.retire();
+      await rm(join(dir, name), { recursive: true, force: true }).catch(() => {});
+      throw writeFailed(dir, 'write', error);
+    }
+    // The swap is done: this handle reads the new generation; the old one goes.
+    this.#generation?.retire();
+    this.#generation = generation;
+    this.#stamp = await markerStamp(dir).catch(() => undefined);
+    this.#sawIndex = true;
+    // With a lost lock another writer may be building a generation now: leave it to the next.
+    if (!lockLost()) await removeLeftovers(dir, name, { legacyTable: true });
+    return {
+      added: records.length,
+      updated: 0,
+      relocated: 0,
+      removed: 0,
+      unchanged: 0,
+      repaired: 0,
+      version,
+      written: true,
+    };
+  }
+
+  /** An incremental sync into the current generation: only what changed is written. */
+  async #syncInto(
+    generation: Generation,
+    marker: IndexMarker,
+    records: readonly IndexRecord[],
+    manifest: IndexManifest | undefined,
+  ): Promise<SyncReport> {
+    const table = generation.table;
+    const rows = await this.#guard(() => readTableKeys(table));
     let written = false;
+    if (rows.extraRowIds.length > 0) {
+      // Keys stored twice (concurrent writers before the lock): keep one row of each.
+      await this.#write('repair', () => table.delete(rowIdFilter(rows.extraRowIds)));
+      written = true;
+    }
+    const existing = rows.keys;
+    const plan = planSync(existing, records);
 
     if (plan.upserts.length > 0) {
-      const { lancedb, arrow } = loadLance();
-      const data = lancedb.makeArrowTable(plan.upserts.map(toRow), {
-        schema: indexSchema(arrow, this.#metadata),
-      });
+      const data = this.#arrowTable(plan.upserts, generation);
       if (existing.size === 0) {
         // An empty table: a plain append (about twice as fast as a merge at 10k rows).
-        await this.#write('write', () => this.#table.add(data));
+        await this.#write('write', () => table.add(data));
       } else {
         // One commit: replace/insert by location key, and delete the keys no record has.
-        let merge = this.#table.mergeInsert('locationKey').whenMatchedUpdateAll().whenNotMatchedInsertAll();
+        let merge = table.mergeInsert('locationKey').whenMatchedUpdateAll().whenNotMatchedInsertAll();
         if (plan.deletes.length > 0)
           merge = merge.whenNotMatchedBySourceDelete({ where: sqlIn('locationKey', plan.deletes) });
         await this.#write('write', () => merge.execute(data));
       }
       written = true;
     } else if (plan.deletes.length > 0) {
-      await this.#write('delete rows of', () => this.#table.delete(sqlIn('locationKey', plan.deletes)));
+      await this.#write('delete rows of', () => table.delete(sqlIn('locationKey', plan.deletes)));
       written = true;
     }
 
-    written = (await this.#maintain(written)) || written;
-    const version = await this.#read(() => this.#table.version());
-    return { ...plan.counts, version, written };
+    written = (await this.#maintain(generation, written)) || written;
+    const version = await this.#guard(() => table.version());
+    if (manifest) {
+      await writeManifest(generation.path, manifest, version).catch((error: unknown) => {
+        throw writeFailed(this.directory, 'write the manifest of', error);
+      });
+    }
+    if (written) {
+      // Informational only (the table's versions carry the real times): a failure here is not
+      // worth failing a sync whose data is committed.
+      await writeMarker(this.directory, { ...marker, updatedAt: new Date().toISOString() }).catch(() => {});
+    }
+    return { ...plan.counts, repaired: rows.duplicatedKeys, version, written };
+  }
+
+  #arrowTable(records: readonly IndexRecord[], generation: Generation) {
+    const { lancedb, arrow } = loadLance();
+    return lancedb.makeArrowTable(records.map(toRow), { schema: indexSchema(arrow, generation.metadata) });
   }
 
   /**
@@ -249,25 +413,56 @@ class LanceCodeIndex implements CodeIndex {
    * ~50× slower at 5k rows), compacts small fragments and deletes versions older than
    * `KEEP_VERSIONS_MS`. Also repairs a sync interrupted between its write and this step.
    */
-  async #maintain(written: boolean): Promise<boolean> {
-    const indices = await this.#read(() => this.#table.listIndices());
+  async #maintain(generation: Generation, written: boolean): Promise<boolean> {
+    const table = generation.table;
+    const indices = await this.#guard(() => table.listIndices());
     const fts = indices.find((index) => index.columns.includes(SEARCH_TEXT_COLUMN));
-    this.#ftsReady = fts !== undefined;
+    generation.ftsReady = fts !== undefined;
     if (!fts) {
-      const rows = await this.#read(() => this.#table.countRows());
+      const rows = await this.#guard(() => table.countRows());
       if (rows === 0) return false;
       await this.#write('index', () =>
-        this.#table.createIndex(SEARCH_TEXT_COLUMN, { config: this.#lancedb.Index.fts(FTS_OPTIONS) }),
+        table.createIndex(SEARCH_TEXT_COLUMN, { config: loadLance().lancedb.Index.fts(FTS_OPTIONS) }),
       );
-      this.#ftsReady = true;
+      generation.ftsReady = true;
       return true;
     }
     const stale = (fts as { numUnindexedRows?: number }).numUnindexedRows ?? 0;
     if (!written && stale === 0) return false;
     await this.#write('optimize', () =>
-      this.#table.optimize({ cleanupOlderThan: new Date(Date.now() - KEEP_VERSIONS_MS) }),
+      table.optimize({ cleanupOlderThan: new Date(Date.now() - KEEP_VERSIONS_MS) }),
     );
     return true;
+  }
+
+  /** Runs `task` holding the index's write lock (`<dir>/codesearch-index.json.lock`). */
+  async #locked<T>(task: (lockLost: () => boolean) => Promise<T>): Promise<T> {
+    let lost = false;
+    const onLockWait = this.#onLockWait;
+    try {
+      return await withFileLock(
+        markerPath(this.directory),
+        {
+          waitMs: this.#lockWaitMs,
+          onWait: (holder) => {
+            try {
+              onLockWait?.(holder);
+            } catch {
+              // A caller's progress callback must not break the sync.
+            }
+          },
+          onCompromised: () => {
+            lost = true;
+          },
+        },
+        () => task(() => lost),
+      );
+    } catch (error) {
+      if (StoreError.isInstance(error)) throw error;
+      const locked = error as { code?: string; holder?: LockHolder };
+      if (locked?.code === 'ELOCKED') throw indexLocked(this.directory, locked.holder, this.#lockWaitMs);
+      throw writeFailed(this.directory, 'lock', error);
+    }
   }
 
   #checkRecords(records: readonly IndexRecord[]): void {
@@ -309,6 +504,8 @@ class LanceCodeIndex implements CodeIndex {
     });
   }
 
+  // ── reads ──────────────────────────────────────────────────────────────────────────────
+
   async search(query: SearchQuery, options: SearchOptions = {}): Promise<SearchHit[]> {
     this.#checkOpen();
     const text = query?.text;
@@ -333,12 +530,16 @@ class LanceCodeIndex implements CodeIndex {
         'search: vector mode needs query.vector (embed the query text with the index model)',
       );
     const filter = languageFilter(options.languages);
-
     const depth = mode === 'hybrid' ? Math.max(HYBRID_MIN_DEPTH, HYBRID_DEPTH_FACTOR * k) : k;
-    const [vectorRows, lexicalRows] = await Promise.all([
-      mode !== 'lexical' && vector ? this.#vectorSearch(vector, depth, filter) : undefined,
-      mode !== 'vector' ? this.#lexicalSearch(text, depth, filter) : undefined,
-    ]);
+
+    const [vectorRows, lexicalRows] = await this.#read(
+      (generation) =>
+        Promise.all([
+          mode !== 'lexical' && vector ? vectorSearch(generation, vector, depth, filter) : undefined,
+          mode !== 'vector' ? lexicalSearch(generation, text, depth, filter) : undefined,
+        ]),
+      () => [mode !== 'lexical' && vector ? [] : undefined, mode !== 'vector' ? [] : undefined],
+    );
     if (mode === 'vector') return vectorRows!.map((row) => toHit(row, 1 - Number(row._distance)));
     if (mode === 'lexical') return lexicalRows!.map((row) => toHit(row, Number(row._score)));
 
@@ -357,78 +558,74 @@ class LanceCodeIndex implements CodeIndex {
     return fused.slice(0, k).map((item) => toHit(byKey.get(item.id)!, item.score));
   }
 
-  async #vectorSearch(vector: Float32Array, limit: number, filter: string | undefined) {
-    return this.#read(async () => {
-      let query = this.#table
-        .query()
-        .nearestTo(vector)
-        .column(VECTOR_COLUMN)
-        .distanceType('cosine')
-        .select([...HIT_COLUMNS, '_distance'])
-        .limit(limit);
-      if (filter) query = query.where(filter);
-      return (await query.toArray()) as Record<string, unknown>[];
-    });
-  }
-
-  async #lexicalSearch(text: string, limit: number, filter: string | undefined) {
-    if (text.trim() === '') return [];
-    return this.#read(async () => {
-      if (!this.#ftsReady) {
-        // No full-text index yet: nothing was ever synced into this index (or by another process).
-        const indices = await this.#table.listIndices();
-        this.#ftsReady = indices.some((index) => index.columns.includes(SEARCH_TEXT_COLUMN));
-        if (!this.#ftsReady) return [];
-      }
-      let query = this.#table
-        .query()
-        .fullTextSearch(new this.#lancedb.MatchQuery(text, SEARCH_TEXT_COLUMN))
-        .select([...HIT_COLUMNS, '_score'])
-        .limit(limit);
-      if (filter) query = query.where(filter);
-      return (await query.toArray()) as Record<string, unknown>[];
-    });
-  }
-
   async digests(): Promise<Set<string>> {
-    this.#checkOpen();
-    const keys = await this.#read(() => readKeys(this.#table));
-    return new Set(keys.values());
+    return this.#read(
+      async (generation) => new Set((await readTableKeys(generation.table)).keys.values()),
+      () => new Set<string>(),
+    );
   }
 
   async stats(): Promise<IndexStats> {
-    this.#checkOpen();
-    return this.#read(async () => {
-      const rows = await this.#table.query().select(['filePath', 'language']).toArray();
-      const files = new Set<string>();
-      const languages: Record<string, number> = {};
-      for (const row of rows) {
-        files.add(row.filePath as string);
-        const language = row.language as string;
-        languages[language] = (languages[language] ?? 0) + 1;
-      }
-      const versions = await this.#table.listVersions();
-      const latest = versions.reduce((a, b) => (b.version > a.version ? b : a));
-      return {
-        entities: rows.length,
-        files: files.size,
-        languages,
-        model: { modelName: this.#metadata.modelName, modelVersion: this.#metadata.modelVersion },
-        dimensions: this.#metadata.dimensions,
-        updatedAt: latest.timestamp.toISOString(),
-        createdAt: this.#metadata.createdAt,
+    return this.#read(
+      async (generation) => {
+        const table = generation.table;
+        const rows = await table.query().select(['filePath', 'language']).toArray();
+        const files = new Set<string>();
+        const languages: Record<string, number> = {};
+        for (const row of rows) {
+          files.add(row.filePath as string);
+          const language = row.language as string;
+          languages[language] = (languages[language] ?? 0) + 1;
+        }
+        const versions = await table.listVersions();
+        const latest = versions.reduce((a, b) => (b.version > a.version ? b : a));
+        const metadata = generation.metadata;
+        return {
+          entities: rows.length,
+          files: files.size,
+          languages,
+          model: { modelName: metadata.modelName, modelVersion: metadata.modelVersion },
+          dimensions: metadata.dimensions,
+          updatedAt: latest.timestamp.toISOString(),
+          createdAt: metadata.createdAt,
+          directory: this.directory,
+          version: latest.version,
+        };
+      },
+      // Nothing synced yet: the index does not exist on disk.
+      () => ({
+        entities: 0,
+        files: 0,
+        languages: {},
+        model: { modelName: this.model.modelName, modelVersion: this.model.modelVersion },
+        dimensions: this.model.dimensions,
+        updatedAt: this.#openedAt,
+        createdAt: this.#openedAt,
         directory: this.directory,
-        version: latest.version,
-      };
-    });
+        version: 0,
+      }),
+    );
+  }
+
+  async manifest(): Promise<StoredManifest | undefined> {
+    return this.#read(
+      async (generation) => {
+        const stored = await readManifest(generation.path);
+        if (!stored) return undefined;
+        const version = await generation.table.version();
+        return { ...stored, consistent: stored.tableVersion === version };
+      },
+      () => undefined,
+    );
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await this.#queue;
-    this.#table.close();
-    this.#db.close();
+    await this.#refreshing;
+    this.#generation?.retire();
+    this.#generation = undefined;
   }
 
   #checkOpen(): void {
@@ -440,12 +637,12 @@ class LanceCodeIndex implements CodeIndex {
     }
   }
 
-  /** A read that fails on an open table means damaged or vanished files. */
-  async #read<T>(operation: () => Promise<T>): Promise<T> {
+  /** A read inside a sync that fails on an open table means damaged or vanished files. */
+  async #guard<T>(operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
     } catch (error) {
-      throw indexCorrupt(this.directory, error);
+      throw indexCorrupt(this.directory, error, this.#hints);
     }
   }
 
@@ -456,6 +653,48 @@ class LanceCodeIndex implements CodeIndex {
       throw writeFailed(this.directory, what, error);
     }
   }
+}
+
+async function vectorSearch(
+  generation: Generation,
+  vector: Float32Array,
+  limit: number,
+  filter: string | undefined,
+) {
+  let query = generation.table
+    .query()
+    .nearestTo(vector)
+    .column(VECTOR_COLUMN)
+    .distanceType('cosine')
+    .select([...HIT_COLUMNS, '_distance'])
+    .limit(limit);
+  if (filter) query = query.where(filter);
+  return (await query.toArray()) as Record<string, unknown>[];
+}
+
+async function lexicalSearch(generation: Generation, text: string, limit: number, filter: string | undefined) {
+  if (text.trim() === '') return [];
+  if (!generation.ftsReady) {
+    // No full-text index yet: nothing was ever synced into this generation with rows.
+    const indices = await generation.table.listIndices();
+    generation.ftsReady = indices.some((index) => index.columns.includes(SEARCH_TEXT_COLUMN));
+    if (!generation.ftsReady) return [];
+  }
+  let query = generation.table
+    .query()
+    .fullTextSearch(new (loadLance().lancedb.MatchQuery)(text, SEARCH_TEXT_COLUMN))
+    .select([...HIT_COLUMNS, '_score'])
+    .limit(limit);
+  if (filter) query = query.where(filter);
+  return (await query.toArray()) as Record<string, unknown>[];
+}
+
+function checkManifest(options: SyncOptions | undefined): IndexManifest | undefined {
+  const manifest = options?.manifest;
+  if (manifest === undefined) return undefined;
+  const problem = manifestProblem(manifest);
+  if (problem) throw invalidInput(`sync: options.manifest ${problem}`);
+  return manifest;
 }
 
 /** Tokenizer of the full-text index: words split on punctuation, lower-cased, English stems, no stop words. */

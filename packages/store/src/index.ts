@@ -1,11 +1,15 @@
 export {
   DEFAULT_K,
+  DEFAULT_LOCK_WAIT_MS,
   HYBRID_DEPTH_FACTOR,
   HYBRID_MIN_DEPTH,
   KEEP_VERSIONS_MS,
   openCodeIndex,
 } from './code-index.js';
+export { MARKER_FILE, TABLE_NAME } from './layout.js';
 export { defaultIndexDir } from './location.js';
+export { type CheckIndexLocationOptions, checkIndexLocation } from './location-check.js';
+export type { StoredManifest } from './manifest-file.js';
 export {
   DEFAULT_PREVIEW_LINES,
   type RecordsInput,
@@ -14,7 +18,7 @@ export {
   sourcePreview,
 } from './records.js';
 export { DEFAULT_RRF_K, type FusedItem, HYBRID_WEIGHTS, reciprocalRankFusion } from './rrf.js';
-export { INDEX_FORMAT, type IndexMetadata, TABLE_NAME } from './schema.js';
+export { INDEX_FORMAT, type IndexMetadata } from './schema.js';
 export { buildSearchText, identifierParts } from './search-text.js';
 export { planSync, type SyncCounts, type SyncPlan } from './sync-plan.js';
 export type {
@@ -26,5 +30,6 @@ export type {
   SearchMode,
   SearchOptions,
   SearchQuery,
+  SyncOptions,
   SyncReport,
 } from './types.js';

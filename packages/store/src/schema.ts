@@ -1,12 +1,13 @@
-import type { EmbeddingModelInfo } from '@codesearch/core';
 import type { ArrowModule } from './lance.js';
 
-/** The one table of an index: `<directory>/code.lance`. */
-export const TABLE_NAME = 'code';
 /** Schema metadata key holding `IndexMetadata` as JSON. */
 export const METADATA_KEY = 'codesearch';
-/** Changes when the columns change; an index of another format must be rebuilt. */
-export const INDEX_FORMAT = 'codesearch-index/1';
+/**
+ * Changes when the layout on disk or the columns change; an index of another format must be
+ * rebuilt. In the marker and in the table's schema metadata. `/1` was the table directly in
+ * the index directory, without a marker.
+ */
+export const INDEX_FORMAT = 'codesearch-index/2';
 /** The column the full-text index covers. */
 export const SEARCH_TEXT_COLUMN = 'searchText';
 export const VECTOR_COLUMN = 'vector';
@@ -88,12 +89,4 @@ export function readIndexMetadata(metadata: ReadonlyMap<string, string>): IndexM
     return `the "${METADATA_KEY}" schema metadata lacks format, model or dimensions`;
   }
   return m as IndexMetadata;
-}
-
-export function sameModel(metadata: IndexMetadata, model: EmbeddingModelInfo): boolean {
-  return (
-    metadata.modelName === model.modelName &&
-    metadata.modelVersion === model.modelVersion &&
-    metadata.dimensions === model.dimensions
-  );
 }

@@ -1,4 +1,6 @@
-import type { EmbeddingModelInfo, EntityKind, Language, LocationKey } from '@codesearch/core';
+import type { EmbeddingModelInfo, EntityKind, IndexManifest, Language, LocationKey } from '@codesearch/core';
+import type { LockHolder } from '@codesearch/fs';
+import type { StoredManifest } from './manifest-file.js';
 
 /** One row of the index: an entity, the text the model saw, its content digest and vector. */
 export interface IndexRecord {
@@ -35,6 +37,11 @@ export interface SyncReport {
   removed: number;
   /** Same location, same content: not written. */
   unchanged: number;
+  /**
+   * Location keys that were on more than one row (left by concurrent writers before the write
+   * lock existed) and now are on exactly one. Counted before the comparison above.
+   */
+  repaired: number;
   /** Table version after the sync (unchanged when nothing was written). */
   version: number;
   /** Whether the index was written to (data, full-text index or compaction). */
@@ -92,10 +99,37 @@ export interface IndexStats {
 }
 
 export interface OpenCodeIndexOptions {
-  /** The model whose vectors this index holds; another model's index is refused. */
+  /** The model whose vectors this index holds; another model's index is refused (`sameModel`). */
   model: EmbeddingModelInfo;
-  /** Create the index when it does not exist (default true). */
+  /**
+   * Create the index when it does not exist (default true). It exists on disk only after the
+   * first successful `sync`; until then searches find nothing.
+   */
   create?: boolean;
+  /**
+   * The first `sync` builds a complete new generation beside the current one (whatever its
+   * model, format or state) and then makes it current; the old index answers until then.
+   * Implies `create`.
+   */
+  rebuild?: boolean;
+  /** Called once when a `sync` finds another process writing this index and starts waiting. */
+  onLockWait?: (holder: LockHolder | undefined) => void;
+  /** How long a `sync` waits for another writer before failing with `INDEX_LOCKED` (default 10 minutes). */
+  lockWaitMs?: number;
+  /**
+   * The exact command that builds this index (`codesearch index ./src --index /tmp/i`), used in
+   * messages; without it they say `codesearch index <path>`.
+   */
+  indexCommand?: string;
+}
+
+export interface SyncOptions {
+  /**
+   * What the records were built from (per-file record and walk options), kept with the index.
+   * Without it, the previous manifest is kept; it is then no longer `consistent` if this sync
+   * wrote to the table.
+   */
+  manifest?: IndexManifest;
 }
 
 /** A code index on disk: one table of entities with vectors, searchable by vector, words or both. */
@@ -103,8 +137,11 @@ export interface CodeIndex {
   /** Absolute path of the index directory. */
   readonly directory: string;
   readonly model: EmbeddingModelInfo;
-  /** Makes the index hold exactly `records` (the full desired state), writing only what changed. */
-  sync(records: readonly IndexRecord[]): Promise<SyncReport>;
+  /**
+   * Makes the index hold exactly `records` (the full desired state), writing only what changed,
+   * under the index's write lock (another writer is waited for).
+   */
+  sync(records: readonly IndexRecord[], options?: SyncOptions): Promise<SyncReport>;
   search(query: SearchQuery, options?: SearchOptions): Promise<SearchHit[]>;
   stats(): Promise<IndexStats>;
   /**
@@ -112,5 +149,10 @@ export interface CodeIndex {
    * the vectors the index holds), e.g. for `pruneCacheFile` of `@codesearch/cache`.
    */
   digests(): Promise<Set<string>>;
+  /**
+   * The manifest kept with the current generation (`undefined` when none was given, or the file
+   * is unreadable); `consistent: false` when the table has changed since it was written.
+   */
+  manifest(): Promise<StoredManifest | undefined>;
   close(): Promise<void>;
 }

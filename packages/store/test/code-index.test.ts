@@ -1,23 +1,7 @@
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Table } from '@lancedb/lancedb';
 import { describe, expect, it } from 'vitest';
 import { type CodeIndex, type IndexRecord, openCodeIndex, reciprocalRankFusion } from '../src/index.js';
-import { cosine, MODEL, record, shifted, tempDir, track, unit } from './helpers.js';
-
-const lancedb = createRequire(import.meta.url)('@lancedb/lancedb') as typeof import('@lancedb/lancedb');
-
-/** Runs `use` on the table through a LanceDB connection of its own (not the index's). */
-async function withTable<T>(directory: string, use: (table: Table) => Promise<T>): Promise<T> {
-  const db = await lancedb.connect(directory);
-  const table = await db.openTable('code');
-  try {
-    return await use(table);
-  } finally {
-    table.close();
-    db.close();
-  }
-}
+import { cosine, MODEL, record, shifted, tempDir, track, unit, withTable } from './helpers.js';
 
 /** The table version as LanceDB itself reports it, and how many versions it keeps. */
 function tableVersion(directory: string): Promise<{ version: number; versions: number }> {
@@ -313,6 +297,7 @@ describe('incremental sync', () => {
       relocated: 0,
       removed: 0,
       unchanged: 5,
+      repaired: 0,
       version: first.version,
       written: false,
     });

@@ -5,9 +5,8 @@ import { StoreError } from '@codesearch/core';
 import { describe, expect, it } from 'vitest';
 import { type CodeIndex, INDEX_FORMAT, openCodeIndex } from '../src/index.js';
 import { indexSchema } from '../src/schema.js';
-import { DIMS, MODEL, record, tempDir, track, unit } from './helpers.js';
+import { DIMS, MODEL, rawIndex, record, tableDir, tempDir, track, unit } from './helpers.js';
 
-const lancedb = createRequire(import.meta.url)('@lancedb/lancedb') as typeof import('@lancedb/lancedb');
 
 async function storeError(promise: Promise<unknown>): Promise<StoreError> {
   const error = await promise.then(
@@ -50,8 +49,7 @@ describe('opening', () => {
       `[store] index at ${dir} was built with test/hash-model (version sha256:aaaa, 8-d)`,
     );
     expect(error.message).toContain('not Xenova/codebert-base (version sha256:bbbb, 8-d)');
-    expect(error.message).toContain('codesearch index --rebuild');
-    expect(error.message).toContain(`delete ${dir}`);
+    expect(error.message).toContain('rebuild it with `codesearch index --rebuild <path>`');
     // Same name, other model files; other dimension.
     const newVersion = await storeError(
       openCodeIndex(dir, { model: { ...MODEL, modelVersion: 'sha256:cccc' } }),
@@ -96,7 +94,7 @@ describe('opening', () => {
 describe('corrupt index', () => {
   it('a truncated data file: INDEX_CORRUPT naming the directory and the cause, at open', async () => {
     const dir = await builtIndex();
-    const data = (await files(join(dir, 'code.lance', 'data'))).filter((f) => f.endsWith('.lance'));
+    const data = (await files(join(await tableDir(dir), 'data'))).filter((f) => f.endsWith('.lance'));
     expect(data.length).toBeGreaterThan(0);
     for (const file of data) await truncate(file, Math.floor((await stat(file)).size / 2));
     const error = await storeError(openCodeIndex(dir, { model: MODEL }));
@@ -109,7 +107,7 @@ describe('corrupt index', () => {
 
   it('garbage manifests: INDEX_CORRUPT, and the directory is not silently recreated', async () => {
     const dir = await builtIndex();
-    const manifests = (await files(join(dir, 'code.lance', '_versions'))).filter((f) =>
+    const manifests = (await files(join(await tableDir(dir), '_versions'))).filter((f) =>
       f.endsWith('.manifest'),
     );
     for (const file of manifests) await writeFile(file, 'garbage, not a manifest\n'.repeat(20));
@@ -120,7 +118,7 @@ describe('corrupt index', () => {
 
   it('a table directory without versions is corrupt, not missing', async () => {
     const dir = await builtIndex();
-    await rm(join(dir, 'code.lance', '_versions'), { recursive: true });
+    await rm(join(await tableDir(dir), '_versions'), { recursive: true });
     for (const create of [true, false]) {
       const error = await storeError(openCodeIndex(dir, { model: MODEL, create }));
       expect(error.code).toBe('INDEX_CORRUPT');
@@ -129,7 +127,7 @@ describe('corrupt index', () => {
 
   it('a damaged full-text index is reported when searched, with the directory', async () => {
     const dir = await builtIndex();
-    const indexFiles = await files(join(dir, 'code.lance', '_indices'));
+    const indexFiles = await files(join(await tableDir(dir), '_indices'));
     expect(indexFiles.length).toBeGreaterThan(0);
     for (const file of indexFiles) await writeFile(file, 'garbage');
     const index = track(await openCodeIndex(dir, { model: MODEL }));
@@ -144,12 +142,13 @@ describe('corrupt index', () => {
     const dir = await tempDir();
     const arrow = createRequire(import.meta.url)('apache-arrow') as typeof import('apache-arrow');
     const metadata = { format: 'codesearch-index/0', ...MODEL, createdAt: new Date().toISOString() };
-    const db = await lancedb.connect(dir);
-    (await db.createEmptyTable('code', indexSchema(arrow, metadata))).close();
-    db.close();
+    await rawIndex(dir, async (db) => {
+      (await db.createEmptyTable('code', indexSchema(arrow, metadata))).close();
+    });
     const error = await storeError(openCodeIndex(dir, { model: MODEL }));
     expect(error.code).toBe('INDEX_FORMAT');
-    expect(error.message).toContain('has format codesearch-index/0, this version reads codesearch-index/1');
+    expect(error.message).toContain('has format codesearch-index/0, this version reads codesearch-index/2');
+    expect(error.message).toContain('rebuild it with `codesearch index --rebuild <path>`');
   });
 
   it('metadata that disagrees with the vector column is corrupt', async () => {
@@ -164,9 +163,13 @@ describe('corrupt index', () => {
       'codesearch',
       JSON.stringify({ format: INDEX_FORMAT, ...MODEL, dimensions: 4, createdAt: 'x' }),
     );
-    const db = await lancedb.connect(dir);
-    (await db.createEmptyTable('code', schema)).close();
-    db.close();
+    await rawIndex(
+      dir,
+      async (db) => {
+        (await db.createEmptyTable('code', schema)).close();
+      },
+      { dimensions: 4 },
+    );
     const error = await storeError(openCodeIndex(dir, { model: { ...MODEL, dimensions: 4 } }));
     expect(error.code).toBe('INDEX_CORRUPT');
     expect(error.message).toContain('the vector column holds 8 dimensions, the metadata says 4');
@@ -174,9 +177,9 @@ describe('corrupt index', () => {
 
   it('a LanceDB table that is not a codesearch index is refused', async () => {
     const dir = await tempDir();
-    const db = await lancedb.connect(dir);
-    (await db.createTable('code', [{ locationKey: 'a.py:1', vector: [1, 0] }])).close();
-    db.close();
+    await rawIndex(dir, async (db) => {
+      (await db.createTable('code', [{ locationKey: 'a.py:1', vector: [1, 0] }])).close();
+    });
     const error = await storeError(openCodeIndex(dir, { model: MODEL }));
     expect(error.code).toBe('INDEX_CORRUPT');
     expect(error.message).toContain('not a codesearch index');
@@ -251,8 +254,9 @@ describe('invalid input and closed handles', () => {
     const dir = await builtIndex();
     const idx = track(await openCodeIndex(dir, { model: MODEL }));
     // Commits write a transaction file first; a file where that directory should be blocks them.
-    await rm(join(dir, 'code.lance', '_transactions'), { recursive: true, force: true });
-    await writeFile(join(dir, 'code.lance', '_transactions'), 'blocked');
+    const table = await tableDir(dir);
+    await rm(join(table, '_transactions'), { recursive: true, force: true });
+    await writeFile(join(table, '_transactions'), 'blocked');
     const error = await storeError(idx.sync([record({ file: 'z.py', line: 1, name: 'z' })]));
     expect(error.code).toBe('WRITE_FAILED');
     expect(error.message).toContain(`[store] cannot write the index at ${dir}: `);

@@ -1,9 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EmbeddingModelInfo, Language, LocationKey } from '@codesearch/core';
+import type { Connection, Table } from '@lancedb/lancedb';
 import { afterEach } from 'vitest';
-import type { CodeIndex, IndexRecord } from '../src/index.js';
+import { type CodeIndex, INDEX_FORMAT, type IndexRecord, MARKER_FILE } from '../src/index.js';
+
+export const lancedb = createRequire(import.meta.url)('@lancedb/lancedb') as typeof import('@lancedb/lancedb');
 
 export const DIMS = 8;
 export const MODEL: EmbeddingModelInfo = {
@@ -89,4 +93,56 @@ export function shifted(records: IndexRecord[], lines: number): IndexRecord[] {
     endLine: r.endLine + lines,
     locationKey: `${r.filePath}:${r.lineNumber + lines}` as LocationKey,
   }));
+}
+
+/** The marker of the index in `dir`, as JSON. */
+export async function readMarkerJson(dir: string): Promise<Record<string, unknown> & { generation: string }> {
+  return JSON.parse(await readFile(join(dir, MARKER_FILE), 'utf8'));
+}
+
+/** The directory of the generation the marker names. */
+export async function generationDir(dir: string): Promise<string> {
+  return join(dir, (await readMarkerJson(dir)).generation);
+}
+
+/** The LanceDB table directory of the current generation. */
+export async function tableDir(dir: string): Promise<string> {
+  return join(await generationDir(dir), 'code.lance');
+}
+
+/** Runs `use` on the current table through a LanceDB connection of its own (not the index's). */
+export async function withTable<T>(dir: string, use: (table: Table) => Promise<T>): Promise<T> {
+  const db = await lancedb.connect(await generationDir(dir));
+  const table = await db.openTable('code');
+  try {
+    return await use(table);
+  } finally {
+    table.close();
+    db.close();
+  }
+}
+
+/**
+ * A marked index whose generation holds whatever `fill` creates through LanceDB: tables that
+ * `openCodeIndex` itself would never write (other formats, other columns).
+ */
+export async function rawIndex(
+  dir: string,
+  fill: (db: Connection) => Promise<void>,
+  marker: Record<string, unknown> = {},
+): Promise<string> {
+  const generation = `gen-${Date.now()}-0badcafe`;
+  await mkdir(join(dir, generation), { recursive: true });
+  const db = await lancedb.connect(join(dir, generation));
+  try {
+    await fill(db);
+  } finally {
+    db.close();
+  }
+  const now = new Date().toISOString();
+  await writeFile(
+    join(dir, MARKER_FILE),
+    JSON.stringify({ format: INDEX_FORMAT, generation, ...MODEL, createdAt: now, updatedAt: now, ...marker }),
+  );
+  return join(dir, generation);
 }

@@ -1,0 +1,38 @@
+import type { Table } from '@lancedb/lancedb';
+
+/** The `(locationKey, contentDigest)` pairs of a table, and the rows that repeat a key. */
+export interface TableKeys {
+  /** Location key → content digest, one entry per key (the row kept). */
+  keys: Map<string, string>;
+  /** Row ids of the other rows of keys found on more than one row: the rows to delete. */
+  extraRowIds: bigint[];
+  /** How many location keys are on more than one row. */
+  duplicatedKeys: number;
+}
+
+/**
+ * One two-column scan (plus LanceDB's row ids). A location key is unique in a healthy index;
+ * concurrent writers before the write lock could store one twice, and every hit then showed
+ * up twice. The first row of each key is kept; the others are listed for deletion.
+ */
+export async function readTableKeys(table: Table): Promise<TableKeys> {
+  const rows = await table.query().withRowId().select(['locationKey', 'contentDigest']).toArray();
+  const keys = new Map<string, string>();
+  const repeated = new Set<string>();
+  const extraRowIds: bigint[] = [];
+  for (const row of rows) {
+    const key = row.locationKey as string;
+    if (keys.has(key)) {
+      repeated.add(key);
+      extraRowIds.push(BigInt(row._rowid as bigint | number));
+    } else {
+      keys.set(key, row.contentDigest as string);
+    }
+  }
+  return { keys, extraRowIds, duplicatedKeys: repeated.size };
+}
+
+/** A delete predicate for the given row ids (LanceDB accepts `_rowid` in filters). */
+export function rowIdFilter(rowIds: readonly bigint[]): string {
+  return `_rowid IN (${rowIds.map(String).join(', ')})`;
+}
