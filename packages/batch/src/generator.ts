@@ -23,6 +23,8 @@ import { type Accepted, checkItem, KeyRegistry, locationKey } from './validate.j
 
 export const DEFAULT_BATCH_SIZE = 32;
 export const DEFAULT_CHECKPOINT_EVERY = 256;
+/** Two seconds: a checkpoint costs milliseconds (journaled cache), a lost run costs minutes. */
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 2_000;
 
 /** The default logger: a library writes nothing unless asked. */
 export const SILENT: BatchLogger = { warn() {}, error() {} };
@@ -64,6 +66,7 @@ export class BatchEmbeddingGenerator {
   private readonly cache: EmbeddingCache | undefined;
   private readonly batchSize: number;
   private readonly checkpointEvery: number;
+  private readonly checkpointIntervalMs: number;
   private readonly onProgress: ((progress: BatchProgress) => void) | undefined;
   private readonly logger: BatchLogger;
   private readonly signal: AbortSignal | undefined;
@@ -86,6 +89,11 @@ export class BatchEmbeddingGenerator {
       'checkpointEvery',
       options.checkpointEvery,
       DEFAULT_CHECKPOINT_EVERY,
+    );
+    this.checkpointIntervalMs = positiveInteger(
+      'checkpointIntervalMs',
+      options.checkpointIntervalMs,
+      DEFAULT_CHECKPOINT_INTERVAL_MS,
     );
     this.onProgress = options.onProgress;
     this.logger = options.logger ?? SILENT;
@@ -219,9 +227,11 @@ export class BatchEmbeddingGenerator {
 
     // 3. Embed the misses chunk by chunk, storing and checkpointing as we go.
     let sinceCheckpoint = 0;
+    let lastCheckpoint = performance.now();
     let unflushed = false;
     const checkpoint = async () => {
       sinceCheckpoint = 0;
+      lastCheckpoint = performance.now();
       if (!cache || !unflushed) return;
       try {
         await cache.flush();
@@ -296,7 +306,12 @@ export class BatchEmbeddingGenerator {
           warnings.add(cacheWarning(cache, 'write', error, 'results kept in memory'));
         }
         sinceCheckpoint += fresh.length;
-        if (sinceCheckpoint >= this.checkpointEvery) await checkpoint();
+        if (
+          sinceCheckpoint >= this.checkpointEvery ||
+          performance.now() - lastCheckpoint >= this.checkpointIntervalMs
+        ) {
+          await checkpoint();
+        }
       }
       progress('embedding');
     }
@@ -311,6 +326,7 @@ export class BatchEmbeddingGenerator {
       info,
       textPrepVersion: this.preparator.version,
       cacheLocation: cache?.location,
+      cacheSaved: cache ? !unflushed : undefined,
       startedAt,
       warnings: warnings.list,
     });

@@ -1,4 +1,19 @@
-export { BatchEmbeddingGenerator, DEFAULT_BATCH_SIZE, DEFAULT_CHECKPOINT_EVERY } from './generator.js';
+export {
+  compareTree,
+  type FileState,
+  fileStates,
+  hasChanges,
+  manifestFromParse,
+  type TreeChanges,
+  walkOptionsFromJson,
+  walkOptionsJson,
+} from './freshness.js';
+export {
+  BatchEmbeddingGenerator,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_CHECKPOINT_EVERY,
+  DEFAULT_CHECKPOINT_INTERVAL_MS,
+} from './generator.js';
 export {
   type EmbedRepositoryOptions,
   embedRepository,

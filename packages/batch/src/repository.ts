@@ -11,7 +11,7 @@ import { createTextPreparator } from '@codesearch/text-prep';
 import { BatchEmbeddingGenerator, SILENT } from './generator.js';
 import { messageOf } from './prepare.js';
 import { cacheWarning, Warnings } from './result.js';
-import type { BatchEmbeddingOptions, BatchEmbeddingResult } from './types.js';
+import type { BatchEmbeddingOptions, BatchEmbeddingResult, BatchLogger } from './types.js';
 
 /** Options for the directory walk and parse; the signal comes from `EmbedRepositoryOptions`. */
 export type RepositoryParseOptions = Omit<ParseDirectoryOptions, 'signal'> & {
@@ -19,7 +19,10 @@ export type RepositoryParseOptions = Omit<ParseDirectoryOptions, 'signal'> & {
 };
 
 export interface EmbedRepositoryOptions
-  extends Pick<BatchEmbeddingOptions, 'batchSize' | 'checkpointEvery' | 'onProgress' | 'logger' | 'signal'> {
+  extends Pick<
+    BatchEmbeddingOptions,
+    'batchSize' | 'checkpointEvery' | 'checkpointIntervalMs' | 'onProgress' | 'logger' | 'signal'
+  > {
   /** Default: `createTransformersEmbedder({ model, modelsDir, batchSize: modelBatchSize, fetchModel })`. */
   embedder?: Embedder;
   model?: string;
@@ -60,8 +63,11 @@ export async function embedRepository(
   // Created only after a successful parse, so that a bad root leaves nothing to clean up.
   let ownCache: EmbeddingCache | undefined;
   let ownEmbedder: Embedder | undefined;
+  // What was said, shared with the generator: a cache failure reported at a checkpoint is not
+  // reported again when the cache is closed.
+  const logger = sayEachWarningOnce(options.logger ?? SILENT);
   // Warnings of our own cache after open() and of cleanup: they join the result's.
-  const laterWarnings = new Warnings(options.logger ?? SILENT, new Set());
+  const laterWarnings = new Warnings(logger, new Set());
   const warn = (message: string) => laterWarnings.add(message);
   let result: BatchEmbeddingResult | undefined;
   try {
@@ -83,8 +89,9 @@ export async function embedRepository(
       ...(cache ? { cache } : {}),
       batchSize: options.batchSize,
       checkpointEvery: options.checkpointEvery,
+      checkpointIntervalMs: options.checkpointIntervalMs,
       onProgress: options.onProgress,
-      logger: options.logger,
+      logger,
       signal: options.signal,
     });
     result = await generator.processBatch(entities);
@@ -107,4 +114,16 @@ export async function embedRepository(
     if (!result.warnings.includes(warning)) result.warnings.push(warning);
   }
   return { result, entities, parse };
+}
+
+function sayEachWarningOnce(logger: BatchLogger): BatchLogger {
+  const said = new Set<string>();
+  return {
+    warn: (message) => {
+      if (said.has(message)) return;
+      said.add(message);
+      logger.warn(message);
+    },
+    error: (message) => logger.error(message),
+  };
 }

@@ -80,6 +80,7 @@ export function buildResult(input: {
   info: EmbeddingModelInfo;
   textPrepVersion: string;
   cacheLocation: string | undefined;
+  cacheSaved: boolean | undefined;
   startedAt: number;
   warnings: string[];
 }): BatchEmbeddingResult {
@@ -111,5 +112,6 @@ export function buildResult(input: {
     warnings: input.warnings,
     keys: input.keys,
     prepared: input.prepared,
+    ...(input.cacheSaved !== undefined ? { cacheSaved: input.cacheSaved } : {}),
   };
 }

@@ -31,6 +31,11 @@ export interface BatchEmbeddingOptions {
   batchSize?: number;
   /** Flush the cache after this many new embeddings (default 256), and always at the end. */
   checkpointEvery?: number;
+  /**
+   * …or when this many milliseconds have passed since the last checkpoint with new embeddings
+   * waiting (default 2 000), so that a run killed every few seconds still saves its progress.
+   */
+  checkpointIntervalMs?: number;
   /** Called after preparation, after each embedded chunk and at the end. */
   onProgress?: (progress: BatchProgress) => void;
   logger?: BatchLogger;
@@ -42,7 +47,7 @@ export interface BatchEmbeddingOptions {
 export interface PreparedItem {
   /** The prepared text (what was embedded, or found in the cache). */
   text: string;
-  /** `contentKey({ modelName, modelVersion, textPrepVersion, text })` of `@codesearch/cache`. */
+  /** `contentKey({ modelVersion, textPrepVersion, text })` of `@codesearch/cache`. */
   contentKey: string;
 }
 
@@ -54,4 +59,10 @@ export interface PreparedItem {
 export interface BatchEmbeddingResult extends EmbeddingBatchResult {
   keys: LocationKey[];
   prepared: Array<PreparedItem | null>;
+  /**
+   * Whether every new embedding reached the cache's storage (the last checkpoint succeeded).
+   * `false` when it could not be written (full disk, read-only): the vectors are in this
+   * result, but the next run computes them again. Absent without a cache.
+   */
+  cacheSaved?: boolean;
 }

@@ -38,6 +38,8 @@ export interface FakeEmbedderOptions {
   throwOnCall?: (call: number, texts: readonly string[]) => Error | undefined;
   /** Runs inside `embed` before answering (to abort mid-call, say). */
   during?: (call: number) => void;
+  /** Each `embed` call takes this long, like a real model. */
+  delayMs?: number;
   describeError?: Error;
 }
 
@@ -73,6 +75,7 @@ export class FakeEmbedder implements Embedder {
     const call = this.calls.length;
     this.calls.push([...texts]);
     this.options.during?.(call);
+    if (this.options.delayMs) await new Promise((resolve) => setTimeout(resolve, this.options.delayMs));
     options.signal?.throwIfAborted();
     const thrown = this.options.throwOnCall?.(call, texts);
     if (thrown) throw thrown;

@@ -385,6 +385,22 @@ describe('checkpoints and abort', () => {
     expect(cache.flushAttempts).toBe(2);
   });
 
+  it('also checkpoints by time, so a slow run saves progress long before checkpointEvery', async () => {
+    const cache = new FakeCache();
+    const { generator } = setup({
+      cache,
+      batchSize: 1,
+      checkpointEvery: 1_000,
+      checkpointIntervalMs: 100,
+      embedder: { delayMs: 40 },
+    });
+    await generator.processFunctions(Array.from({ length: 12 }, (_, i) => fn(`t${i}`)));
+    // ~480 ms of embedding with a checkpoint due every 100 ms: several before the final one.
+    expect(cache.flushes.length).toBeGreaterThanOrEqual(3);
+    expect(cache.flushes[0]).toBeLessThan(12);
+    expect(cache.flushes.at(-1)).toBe(12);
+  });
+
   it('cache hits and failures do not count towards a checkpoint', async () => {
     const hit = fn('hit');
     const cache = new FakeCache([[cacheKeyOf(hit), cachedEntry(marker(1))]]);

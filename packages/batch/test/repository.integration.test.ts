@@ -1,4 +1,4 @@
-import { cp, readFile, stat, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createEmbeddingCache } from '@codesearch/cache';
 import { createTransformersEmbedder, DEFAULT_MODEL, type TransformersEmbedder } from '@codesearch/embedder';
@@ -163,6 +163,8 @@ describe('embedRepository with the real parser, model and cache', () => {
     const { root, cacheFile } = await repository();
     const modelCopy = path.join(await tempDir('codesearch-model-'), 'all-MiniLM-L6-v2');
     await cp(path.join(modelsDir, ...DEFAULT_MODEL.split('/')), modelCopy, { recursive: true });
+    // A model of the user's own (no pull manifest): changed files are a new model, not a damaged one.
+    await rm(path.join(modelCopy, 'codesearch-model.json'));
     const first = await embedRepository(root, { model: modelCopy, cache: cacheFile });
     expect(first.result.summary.newlyEmbedded).toBe(first.entities.length);
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createEmbeddingCache } from '@codesearch/cache';
-import { ParseError } from '@codesearch/core';
+import { CacheError, ParseError } from '@codesearch/core';
 import { createTransformersEmbedder } from '@codesearch/embedder';
 import type { DirectoryParseEvent } from '@codesearch/parser';
 import { createTextPreparator } from '@codesearch/text-prep';
@@ -151,6 +151,31 @@ describe('embedRepository', () => {
     expect(result.summary.success).toBe(5);
     expect(result.warnings).toEqual(['[cache] memory://fake-cache: close failed: EIO']);
     expect(logger.warnings).toEqual(result.warnings);
+  });
+
+  it('a full disk is reported once, though both the last checkpoint and close fail, and the result says the cache was not saved', async () => {
+    const full = new CacheError('cannot write /full/cache.json: ENOSPC (in-memory entries kept)');
+    createCache.mockImplementation(() => {
+      const cache = new FakeCache();
+      cache.failFlush = full;
+      cache.close = async () => {
+        throw full; // the real JSON cache flushes on close, and fails the same way
+      };
+      return cache;
+    });
+    const logger = new MemoryLogger();
+    const { result } = await embedRepository(root, { embedder: new FakeEmbedder(), logger });
+    expect(result.summary.success).toBe(5);
+    expect(logger.warnings).toEqual([full.message]);
+    expect(result.warnings).toEqual([full.message]);
+    expect(result.cacheSaved).toBe(false);
+  });
+
+  it('says the cache was saved when the last checkpoint succeeded', async () => {
+    const { result } = await embedRepository(root, { embedder: new FakeEmbedder() });
+    expect(result.cacheSaved).toBe(true);
+    const { result: uncached } = await embedRepository(root, { embedder: new FakeEmbedder(), cache: false });
+    expect(uncached.cacheSaved).toBeUndefined();
   });
 
   it('warnings its own cache raises after open() join the result and the logger, each once', async () => {
