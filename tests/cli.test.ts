@@ -3,18 +3,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, MINI_REPO, REPO_ROOT, codesearch as runCli } from './helpers/cli.js';
 import { type RunResult, run, stripAnsi } from './helpers/run.js';
 
 // End-to-end tests of `codesearch parse`: the built CLI (apps/cli/dist), run as a user runs it.
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = fileURLToPath(new URL('../apps/cli/bin/codesearch.js', import.meta.url));
-const MINI_REPO = fileURLToPath(new URL('./fixtures/mini-repo', import.meta.url));
-
 function codesearch(...args: string[]): Promise<RunResult> {
-  return run(process.execPath, [BIN, ...args], { cwd: REPO_ROOT });
+  return runCli(args);
 }
 
 interface EntityLine {

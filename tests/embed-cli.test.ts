@@ -3,18 +3,13 @@ import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, codesearch, FORBID_RUNTIME, MINI_REPO, REPO_ROOT } from './helpers/cli.js';
 import { copyStdlibModules, SMALL_STDLIB_SUBSET } from './helpers/python-stdlib.js';
-import { type RunResult, run, stripAnsi } from './helpers/run.js';
+import { type RunResult, stripAnsi } from './helpers/run.js';
 
 // End-to-end tests of `codesearch embed`, the main job: the built CLI, the real model
 // (provisioned by `npm run setup`), real files, a real cache file.
-
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = fileURLToPath(new URL('../apps/cli/bin/codesearch.js', import.meta.url));
-const MINI_REPO = fileURLToPath(new URL('./fixtures/mini-repo', import.meta.url));
-const FORBID_RUNTIME = fileURLToPath(new URL('./helpers/forbid-onnxruntime.mjs', import.meta.url));
 
 interface JsonReport {
   summary: { total: number; success: number; failed: number; cached: number; newlyEmbedded: number };
@@ -22,10 +17,6 @@ interface JsonReport {
   metadata: { modelName: string; modelVersion: string; dimensions: number; cacheLocation?: string };
   warnings: string[];
   parse: { files: number; entities: number; skipped: number; errors: unknown[] };
-}
-
-function codesearch(args: string[], nodeOptions: string[] = []): Promise<RunResult> {
-  return run(process.execPath, [...nodeOptions, BIN, ...args], { cwd: REPO_ROOT, timeoutMs: 280_000 });
 }
 
 function jsonOf(result: RunResult): JsonReport {
@@ -90,15 +81,16 @@ describe('codesearch embed on the mini repository', () => {
   it('serves a second run wholly from the cache without loading the model runtime', async () => {
     const keys = await entityKeys(MINI_REPO);
     // The guard must be able to fail: the same run without a cache needs the runtime and dies.
-    const uncached = await codesearch(
-      ['embed', MINI_REPO, '--no-cache', '--json'],
-      ['--import', FORBID_RUNTIME],
-    );
+    const uncached = await codesearch(['embed', MINI_REPO, '--no-cache', '--json'], {
+      nodeOptions: ['--import', FORBID_RUNTIME],
+    });
     expect(uncached.code).not.toBe(0);
     expect(uncached.stderr + uncached.stdout).toMatch(/forbidden in this test/);
 
     const cached = jsonOf(
-      await codesearch(['embed', MINI_REPO, '--cache', cacheDir, '--json'], ['--import', FORBID_RUNTIME]),
+      await codesearch(['embed', MINI_REPO, '--cache', cacheDir, '--json'], {
+        nodeOptions: ['--import', FORBID_RUNTIME],
+      }),
     );
     expect(cached.summary).toEqual({
       total: keys.length,

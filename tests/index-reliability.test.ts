@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { chmod, cp, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, CRASH, codesearch, escapeRegExp, MINI_REPO, MODELS_DIR, ok, REPO_ROOT } from './helpers/cli.js';
 import { type HostileCorpus, writeHostileCorpus } from './helpers/hostile-corpus.js';
 import { copyStdlibModules, SMALL_STDLIB_SUBSET } from './helpers/python-stdlib.js';
 import { type RunResult, run } from './helpers/run.js';
@@ -12,11 +12,6 @@ import { makeOwnedDir, NOBODY, needsUnprivilegedUser, readableModelsDir } from '
 
 // Reliability of `codesearch index`, `search` and `status` (issue 5, "Reliability"): a hostile
 // corpus, a SIGKILL mid-run, a corrupt index directory. The built CLI, the real model, temp dirs.
-
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = fileURLToPath(new URL('../apps/cli/bin/codesearch.js', import.meta.url));
-const MINI_REPO = fileURLToPath(new URL('./fixtures/mini-repo', import.meta.url));
-const MODELS_DIR = process.env.CODESEARCH_MODELS_DIR ?? path.join(os.homedir(), '.codesearch', 'models');
 
 interface IndexReport {
   summary: { total: number; success: number; failed: number; cached: number; newlyEmbedded: number };
@@ -50,29 +45,12 @@ interface StatusReport {
   staleness: { stale: boolean };
 }
 
-function codesearch(args: string[]): Promise<RunResult> {
-  return run(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, timeoutMs: 170_000 });
-}
-
-function ok(result: RunResult, what = 'codesearch'): RunResult {
-  if (result.code !== 0) {
-    throw new Error(
-      `${what}: exit ${result.code ?? result.signal}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
-    );
-  }
-  return result;
-}
-
 function searchLines(result: RunResult): SearchLine[] {
   return ok(result, 'search')
     .stdout.trim()
     .split('\n')
     .map((line) => JSON.parse(line) as SearchLine);
 }
-
-/** What a crash looks like on stderr: a JS stack trace or an uncaught error class. */
-const CRASH =
-  /^\s+at .+\(.+:\d+:\d+\)$|^\s+at node:|Uncaught|RangeError|TypeError|Maximum call stack|FATAL ERROR/m;
 
 let scratch: string;
 beforeAll(async () => {
@@ -446,7 +424,3 @@ describe('a corrupt index directory', () => {
     expect(lastMessage).toMatch(/codesearch index [^`]*--rebuild/);
   });
 });
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -29,6 +29,7 @@ interface PackageUnderTest {
 
 const PACKAGES: PackageUnderTest[] = [
   { name: '@codesearch/core', directory: 'packages/core' },
+  { name: '@codesearch/fs', directory: 'packages/fs' },
   { name: '@codesearch/parser', directory: 'packages/parser' },
   { name: '@codesearch/text-prep', directory: 'packages/text-prep' },
   { name: '@codesearch/embedder', directory: 'packages/embedder' },
@@ -284,6 +285,27 @@ export const cobol: Language = 'cobol';
 export const incomplete: CodeEntity = { kind: 'class', name: 'A', qualifiedName: 'A', filePath: 'a.py', lineNumber: 1, endLine: 1, language: 'python' };
 `,
     );
+  });
+
+  it('@codesearch/fs: creates directories, replaces files atomically, locks', async () => {
+    const project = projectOf('@codesearch/fs');
+    const target = path.join(workDir, 'fs-check', 'deep', 'file.json');
+    const observed = await runScript(
+      project,
+      `import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ensureDirectory, withFileLock, writeFileAtomic } from '@codesearch/fs';
+const file = ${JSON.stringify(target)};
+await ensureDirectory(path.dirname(file));
+const written = await withFileLock(file, {}, async () => {
+  await writeFileAtomic(file, '{"ok":true}');
+  return readFile(file, 'utf8');
+});
+const procfs = await ensureDirectory('/proc/nope/x').catch((error) => error.code);
+console.log(JSON.stringify({ written, procfs }));
+`,
+    );
+    expect(observed).toEqual({ written: '{"ok":true}', procfs: 'ENOENT' });
   });
 
   it('@codesearch/parser: parses source, and a directory on parser threads', async () => {

@@ -1,17 +1,12 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunResult, run, stripAnsi } from './helpers/run.js';
+import { codesearch, FORBID_RUNTIME, MINI_REPO, ok } from './helpers/cli.js';
+import { type RunResult, stripAnsi } from './helpers/run.js';
 
 // End-to-end tests of `codesearch index`, `search`, `status` and `cache`: the built CLI, the
 // real model (provisioned by `npm run setup`), real files, a real index and cache in temp dirs.
-
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = fileURLToPath(new URL('../apps/cli/bin/codesearch.js', import.meta.url));
-const MINI_REPO = fileURLToPath(new URL('./fixtures/mini-repo', import.meta.url));
-const FORBID_RUNTIME = fileURLToPath(new URL('./helpers/forbid-onnxruntime.mjs', import.meta.url));
 
 interface IndexReport {
   summary: { total: number; success: number; failed: number; cached: number; newlyEmbedded: number };
@@ -51,15 +46,6 @@ interface ParsedEntity {
   kind: string;
   language: string;
   docstring?: string;
-}
-
-function codesearch(args: string[], nodeOptions: string[] = []): Promise<RunResult> {
-  return run(process.execPath, [...nodeOptions, BIN, ...args], { cwd: REPO_ROOT, timeoutMs: 280_000 });
-}
-
-function ok(result: RunResult): RunResult {
-  if (result.code !== 0) throw new Error(`exit ${result.code ?? result.signal}\n${result.stderr}`);
-  return result;
 }
 
 /** The entities `codesearch parse` finds: the independent source of expected values. */
@@ -111,7 +97,7 @@ afterAll(async () => {
 });
 
 function index(extra: string[] = [], nodeOptions: string[] = []): Promise<RunResult> {
-  return codesearch(['index', tree, '--index', indexDir, '--cache', cacheDir, ...extra], nodeOptions);
+  return codesearch(['index', tree, '--index', indexDir, '--cache', cacheDir, ...extra], { nodeOptions });
 }
 
 describe('codesearch index, search and status on the mini repository', () => {
@@ -228,7 +214,7 @@ describe('codesearch index, search and status on the mini repository', () => {
     // The guard must be able to fail: vector search under it needs the runtime and dies.
     const vector = await codesearch(
       ['search', query, '--path', tree, '--index', indexDir, '--mode', 'vector'],
-      ['--import', FORBID_RUNTIME],
+      { nodeOptions: ['--import', FORBID_RUNTIME] },
     );
     expect(vector.code).not.toBe(0);
     expect(vector.stderr + vector.stdout).toMatch(/forbidden in this test/);
@@ -236,7 +222,7 @@ describe('codesearch index, search and status on the mini repository', () => {
     const [line] = searchLines(
       await codesearch(
         ['search', target.name, '--path', tree, '--index', indexDir, '--mode', 'lexical', '--json'],
-        ['--import', FORBID_RUNTIME],
+        { nodeOptions: ['--import', FORBID_RUNTIME] },
       ),
     );
     expect(line!.results[0]).toMatchObject({ filePath: target.filePath, lineNumber: target.lineNumber });
@@ -388,10 +374,9 @@ describe('codesearch index, search and status on the mini repository', () => {
     await mkdir(notAnIndex, { recursive: true });
     await writeFile(path.join(notAnIndex, 'notes.txt'), 'keep me\n');
     // Under the guard, an embedding run would die loudly instead of printing the refusal.
-    const refused = await codesearch(
-      ['index', tree, '--index', notAnIndex, '--no-cache', '--rebuild'],
-      ['--import', FORBID_RUNTIME],
-    );
+    const refused = await codesearch(['index', tree, '--index', notAnIndex, '--no-cache', '--rebuild'], {
+      nodeOptions: ['--import', FORBID_RUNTIME],
+    });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/does not look like a codesearch index .*not deleting it/);
     expect(await readFile(path.join(notAnIndex, 'notes.txt'), 'utf8')).toBe('keep me\n');
