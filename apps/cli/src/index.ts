@@ -2,7 +2,14 @@ import { createRequire } from 'node:module';
 import { CodesearchError } from '@codesearch/core';
 import { Command, CommanderError, Option } from 'commander';
 import { withIndexCommand } from './index-hint.js';
-import { collectLanguages, collectStrings, parsePositiveInteger, parseSize } from './options.js';
+import {
+  collectLanguages,
+  collectStrings,
+  MAX_RESULTS,
+  parsePositiveInteger,
+  parseResultCount,
+  parseSize,
+} from './options.js';
 import { processTerminal, type Terminal } from './terminal.js';
 
 export type { Terminal } from './terminal.js';
@@ -119,7 +126,9 @@ it was, and the next run resumes from the cache.`,
     .argument('[query]', 'what to look for, in words or code')
     .option('--path <root>', 'the indexed tree', '.')
     .option('--index <dir>', 'index directory (default <root>/.codesearch/index)')
-    .addOption(new Option('-k <n>', 'number of results').argParser(parsePositiveInteger).default(10))
+    .addOption(
+      new Option('-k <n>', `number of results, 1 to ${MAX_RESULTS}`).argParser(parseResultCount).default(10),
+    )
     .addOption(
       new Option('--mode <mode>', 'vector (meaning), lexical (words, BM25) or hybrid (both, fused)')
         .choices(['hybrid', 'vector', 'lexical'])
@@ -288,6 +297,11 @@ function addEmbedOptions(command: Command): Command {
     )
     .addOption(
       new Option('--checkpoint-every <n>', 'save the cache after this many new embeddings (default 256)')
+        .argParser(parsePositiveInteger)
+        .hideHelp(),
+    )
+    .addOption(
+      new Option('--checkpoint-interval <ms>', 'or after this many milliseconds (default 2000)')
         .argParser(parsePositiveInteger)
         .hideHelp(),
     );

@@ -64,3 +64,15 @@ export function parsePositiveInteger(value: string): number {
   }
   return number;
 }
+
+/** Most results `search -k` may ask for: the store's limit (`MAX_K` of @codesearch/store). */
+export const MAX_RESULTS = 10_000;
+
+/** `-k 5` → 5; checked when the arguments are parsed, before any model or index is opened. */
+export function parseResultCount(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > MAX_RESULTS) {
+    throw new InvalidArgumentError(`not a whole number from 1 to ${MAX_RESULTS}: '${value}'`);
+  }
+  return number;
+}

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Language } from '@codesearch/core';
 import { createTransformersEmbedder } from '@codesearch/embedder';
 import { openCodeIndex, type SearchHit, type SearchMode } from '@codesearch/store';
-import { indexDirectory, indexExists, indexHint } from './index-location.js';
+import { indexDirectory, indexExists, indexHint, treeRootProblem } from './index-location.js';
 import { formatResults, jsonLine, parseQueries } from './search-format.js';
 import { colors, type Terminal } from './terminal.js';
 
@@ -40,6 +40,11 @@ export async function runSearch(
 
   const root = options.path ?? '.';
   const directory = indexDirectory(root, options.index);
+  const rootProblem = options.index ? undefined : await treeRootProblem(root, '--path');
+  if (rootProblem) {
+    terminal.error(`codesearch: ${rootProblem}`);
+    return 1;
+  }
   if (!(await indexExists(directory))) {
     terminal.error(
       `codesearch: no index at ${directory}; create it with \`${indexHint(root, options.index)}\``,

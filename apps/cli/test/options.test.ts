@@ -1,6 +1,13 @@
+import { MAX_K } from '@codesearch/store';
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { collectLanguages, collectStrings, parseSize } from '../src/options.js';
+import {
+  collectLanguages,
+  collectStrings,
+  MAX_RESULTS,
+  parseResultCount,
+  parseSize,
+} from '../src/options.js';
 import { byteProgress } from '../src/progress.js';
 
 describe('option parsers', () => {
@@ -19,6 +26,15 @@ describe('option parsers', () => {
     expect(() => collectLanguages('cobol')).toThrow(
       /unknown language 'cobol' \(supported: python, typescript/,
     );
+  });
+
+  it('checks -k against the store limit when the arguments are parsed', () => {
+    expect(MAX_RESULTS).toBe(MAX_K);
+    expect(parseResultCount('1')).toBe(1);
+    expect(parseResultCount(String(MAX_K))).toBe(MAX_K);
+    for (const bad of ['0', '-3', '2.5', String(MAX_K + 1), 'ten']) {
+      expect(() => parseResultCount(bad)).toThrow(`not a whole number from 1 to ${MAX_K}: '${bad}'`);
+    }
   });
 
   it('collects repeated strings in order', () => {
