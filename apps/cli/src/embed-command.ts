@@ -1,4 +1,5 @@
 import type { RepositoryEmbedding } from '@codesearch/batch';
+import { FileOperationError } from '@codesearch/fs';
 import Table from 'cli-table3';
 import {
   type EmbedRunOptions,
@@ -7,7 +8,7 @@ import {
   runEmbedRepository,
   summaryRows,
 } from './embed-run.js';
-import { writeResultFile } from './result-file.js';
+import { checkOutputTarget, isStandardOutput, writeResultFile } from './result-file.js';
 import type { Terminal } from './terminal.js';
 
 export interface EmbedCommandOptions extends EmbedRunOptions {
@@ -38,15 +39,51 @@ export async function runEmbed(
   options: EmbedCommandOptions,
   terminal: Terminal,
 ): Promise<number> {
+  const { output } = options;
+  const resultOnStdout = output !== undefined && isStandardOutput(output);
+  if (resultOnStdout && options.json) {
+    terminal.error(
+      `codesearch: --json and --output ${output} both write to standard output; drop --json (the full result includes its fields) or give --output a file`,
+    );
+    return 2;
+  }
+  // Checked before the run, not after it: a typo in --output must not cost the embedding run.
+  if (output !== undefined) {
+    try {
+      await checkOutputTarget(output);
+    } catch (error) {
+      if (!(error instanceof FileOperationError)) throw error;
+      terminal.error(`codesearch: ${error.message}`);
+      return 1;
+    }
+  }
+
   const run = await runEmbedRepository(target, options, terminal);
   if ('exitCode' in run) return run.exitCode;
   const { outcome, seconds } = run;
   const { result } = outcome;
-  if (options.output) {
-    await writeResultFile(options.output, result);
-    terminal.error(`wrote ${options.output} (${Object.keys(result.embeddings).length} entries with vectors)`);
+  // The cache is already saved (embedRepository closes it); a failed write loses nothing else either.
+  let writeError: Error | undefined;
+  if (output !== undefined) {
+    try {
+      await writeResultFile(output, result);
+      terminal.error(
+        `wrote ${resultOnStdout ? 'the result to standard output' : output} (${Object.keys(result.embeddings).length} entries with vectors)`,
+      );
+    } catch (error) {
+      writeError = error as Error;
+    }
   }
   if (options.json) terminal.out(JSON.stringify(jsonReport(outcome)));
+  // With the result on stdout, the table goes to stderr so that stdout stays one JSON document.
+  else if (resultOnStdout) terminal.error(summaryTable(outcome, seconds));
   else terminal.out(summaryTable(outcome, seconds));
-  return reportFailures(outcome, options, terminal);
+  const exitCode = reportFailures(outcome, options, terminal);
+  if (!writeError) return exitCode;
+  // The cache was closed (and saved) by the run before the write was tried.
+  const saved = result.cacheSaved
+    ? ' (the embeddings are saved in the cache: running again writes the result without embedding anything)'
+    : '';
+  terminal.error(`codesearch: ${writeError.message}${saved}`);
+  return 1;
 }

