@@ -1,5 +1,6 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { CacheMetadata } from '@codesearch/core';
+import { errorText, printable } from './common.js';
 import { isStoredEntryShape, type StoredEntry } from './entry-codec.js';
 import { encodedLength } from './vector-codec.js';
 
@@ -26,7 +27,8 @@ export interface FileSignature {
 export type CacheFileRead =
   | { kind: 'missing' }
   | { kind: 'ok'; content: CacheFileContent; signature: FileSignature }
-  | { kind: 'corrupt'; reason: string };
+  /** `special`: not a regular file (a FIFO, a device): never read, moved or replaced. */
+  | { kind: 'corrupt'; reason: string; special?: boolean };
 
 export function sameSignature(a: FileSignature | undefined, b: FileSignature | undefined): boolean {
   return (
@@ -43,11 +45,15 @@ export function signatureOf(stats: FileSignature): FileSignature {
   return { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
 }
 
-/** Reads and checks the file; the signature is taken from the same open handle as the bytes. */
+/**
+ * Reads and checks the file; the signature is taken from the same open handle as the bytes.
+ * A special file is not opened (a FIFO would block the read forever).
+ */
 export async function readCacheFile(file: string): Promise<CacheFileRead> {
   let text: string;
   let signature: FileSignature;
   try {
+    if (!(await stat(file)).isFile()) return { kind: 'corrupt', reason: 'not a regular file', special: true };
     const handle = await open(file, 'r');
     try {
       signature = signatureOf(await handle.stat());
@@ -57,7 +63,7 @@ export async function readCacheFile(file: string): Promise<CacheFileRead> {
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
-    return { kind: 'corrupt', reason: `cannot read it: ${(error as Error).message}` };
+    return { kind: 'corrupt', reason: `cannot read it: ${errorText(error)}` };
   }
   const parsed = parseCacheFile(text);
   return typeof parsed === 'string'
@@ -65,13 +71,13 @@ export async function readCacheFile(file: string): Promise<CacheFileRead> {
     : { kind: 'ok', content: parsed, signature };
 }
 
-/** The content, or why the text is not a cache file. */
+/** The content, or why the text is not a cache file (printable: it may quote the text). */
 export function parseCacheFile(text: string): CacheFileContent | string {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    return text.trim() === '' ? 'the file is empty' : `invalid JSON (${(error as Error).message})`;
+    return text.trim() === '' ? 'the file is empty' : `invalid JSON (${printable(errorText(error))})`;
   }
   if (!isObject(data)) return 'not a JSON object';
   const metadata = parseMetadata(data.metadata);

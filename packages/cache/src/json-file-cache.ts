@@ -1,21 +1,17 @@
-import { access, constants, mkdir, rename, stat } from 'node:fs/promises';
+import { access, constants, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type {
-  CacheMetadata,
-  CacheOpenReport,
-  EmbeddingCache,
-  EmbeddingCacheEntry,
-  EmbeddingModelInfo,
-} from '@codesearch/core';
-import { CacheError } from '@codesearch/core';
+import type { CacheMetadata, CacheOpenReport, EmbeddingModelInfo } from '@codesearch/core';
+import { CacheError, sameModel } from '@codesearch/core';
 import {
   DEFAULT_LOCK_STALE_MS,
   DEFAULT_LOCK_WAIT_MS,
+  ensureDirectory,
   removeOrphanTemps,
   withFileLock,
   writeFileAtomic,
 } from '@codesearch/fs';
 import { Keyv } from 'keyv';
+import { BaseEmbeddingCache, type OpenCacheState } from './base-cache.js';
 import {
   type CacheFileRead,
   type FileSignature,
@@ -24,115 +20,127 @@ import {
   serializeCacheFile,
   signatureOf,
 } from './cache-file.js';
-import {
-  checkKeys,
-  checkModel,
-  decodeRows,
-  defaultWarn,
-  describeModel,
-  type EmbeddingCacheOptions,
-  errorText,
-  notOpen,
-  nowIso,
-  sameModel,
-} from './common.js';
-import { toStoredEntry } from './entry-codec.js';
+import { describeModel, type EmbeddingCacheOptions, errorText, failureText, nowIso } from './common.js';
+import type { StoredEntry } from './entry-codec.js';
 import { EmbeddingFileStore } from './file-store.js';
+import {
+  appendToJournal,
+  entriesRecord,
+  type FileIdentity,
+  headerRecord,
+  type JournalContent,
+  type JournalRead,
+  journalFile,
+  journalProblem,
+  readJournal,
+} from './journal.js';
 import { DEFAULT_CACHE_FILE } from './location.js';
+import { fileStamp, moveAside, versionLabel } from './move-aside.js';
 
-interface OpenState {
-  model: EmbeddingModelInfo;
+/**
+ * The journal is folded into the file once it would exceed this share of the file's size. At
+ * 0.5 a checkpoint appends only its own entries, and each rewrite of N entries follows at least
+ * N/2 appended ones, so rewriting costs O(1) per entry on average; replaying the journal at open
+ * costs at most half of reading the file again.
+ */
+export const DEFAULT_COMPACT_RATIO = 0.5;
+
+interface FileState extends OpenCacheState {
   metadata: CacheMetadata;
   store: EmbeddingFileStore;
   keyv: Keyv;
-  /** The file as we last read or wrote it; another signature means another process wrote. */
-  known: FileSignature | undefined;
-  /** Counts changes; the file holds everything up to `written`. A flush may run while entries are added. */
-  changes: number;
-  written: number;
+  /** cache.json as last read or written by this instance (another signature: another writer). */
+  base: { signature: FileSignature; created: string } | undefined;
+  /** The journal, applied up to `end`; `undefined` when there is none (or it is not ours to append to). */
+  journal: (FileIdentity & { end: number }) | undefined;
+  /** Entries set since the last flush: what the next checkpoint appends. */
+  pending: Map<string, StoredEntry>;
+  /** cache.json must be rewritten at the next flush: new, replaced, malformed entries dropped, damaged journal. */
+  rewrite: boolean;
+  /** The journal failed its check part-way: once its good part is in cache.json it is moved aside, not removed. */
+  damagedJournal: boolean;
 }
 
 type Replaced = NonNullable<CacheMetadata['replaced']>;
 /** A file that exists, usable or not. */
 type Present = Exclude<CacheFileRead, { kind: 'missing' }>;
 
+/** cache.json and its journal, read together. */
+interface Snapshot {
+  base: CacheFileRead;
+  journal: JournalRead;
+}
+
 /**
- * The default cache: one JSON file (see the README for its format) read at `open()` and
- * written only by `flush()` — atomically, under a cross-process lock, merged with whatever
- * other processes wrote since. A file it cannot parse, or written by another model, is moved
- * aside, never overwritten.
+ * The default cache: one JSON file (see the README for its format) and its append-only journal.
+ * `open()` reads the file, then replays the journal; `flush()` appends the entries added since
+ * the last flush to the journal (under a cross-process lock, after reading what other processes
+ * appended), and rewrites the file atomically — folding the journal in — when the journal grows
+ * past `compactRatio` of the file, and at `close()`. A file or journal it cannot use, or written
+ * by another model, is moved aside, never overwritten.
  */
-export class JsonFileEmbeddingCache implements EmbeddingCache {
-  readonly specificationVersion = 'v1' as const;
+export class JsonFileEmbeddingCache extends BaseEmbeddingCache<FileState> {
   private file: string;
   private readonly options: EmbeddingCacheOptions;
-  private readonly warn: (message: string) => void;
-  private state: OpenState | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly compactRatio: number;
 
   /** `file` is the cache file itself (`…/cache.json`); nothing is read until `open()`. */
   constructor(file: string, options: EmbeddingCacheOptions = {}) {
+    super(options);
     this.file = path.resolve(file);
     this.options = options;
-    this.warn = options.onWarning ?? defaultWarn;
+    const ratio = options.compactRatio ?? DEFAULT_COMPACT_RATIO;
+    if (!(ratio >= 0)) {
+      throw new CacheError(`compactRatio must be a number ≥ 0, got ${ratio}`, { code: 'INVALID_OPTION' });
+    }
+    this.compactRatio = ratio;
   }
 
   get location(): string {
     return this.file;
   }
 
-  async open(model: EmbeddingModelInfo): Promise<CacheOpenReport> {
-    const info = checkModel(model);
-    if (this.state) {
-      if (sameModel(this.state.model, info)) return this.report([]);
-      await this.close();
-    }
+  private get journalPath(): string {
+    return journalFile(this.file);
+  }
+
+  protected async openStore(info: EmbeddingModelInfo): Promise<{ state: FileState; warnings: string[] }> {
     await this.useDirectoryIfGiven();
     const warnings: string[] = [];
-    const now = nowIso();
-    let metadata: CacheMetadata = {
-      modelName: info.modelName,
-      modelVersion: info.modelVersion,
-      dimensions: info.dimensions,
-      created: now,
-      updated: now,
-    };
-    let read = await readCacheFile(this.file);
-    if (!usable(read, info)) {
-      const first = read as Present;
+    let replaced: Replaced | undefined;
+    let snapshot = await this.readSnapshot(info);
+    if (needsAttention(snapshot, info)) {
+      const first = snapshot;
       try {
-        // Re-read under the lock: another process may have just replaced the file.
-        read = await this.locked(async () => {
-          const again = await readCacheFile(this.file);
-          if (usable(again, info)) return again;
-          const moved = await this.moveAside(again as Present, info);
-          warnings.push(moved.message);
-          if (moved.replaced) metadata.replaced = moved.replaced;
-          return { kind: 'missing' } as const;
+        // Under the lock: another process may be replacing the file or appending right now.
+        snapshot = await this.locked(async () => {
+          const again = await this.readSnapshot(info);
+          const settled = await this.setAsideUnusable(again, info, warnings);
+          replaced = settled.replaced;
+          return settled.snapshot;
         });
       } catch (error) {
-        warnings.push(
-          `[cache] ${this.file}: ${problem(first, info)}; could not move it aside (${errorText(error)}), ` +
-            'so it is left untouched and this run starts with an empty cache',
-        );
-        read = { kind: 'missing' };
+        for (const [what, file, problem] of unusableParts(first, info, this.file)) {
+          warnings.push(
+            `[cache] ${file}: ${problem}; could not move it aside (${errorText(error)}), ` +
+              `so it is left untouched and this run ${what === 'file' ? 'starts with an empty cache' : 'does not use it'}`,
+          );
+        }
+        snapshot = usablePart(first, info);
       }
     }
+    const now = nowIso();
     const store = new EmbeddingFileStore(this.file);
-    let known: FileSignature | undefined;
-    if (read.kind === 'ok') {
-      metadata = read.content.metadata;
-      store.addMissing(read.content.embeddings);
-      known = read.signature;
-      if (read.content.invalid > 0) {
-        warnings.push(
-          `[cache] ${this.file}: ignored ${read.content.invalid} malformed entries (not ${info.dimensions}-d vectors)`,
-        );
-      }
-    }
-    this.state = {
+    const state: FileState = {
       model: info,
-      metadata,
+      metadata: {
+        modelName: info.modelName,
+        modelVersion: info.modelVersion,
+        dimensions: info.dimensions,
+        created: now,
+        updated: now,
+        ...(replaced ? { replaced } : {}),
+      },
       store,
       keyv: new Keyv({
         store,
@@ -143,112 +151,286 @@ export class JsonFileEmbeddingCache implements EmbeddingCache {
         deserialize: undefined,
         throwOnErrors: true,
       }),
-      known,
-      // A new or replaced cache is written at the first flush, even if empty.
-      changes: read.kind !== 'ok' || read.content.invalid > 0 ? 1 : 0,
-      written: 0,
+      base: undefined,
+      journal: undefined,
+      pending: new Map(),
+      // A new or replaced cache file is written at the first flush, even if empty.
+      rewrite: true,
+      damagedJournal: false,
     };
-    return this.report(warnings);
-  }
-
-  async getMany(keys: readonly string[]): Promise<Array<EmbeddingCacheEntry | undefined>> {
-    const state = this.opened('getMany');
-    checkKeys(keys);
-    const rows = await state.keyv.getMany<unknown>([...keys]);
-    const { entries, invalid } = decodeRows(rows, state.model.dimensions);
-    if (invalid > 0) {
-      this.warn(`[cache] ${this.file}: ${invalid} entries could not be decoded; treated as misses`);
+    const { base, journal } = snapshot;
+    if (base.kind === 'ok') {
+      // The label stays the one the file was created with; identity is digest + dimensions.
+      state.metadata = base.content.metadata;
+      store.addMissing(base.content.embeddings);
+      state.base = { signature: base.signature, created: base.content.metadata.created };
+      state.rewrite = base.content.invalid > 0;
+      if (base.content.invalid > 0) {
+        warnings.push(
+          `[cache] ${this.file}: ignored ${base.content.invalid} malformed entries (not ${info.dimensions}-d vectors)`,
+        );
+      }
     }
-    return entries;
+    if (journal.kind === 'ok') {
+      const message = this.applyJournal(state, journal.identity, journal.content);
+      if (message) warnings.push(message);
+    }
+    return { state, warnings };
   }
 
-  async setMany(entries: ReadonlyArray<readonly [key: string, entry: EmbeddingCacheEntry]>): Promise<void> {
-    const state = this.opened('setMany');
-    checkKeys(entries.map(([key]) => key));
-    const rows = entries.map(([key, entry]) => ({
-      key,
-      value: toStoredEntry(entry, state.model.dimensions),
-    }));
-    if (rows.length === 0) return;
-    await state.keyv.setMany(rows);
-    state.changes++;
+  protected report(state: FileState, warnings: string[]): CacheOpenReport {
+    return { metadata: structuredClone(state.metadata), entries: state.store.size, warnings };
   }
 
-  /** Flushes run one at a time per instance (they would only wait for each other's lock). */
-  async flush(): Promise<void> {
-    const state = this.opened('flush');
-    const run = this.flushing.then(() => this.flushNow(state));
-    this.flushing = run.catch(() => {});
-    return run;
+  protected async readRows(state: FileState, keys: readonly string[]): Promise<unknown[]> {
+    return state.keyv.getMany<unknown>([...keys]);
   }
 
-  private async flushNow(state: OpenState): Promise<void> {
-    if (state.changes === state.written) return;
+  protected async storeRows(state: FileState, rows: Array<[string, StoredEntry]>): Promise<void> {
+    await state.keyv.setMany(rows.map(([key, value]) => ({ key, value })));
+    for (const [key, value] of rows) state.pending.set(key, value);
+  }
+
+  protected dirty(state: FileState): boolean {
+    return state.pending.size > 0 || state.rewrite;
+  }
+
+  protected write(state: FileState): Promise<void> {
+    return this.checkpoint(state, false);
+  }
+
+  /** Writes what is pending and folds the journal into cache.json, so that the file alone holds everything. */
+  protected override async finish(state: FileState): Promise<void> {
+    if (this.dirty(state)) {
+      await this.checkpoint(state, true);
+      return;
+    }
+    const journal = await stat(this.journalPath).catch(() => undefined);
+    if (!journal) return;
+    // Nothing of ours is pending: a fold that fails loses nothing (the journal replays), so it only warns.
+    await this.checkpoint(state, true).catch((error: unknown) => {
+      const cause = (error as Error).cause ?? error;
+      this.warn(
+        `[cache] could not fold ${this.journalPath} into the cache file (${failureText('write', this.file, cause)}); it is kept and replayed`,
+      );
+    });
+  }
+
+  protected async release(state: FileState): Promise<void> {
+    await state.keyv.disconnect();
+  }
+
+  /**
+   * One checkpoint under the lock: catch up with what other processes wrote, then append the
+   * pending entries to the journal, or rewrite cache.json with everything (`fold`, a new or
+   * damaged file, or a journal grown past `compactRatio`).
+   */
+  private async checkpoint(state: FileState, fold: boolean): Promise<void> {
     try {
-      await mkdir(path.dirname(this.file), { recursive: true });
+      await ensureDirectory(path.dirname(this.file), 'the embedding cache');
       await this.locked(async () => {
         await removeOrphanTemps(this.file);
-        const current = await stat(this.file).then(signatureOf, (error: NodeJS.ErrnoException) => {
-          if (error.code === 'ENOENT') return undefined;
-          throw error;
-        });
-        let present = current !== undefined;
-        if (current && !sameSignature(current, state.known)) {
-          const read = await readCacheFile(this.file);
-          if (read.kind === 'ok' && sameModel(read.content.metadata, state.model)) {
-            // Union with what other processes wrote since we last looked.
-            state.store.addMissing(read.content.embeddings);
-            if (read.content.metadata.created < state.metadata.created) {
-              state.metadata.created = read.content.metadata.created;
-            }
-            state.metadata.replaced ??= read.content.metadata.replaced;
-          } else if (read.kind !== 'missing') {
-            const moved = await this.moveAside(read, state.model);
-            this.warn(moved.message);
-            if (moved.replaced) state.metadata.replaced = moved.replaced;
-            present = false;
-          }
-        }
+        const baseSize = await this.catchUp(state);
         // Renaming over the file would succeed anyway; a read-only cache file means "keep out".
-        if (present) {
+        if (baseSize !== undefined) {
           await access(this.file, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
             if (error.code !== 'ENOENT') throw error; // deleted meanwhile: nothing to protect
           });
         }
-        state.metadata.updated = nowIso();
-        const changes = state.changes;
-        await writeFileAtomic(this.file, serializeCacheFile(state.metadata, state.store.records()));
-        state.known = signatureOf(await stat(this.file));
-        state.written = changes;
+        const batch = state.pending;
+        state.pending = new Map();
+        try {
+          const record = batch.size > 0 ? entriesRecord(batch) : undefined;
+          const journalBytes = (state.journal?.end ?? 0) + (record?.length ?? 0);
+          const compact =
+            fold ||
+            state.rewrite ||
+            state.base === undefined ||
+            baseSize === undefined ||
+            journalBytes > this.compactRatio * baseSize;
+          if (compact) await this.compact(state);
+          else if (record) await this.append(state, record);
+        } catch (error) {
+          // Not written: pending again, unless set anew meanwhile.
+          for (const [key, value] of batch) if (!state.pending.has(key)) state.pending.set(key, value);
+          throw error;
+        }
       });
     } catch (error) {
-      throw new CacheError(`cannot write ${this.file}: ${errorText(error)} (in-memory entries kept)`, {
+      throw new CacheError(`${failureText('write', this.file, error)} (in-memory entries kept)`, {
         code: 'WRITE_FAILED',
         cause: error,
       });
     }
   }
 
-  /** Flushes what is pending, then forgets the entries. A failed flush still closes, then rejects. */
-  async close(): Promise<void> {
-    const state = this.state;
-    if (!state) return;
+  /**
+   * Reads what other processes wrote since this instance last looked: cache.json again if it was
+   * replaced (then the journal from its start), else the journal from the offset already
+   * applied. Cuts off a torn append; moves aside what cannot be used. Returns cache.json's size,
+   * or `undefined` when there is none to append to.
+   */
+  private async catchUp(state: FileState): Promise<number | undefined> {
+    const current = await stat(this.file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (current && !current.isFile()) throw new Error(`${this.file} is not a regular file; left untouched`);
+    const signature = current && signatureOf(current);
+    const baseChanged = !sameSignature(signature, state.base?.signature);
+    if (!current) {
+      state.base = undefined;
+    } else if (baseChanged) {
+      state.base = undefined;
+      const read = await readCacheFile(this.file);
+      if (read.kind === 'ok' && sameModel(read.content.metadata, state.model)) {
+        // Union with what other processes wrote since we last looked.
+        state.store.addMissing(read.content.embeddings);
+        // The file on disk names its generation: a journal continues the file with this `created`.
+        state.metadata.created = read.content.metadata.created;
+        state.metadata.replaced ??= read.content.metadata.replaced;
+        state.base = { signature: read.signature, created: read.content.metadata.created };
+        if (read.content.invalid > 0) state.rewrite = true;
+      } else if (read.kind !== 'missing') {
+        const moved = await this.moveFileAside(read, state.model);
+        this.warn(moved.message);
+        if (moved.replaced) state.metadata.replaced = moved.replaced;
+      }
+    }
+
+    const journal = await stat(this.journalPath).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (!journal) {
+      state.journal = undefined;
+    } else if (!journal.isFile()) {
+      throw new Error(`${this.journalPath} is not a regular file; left untouched`);
+    } else {
+      const known = state.journal;
+      const continues =
+        !baseChanged &&
+        known !== undefined &&
+        known.dev === journal.dev &&
+        known.ino === journal.ino &&
+        journal.size >= known.end;
+      const read = await readJournal(this.journalPath, continues ? known.end : 0, state.model.dimensions);
+      const problem = continues ? undefined : journalProblem(read, state.base, state.model);
+      if (problem) {
+        const target = await moveAside(this.journalPath, problem.suffix);
+        this.warn(`[cache] ${this.journalPath} ${problem.text}; not applied, moved it to ${target}`);
+        state.journal = undefined;
+      } else if (read.kind === 'ok') {
+        if (!continues) state.journal = undefined;
+        const message = this.applyJournal(state, read.identity, read.content);
+        if (message) this.warn(message);
+      } else if (read.kind === 'missing') {
+        state.journal = undefined;
+      } else {
+        throw new Error(`${this.journalPath}: ${read.reason}`);
+      }
+    }
+    return state.base ? current?.size : undefined;
+  }
+
+  /** Adds the journal's entries; remembers how far it was read. Returns a warning, if any. */
+  private applyJournal(
+    state: FileState,
+    identity: FileIdentity,
+    content: JournalContent,
+  ): string | undefined {
+    state.store.addMissing(content.entries);
+    state.journal = { ...identity, end: content.end };
+    if (content.invalid > 0) state.rewrite = true;
+    if (!content.damaged) return undefined;
+    const known = state.damagedJournal;
+    state.damagedJournal = true;
+    state.rewrite = true;
+    if (known) return undefined; // warned when first read
+    return `[cache] ${this.journalPath}: ${content.damaged}; the entries after it are ignored (the journal will be moved aside)`;
+  }
+
+  private async append(state: FileState, record: Buffer): Promise<void> {
+    const keep = state.journal?.end ?? 0;
+    // A new (or empty) journal starts with the header naming the model and the file it continues.
+    const records = keep > 0 ? [record] : [headerRecord(state.model, state.base!.created), record];
+    const written = await appendToJournal(this.journalPath, records, keep);
+    state.journal = written;
+  }
+
+  /**
+   * Rewrites cache.json with every entry, then retires the journal — in that order, so that a
+   * crash in between leaves entries in both, which replay harmlessly.
+   */
+  private async compact(state: FileState): Promise<void> {
+    state.metadata.updated = nowIso();
+    await writeFileAtomic(this.file, serializeCacheFile(state.metadata, state.store.records()));
+    state.base = { signature: signatureOf(await stat(this.file)), created: state.metadata.created };
+    state.rewrite = false;
+    state.journal = undefined;
     try {
-      if (state.changes !== state.written) await this.flush();
-    } finally {
-      this.state = undefined;
-      await state.keyv.disconnect();
+      if (state.damagedJournal) {
+        const target = await moveAside(this.journalPath, `corrupt-${fileStamp(nowIso())}`);
+        this.warn(`[cache] moved the damaged journal to ${target}; its readable entries are in ${this.file}`);
+      } else {
+        await rm(this.journalPath, { force: true });
+      }
+      state.damagedJournal = false;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        state.damagedJournal = false;
+        return;
+      }
+      // Everything is in cache.json; the journal replays harmlessly, but must not be appended to.
+      state.rewrite = true;
+      this.warn(
+        `[cache] cannot remove ${this.journalPath} (${errorText(error)}); the next flush rewrites ${this.file}`,
+      );
     }
   }
 
-  private report(warnings: string[]): CacheOpenReport {
-    const state = this.state!;
-    return { metadata: structuredClone(state.metadata), entries: state.store.size, warnings };
+  /**
+   * cache.json, then the journal, then cache.json's signature again: when the file was not
+   * replaced meanwhile, the journal read continues it (compaction replaces the file before it
+   * removes the journal). A few retries, then whatever was read (the lock path re-reads anyway).
+   */
+  private async readSnapshot(model: EmbeddingModelInfo): Promise<Snapshot> {
+    let snapshot: Snapshot | undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const base = await readCacheFile(this.file);
+      const journal = await readJournal(this.journalPath, 0, model.dimensions);
+      snapshot = { base, journal };
+      const after = await stat(this.file).then(signatureOf, () => undefined);
+      const before = base.kind === 'ok' ? base.signature : undefined;
+      if ((before === undefined && after === undefined) || sameSignature(before, after)) return snapshot;
+    }
+    return snapshot!;
   }
 
-  private opened(method: string): OpenState {
-    if (!this.state) throw notOpen(this.file, method);
-    return this.state;
+  /** Moves aside the file and the journal when they cannot be used; returns what remains. */
+  private async setAsideUnusable(
+    snapshot: Snapshot,
+    model: EmbeddingModelInfo,
+    warnings: string[],
+  ): Promise<{ snapshot: Snapshot; replaced?: Replaced }> {
+    let { base, journal } = snapshot;
+    let replaced: Replaced | undefined;
+    if (base.kind !== 'missing' && !usable(base, model)) {
+      if (base.kind === 'corrupt' && base.special) throw new Error(`${this.file} is not a regular file`);
+      const moved = await this.moveFileAside(base, model);
+      warnings.push(moved.message);
+      replaced = moved.replaced;
+      base = { kind: 'missing' };
+    }
+    const problem = journalProblem(journal, base.kind === 'ok' ? base.content.metadata : undefined, model);
+    if (problem) {
+      if (journal.kind === 'unusable' && journal.special)
+        throw new Error(`${this.journalPath} is not a regular file`);
+      const target = await moveAside(this.journalPath, problem.suffix);
+      warnings.push(`[cache] ${this.journalPath} ${problem.text}; not applied, moved it to ${target}`);
+      journal = { kind: 'missing' };
+    }
+    return { snapshot: { base, journal }, ...(replaced ? { replaced } : {}) };
   }
 
   /** A `.json` path that turns out to be a directory holds the default file name. */
@@ -270,24 +452,21 @@ export class JsonFileEmbeddingCache implements EmbeddingCache {
     );
   }
 
-  /** Renames an unusable file to a name that says why; never over an existing file. */
-  private async moveAside(
+  /** Renames an unusable cache file to a name that says why; never over an existing file. */
+  private async moveFileAside(
     read: Present,
     model: EmbeddingModelInfo,
   ): Promise<{ message: string; replaced?: Replaced }> {
     const at = nowIso();
-    const stamp = at.replace(/[:.]/g, '-');
     if (read.kind === 'corrupt') {
-      const target = await this.freeName(`${this.file}.corrupt-${stamp}`);
-      await rename(this.file, target);
+      if (read.special) throw new Error(`${this.file} is not a regular file; left untouched`);
+      const target = await moveAside(this.file, `corrupt-${fileStamp(at)}`);
       return {
         message: `[cache] ${this.file} could not be used (${read.reason}); moved it to ${target} and started an empty cache`,
       };
     }
     const old = read.content.metadata;
-    const version = old.modelVersion.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 12) || 'unknown';
-    const target = await this.freeName(`${this.file}.model-${version}-${stamp}`);
-    await rename(this.file, target);
+    const target = await moveAside(this.file, `model-${versionLabel(old.modelVersion)}-${fileStamp(at)}`);
     const entries = read.content.embeddings.size;
     return {
       message:
@@ -303,25 +482,46 @@ export class JsonFileEmbeddingCache implements EmbeddingCache {
       },
     };
   }
-
-  private async freeName(base: string): Promise<string> {
-    for (let n = 0; ; n++) {
-      const candidate = n === 0 ? base : `${base}-${n}`;
-      const taken = await access(candidate).then(
-        () => true,
-        () => false,
-      );
-      if (!taken) return candidate;
-    }
-  }
 }
 
 function usable(read: CacheFileRead, model: EmbeddingModelInfo): boolean {
   return read.kind === 'missing' || (read.kind === 'ok' && sameModel(read.content.metadata, model));
 }
 
-function problem(read: Present, model: EmbeddingModelInfo): string {
-  return read.kind === 'corrupt'
-    ? `cannot be used (${read.reason})`
-    : `was written by ${describeModel(read.content.metadata)}, not ${describeModel(model)}`;
+/** Whether opening must take the lock to move something aside. */
+function needsAttention(snapshot: Snapshot, model: EmbeddingModelInfo): boolean {
+  const { base, journal } = snapshot;
+  if (!usable(base, model)) return true;
+  return journalProblem(journal, base.kind === 'ok' ? base.content.metadata : undefined, model) !== undefined;
+}
+
+/** The unusable parts of a snapshot, for the warning when they cannot be moved aside. */
+function unusableParts(
+  snapshot: Snapshot,
+  model: EmbeddingModelInfo,
+  file: string,
+): Array<['file' | 'journal', string, string]> {
+  const parts: Array<['file' | 'journal', string, string]> = [];
+  const { base, journal } = snapshot;
+  if (base.kind === 'corrupt') parts.push(['file', file, `cannot be used (${base.reason})`]);
+  else if (base.kind === 'ok' && !sameModel(base.content.metadata, model)) {
+    parts.push([
+      'file',
+      file,
+      `was written by ${describeModel(base.content.metadata)}, not ${describeModel(model)}`,
+    ]);
+  }
+  const problem = journalProblem(journal, base.kind === 'ok' ? base.content.metadata : undefined, model);
+  if (problem) parts.push(['journal', journalFile(file), problem.text]);
+  return parts;
+}
+
+/** What can be used when the unusable parts could not be moved aside: they are ignored. */
+function usablePart(snapshot: Snapshot, model: EmbeddingModelInfo): Snapshot {
+  const base = usable(snapshot.base, model) ? snapshot.base : ({ kind: 'missing' } as const);
+  const journal =
+    base.kind === 'ok' && !journalProblem(snapshot.journal, base.content.metadata, model)
+      ? snapshot.journal
+      : ({ kind: 'missing' } as const);
+  return { base, journal };
 }

@@ -1,26 +1,10 @@
 import { createHash } from 'node:crypto';
-import type {
-  CacheMetadata,
-  CacheOpenReport,
-  EmbeddingCache,
-  EmbeddingCacheEntry,
-  EmbeddingModelInfo,
-} from '@codesearch/core';
-import { CacheError } from '@codesearch/core';
+import type { CacheMetadata, CacheOpenReport, EmbeddingModelInfo } from '@codesearch/core';
+import { CacheError, sameModel } from '@codesearch/core';
 import type { Keyv } from 'keyv';
-import {
-  checkKeys,
-  checkModel,
-  decodeRows,
-  defaultWarn,
-  describeModel,
-  type EmbeddingCacheOptions,
-  errorText,
-  notOpen,
-  nowIso,
-  sameModel,
-} from './common.js';
-import { toStoredEntry } from './entry-codec.js';
+import { BaseEmbeddingCache, type OpenCacheState } from './base-cache.js';
+import { describeModel, type EmbeddingCacheOptions, errorText, nowIso } from './common.js';
+import type { StoredEntry } from './entry-codec.js';
 
 export interface KeyvEmbeddingCacheOptions extends EmbeddingCacheOptions {
   /** For messages and `location`: the store's URL without credentials. Default `keyv`. */
@@ -33,9 +17,8 @@ interface StoredMetadata extends CacheMetadata {
   entries: number;
 }
 
-interface OpenState {
+interface KeyvState extends OpenCacheState {
   keyv: Keyv;
-  model: EmbeddingModelInfo;
   metaKey: string;
   metadata: StoredMetadata;
   /** Whether a content key is in the store, as last seen by getMany or written: to count new entries. */
@@ -52,33 +35,24 @@ interface OpenState {
  * An `EmbeddingCache` over any Keyv instance (SQLite, Redis, Postgres, …). Entries live under
  * `<prefix>embedding:<contentKey>`; content keys already include the model identity, so
  * several models can share one store. Each model's metadata lives under
- * `<prefix>meta:<digest of name, version, dimensions>`. Writes go straight to the store,
- * which is durable by itself; `flush()` updates the metadata.
+ * `<prefix>meta:<digest of version and dimensions>` (the name is a label, not identity).
+ * Writes go straight to the store, which is durable by itself; `flush()` updates the metadata.
  */
-export class KeyvEmbeddingCache implements EmbeddingCache {
-  readonly specificationVersion = 'v1' as const;
+export class KeyvEmbeddingCache extends BaseEmbeddingCache<KeyvState> {
   readonly location: string;
   private readonly connect: () => Keyv | Promise<Keyv>;
   private readonly prefix: string;
-  private readonly warn: (message: string) => void;
-  private state: OpenState | undefined;
-  private flushing: Promise<void> = Promise.resolve();
   private lastStoreError: unknown;
 
   /** `keyv` is used as given, or created by the function at `open()` (after `close()`, again). */
   constructor(keyv: Keyv | (() => Keyv | Promise<Keyv>), options: KeyvEmbeddingCacheOptions = {}) {
+    super(options);
     this.connect = typeof keyv === 'function' ? keyv : () => keyv;
     this.location = options.location ?? 'keyv';
     this.prefix = options.keyPrefix ?? 'codesearch:';
-    this.warn = options.onWarning ?? defaultWarn;
   }
 
-  async open(model: EmbeddingModelInfo): Promise<CacheOpenReport> {
-    const info = checkModel(model);
-    if (this.state) {
-      if (sameModel(this.state.model, info)) return this.report([]);
-      await this.close();
-    }
+  protected async openStore(info: EmbeddingModelInfo): Promise<{ state: KeyvState; warnings: string[] }> {
     let keyv: Keyv | undefined;
     let detach = () => {};
     try {
@@ -102,7 +76,7 @@ export class KeyvEmbeddingCache implements EmbeddingCache {
       const changes = metadata ? 0 : 1;
       const now = nowIso();
       metadata ??= { ...identity(info), created: now, updated: now, entries: 0 };
-      this.state = {
+      const state: KeyvState = {
         keyv,
         model: info,
         metaKey,
@@ -113,19 +87,15 @@ export class KeyvEmbeddingCache implements EmbeddingCache {
         flushed: 0,
         detach,
       };
-      return this.report(warnings);
+      return { state, warnings };
     } catch (error) {
       detach();
       await keyv?.disconnect().catch(() => {});
-      if (CacheError.isInstance(error)) throw error;
       throw this.failure('open', error);
     }
   }
 
-  async getMany(keys: readonly string[]): Promise<Array<EmbeddingCacheEntry | undefined>> {
-    const state = this.opened('getMany');
-    checkKeys(keys);
-    if (keys.length === 0) return [];
+  protected async readRows(state: KeyvState, keys: readonly string[]): Promise<unknown[]> {
     let rows: unknown[];
     try {
       const storeKeys = keys.map((key) => this.entryKey(key));
@@ -137,24 +107,14 @@ export class KeyvEmbeddingCache implements EmbeddingCache {
     } catch (error) {
       throw this.failure('read', error);
     }
-    const { entries, invalid } = decodeRows(rows, state.model.dimensions);
     rows.forEach((row, index) => {
       state.seen.set(keys[index]!, row !== undefined && row !== null);
     });
-    if (invalid > 0) {
-      this.warn(`[cache] ${this.location}: ${invalid} entries could not be decoded; treated as misses`);
-    }
-    return entries;
+    return rows;
   }
 
-  async setMany(entries: ReadonlyArray<readonly [key: string, entry: EmbeddingCacheEntry]>): Promise<void> {
-    const state = this.opened('setMany');
-    checkKeys(entries.map(([key]) => key));
-    const rows = entries.map(([key, entry]) => ({
-      key: this.entryKey(key),
-      value: toStoredEntry(entry, state.model.dimensions),
-    }));
-    if (rows.length === 0) return;
+  protected async storeRows(state: KeyvState, entries: Array<[string, StoredEntry]>): Promise<void> {
+    const rows = entries.map(([key, value]) => ({ key: this.entryKey(key), value }));
     try {
       // Only keys getMany never saw cost a lookup: the batch pipeline writes what getMany missed.
       const distinct = [...new Set(entries.map(([key]) => key))];
@@ -177,20 +137,15 @@ export class KeyvEmbeddingCache implements EmbeddingCache {
     }
   }
 
-  /** One at a time per instance, so that no count is added twice. */
-  async flush(): Promise<void> {
-    const state = this.opened('flush');
-    const run = this.flushing.then(() => this.flushNow(state));
-    this.flushing = run.catch(() => {});
-    return run;
+  protected dirty(state: KeyvState): boolean {
+    return state.changes !== state.flushed;
   }
 
-  private async flushNow(state: OpenState): Promise<void> {
-    if (state.changes === state.flushed) return;
+  /** Adds the new entries to the stored count; re-read first, as another process may have flushed its own. */
+  protected async write(state: KeyvState): Promise<void> {
     const changes = state.changes;
     const added = state.added;
     try {
-      // Re-read: another process may have flushed its own count since.
       const current = parseStoredMetadata(await state.keyv.get<unknown>(state.metaKey), state.model);
       const base = current ?? state.metadata;
       const next: StoredMetadata = { ...base, updated: nowIso(), entries: base.entries + added };
@@ -204,32 +159,19 @@ export class KeyvEmbeddingCache implements EmbeddingCache {
     }
   }
 
-  /** Flushes the metadata, then disconnects the store so the process can exit. */
-  async close(): Promise<void> {
-    const state = this.state;
-    if (!state) return;
-    try {
-      if (state.changes !== state.flushed) await this.flush();
-    } finally {
-      this.state = undefined;
-      state.detach();
-      await state.keyv.disconnect().catch(() => {});
-    }
+  /** Disconnects the store so the process can exit. */
+  protected async release(state: KeyvState): Promise<void> {
+    state.detach();
+    await state.keyv.disconnect().catch(() => {});
+  }
+
+  protected report(state: KeyvState, warnings: string[]): CacheOpenReport {
+    const { entries, ...rest } = state.metadata;
+    return { metadata: structuredClone(rest), entries, warnings };
   }
 
   private entryKey(key: string): string {
     return `${this.prefix}embedding:${key}`;
-  }
-
-  private report(warnings: string[]): CacheOpenReport {
-    const { metadata } = this.state!;
-    const { entries, ...rest } = metadata;
-    return { metadata: structuredClone(rest), entries, warnings };
-  }
-
-  private opened(method: string): OpenState {
-    if (!this.state) throw notOpen(this.location, method);
-    return this.state;
   }
 
   private failure(action: 'open' | 'read' | 'write', error: unknown): CacheError {
@@ -253,19 +195,23 @@ function identity(
   return { modelName: model.modelName, modelVersion: model.modelVersion, dimensions: model.dimensions };
 }
 
+/** The model's identity (digest of its files and dimensions), not its name: one record per model. */
 function modelDigest(model: EmbeddingModelInfo): string {
   return createHash('sha256')
-    .update(JSON.stringify([model.modelName, model.modelVersion, model.dimensions]))
+    .update(JSON.stringify([model.modelVersion, model.dimensions]))
     .digest('hex')
     .slice(0, 16);
 }
 
+/** The stored record, with the current name as its label (the name is not identity). */
 function parseStoredMetadata(value: unknown, model: EmbeddingModelInfo): StoredMetadata | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const record = value as Record<string, unknown>;
   if (
     typeof record.created !== 'string' ||
     typeof record.updated !== 'string' ||
+    typeof record.modelVersion !== 'string' ||
+    typeof record.dimensions !== 'number' ||
     !sameModel(record as unknown as EmbeddingModelInfo, model)
   ) {
     return undefined;

@@ -73,6 +73,17 @@ function filePath(location: string): string {
   return resolved.toLowerCase().endsWith('.json') ? resolved : path.join(resolved, DEFAULT_CACHE_FILE);
 }
 
+/**
+ * For a file location: the path as given (absolute, `~` and `file://` resolved), before
+ * `cache.json` is appended to a path not ending in `.json`. `undefined` for SQLite and Redis.
+ */
+export function givenFilePath(location: string | undefined): string | undefined {
+  const resolved = resolveLocation(location);
+  if (resolved.kind !== 'file' || location === undefined || location === '') return undefined;
+  const text = /^file:\/\//i.test(location) ? fileURLToPath(location) : location;
+  return path.resolve(expandHome(text));
+}
+
 function expandHome(location: string): string {
   return location === '~' || location.startsWith('~/') ? path.join(homedir(), location.slice(1)) : location;
 }

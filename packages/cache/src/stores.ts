@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CacheError } from '@codesearch/core';
+import { ensureDirectory } from '@codesearch/fs';
 import { type Deserialize, Keyv, type KeyvStoreAdapter, type Serialize } from 'keyv';
 import { errorText } from './common.js';
 
@@ -97,7 +97,7 @@ export async function openSqliteKeyv(
     'sqlite:// caches',
     () => import('@keyv/sqlite'),
   );
-  if (file !== ':memory:') await mkdir(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') await ensureDirectory(path.dirname(file), 'the embedding cache');
   const store = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: busyTimeoutMs });
   const sqlite = store as unknown as SqliteStore;
   batchSqlite(sqlite);

@@ -1,6 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -160,4 +162,37 @@ export function startChild(script: string, args: string[] = []) {
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+/**
+ * The payloads of the verified records of a journal, read by the documented format
+ * (`<bytes> <16 hex of sha256> <json>\n`) with a parser of its own, not the code under test;
+ * stops at the first record that does not verify.
+ */
+export function journalRecords(file: string): Array<Record<string, unknown>> {
+  if (!existsSync(file)) return [];
+  const bytes = readFileSync(file);
+  const records: Array<Record<string, unknown>> = [];
+  for (let position = 0; ; ) {
+    const newline = bytes.indexOf(0x0a, position);
+    if (newline < 0) break;
+    const line = bytes.subarray(position, newline);
+    const prefix = /^(\d+) ([0-9a-f]{16}) /.exec(line.subarray(0, 40).toString('latin1'));
+    if (!prefix) break;
+    const body = line.subarray(prefix[0].length);
+    if (body.length !== Number(prefix[1])) break;
+    if (createHash('sha256').update(body).digest('hex').slice(0, 16) !== prefix[2]) break;
+    records.push(JSON.parse(body.toString('utf8')));
+    position = newline + 1;
+  }
+  return records;
+}
+
+/** The content keys on disk: cache.json's and those of its journal's verified records, sorted. */
+export function keysOnDisk(file: string): string[] {
+  const keys = new Set(Object.keys(JSON.parse(readFileSync(file, 'utf8')).embeddings));
+  for (const record of journalRecords(`${file}.journal`)) {
+    for (const key of Object.keys((record.entries as object | undefined) ?? {})) keys.add(key);
+  }
+  return [...keys].sort();
 }
