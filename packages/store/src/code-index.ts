@@ -315,7 +315,9 @@ class LanceCodeIndex implements CodeIndex {
       version = await generation.table.version();
       if (manifest) await writeManifest(generation.path, manifest, version);
       if (lockLost()) {
-        throw new Error('the write lock was lost (held too long without refresh); the new index was not made current');
+        throw new Error(
+          'the write lock was lost (held too long without refresh); the new index was not made current',
+        );
       }
       const now = new Date().toISOString();
       await writeMarker(dir, {
@@ -672,7 +674,12 @@ async function vectorSearch(
   return (await query.toArray()) as Record<string, unknown>[];
 }
 
-async function lexicalSearch(generation: Generation, text: string, limit: number, filter: string | undefined) {
+async function lexicalSearch(
+  generation: Generation,
+  text: string,
+  limit: number,
+  filter: string | undefined,
+) {
   if (text.trim() === '') return [];
   if (!generation.ftsReady) {
     // No full-text index yet: nothing was ever synced into this generation with rows.

@@ -4,13 +4,7 @@ import { type EmbeddingModelInfo, sameModel } from '@codesearch/core';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { loadLance } from './lance.js';
 import { TABLE_NAME } from './layout.js';
-import {
-  INDEX_FORMAT,
-  type IndexMetadata,
-  indexSchema,
-  readIndexMetadata,
-  VECTOR_COLUMN,
-} from './schema.js';
+import { INDEX_FORMAT, type IndexMetadata, indexSchema, readIndexMetadata, VECTOR_COLUMN } from './schema.js';
 import { type Hints, indexCorrupt, indexFormat, modelMismatch } from './store-errors.js';
 
 /**

@@ -95,10 +95,9 @@ async function holdsOnlyGenerationFiles(path: string): Promise<boolean> {
   if (!info?.isDirectory()) return false;
   const names = await readdir(path).catch(() => undefined);
   return (
-    names !== undefined &&
-    names.every(
+    names?.every(
       (name) => name === TABLE_DIR || name === MANIFEST_FILE || name.startsWith(tempPrefix(MANIFEST_FILE)),
-    )
+    ) ?? false
   );
 }
 

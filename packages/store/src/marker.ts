@@ -77,7 +77,10 @@ export function parseMarker(text: string): IndexMarker | MarkerProblem {
     return { problem: `${MARKER_FILE} has no format` };
   }
   if (m.format !== INDEX_FORMAT) {
-    return { problem: `${MARKER_FILE} has format ${m.format}, this version reads ${INDEX_FORMAT}`, otherFormat: m.format };
+    return {
+      problem: `${MARKER_FILE} has format ${m.format}, this version reads ${INDEX_FORMAT}`,
+      otherFormat: m.format,
+    };
   }
   if (
     typeof m.generation !== 'string' ||

@@ -1,5 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +43,11 @@ export function childDist(): string {
   for (const name of readdirSync(src)) {
     if (!name.endsWith('.ts')) continue;
     const { outputText } = ts.transpileModule(readFileSync(path.join(src, name), 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+      compilerOptions: {
+        module: ts.ModuleKind.ESNext,
+        target: ts.ScriptTarget.ES2022,
+        verbatimModuleSyntax: true,
+      },
     });
     writeFileSync(path.join(out, name.replace(/\.ts$/, '.js')), outputText, { mode: 0o644 });
   }
@@ -50,7 +63,10 @@ export function childDist(): string {
  */
 export function childScript(source: string): string {
   const dist = childDist();
-  const file = path.join(path.dirname(path.dirname(dist)), `child-${Math.random().toString(36).slice(2)}.mjs`);
+  const file = path.join(
+    path.dirname(path.dirname(dist)),
+    `child-${Math.random().toString(36).slice(2)}.mjs`,
+  );
   writeFileSync(file, `${PRELUDE.replace('__DIST__', JSON.stringify(dist))}\n${source}`, { mode: 0o644 });
   return file;
 }
@@ -122,7 +138,9 @@ export function startChild(
         waiters.push({ line, resolve });
         exited.then(({ code, signal }) => {
           if (!stdout.split('\n').includes(line))
-            reject(new Error(`child exited (${code ?? signal}) before printing ${line}\n${stdout}\n${stderr}`));
+            reject(
+              new Error(`child exited (${code ?? signal}) before printing ${line}\n${stdout}\n${stderr}`),
+            );
         });
       }),
     kill: (signal = 'SIGKILL') => {

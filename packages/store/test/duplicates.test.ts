@@ -12,7 +12,8 @@ const records: IndexRecord[] = Array.from({ length: 6 }, (_, i) =>
 async function keyCounts(dir: string): Promise<Map<string, number>> {
   const rows = await withTable(dir, (table) => table.query().select(['locationKey']).toArray());
   const counts = new Map<string, number>();
-  for (const row of rows) counts.set(row.locationKey as string, (counts.get(row.locationKey as string) ?? 0) + 1);
+  for (const row of rows)
+    counts.set(row.locationKey as string, (counts.get(row.locationKey as string) ?? 0) + 1);
   return counts;
 }
 
@@ -45,7 +46,13 @@ describe('duplicate repair', () => {
     const dir = join(await tempDir(), 'idx');
     const index = track(await openCodeIndex(dir, { model: MODEL }));
     await index.sync(records);
-    const edited = record({ file: 'f0.py', line: 1, name: 'fn_0', body: 'def fn_0():\n    return 2', vector: unit(0, 0, 1) });
+    const edited = record({
+      file: 'f0.py',
+      line: 1,
+      name: 'fn_0',
+      body: 'def fn_0():\n    return 2',
+      vector: unit(0, 0, 1),
+    });
     // An extra row at f0.py:1 with the edited content, beside the original.
     const otherDir = join(await tempDir(), 'other');
     const other = await openCodeIndex(otherDir, { model: MODEL });

@@ -7,7 +7,6 @@ import { type CodeIndex, INDEX_FORMAT, openCodeIndex } from '../src/index.js';
 import { indexSchema } from '../src/schema.js';
 import { DIMS, MODEL, rawIndex, record, tableDir, tempDir, track, unit } from './helpers.js';
 
-
 async function storeError(promise: Promise<unknown>): Promise<StoreError> {
   const error = await promise.then(
     () => {

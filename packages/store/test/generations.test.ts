@@ -13,7 +13,10 @@ function named(prefix: string, count: number): IndexRecord[] {
 }
 
 async function keysOf(index: CodeIndex): Promise<string[]> {
-  const hits = await index.search({ text: '', vector: unit(1, 1, 1, 1, 1, 1, 1, 1) }, { mode: 'vector', k: 1000 });
+  const hits = await index.search(
+    { text: '', vector: unit(1, 1, 1, 1, 1, 1, 1, 1) },
+    { mode: 'vector', k: 1000 },
+  );
   return hits.map((hit) => hit.locationKey).sort();
 }
 
@@ -39,7 +42,9 @@ describe('first build', () => {
     const dir = join(await tempDir(), 'idx');
     const index = track(await openCodeIndex(dir, { model: MODEL }));
     expect(await readdir(dir)).toEqual([]);
-    expect((await rejection(openCodeIndex(dir, { model: MODEL, create: false }))).code).toBe('INDEX_NOT_FOUND');
+    expect((await rejection(openCodeIndex(dir, { model: MODEL, create: false }))).code).toBe(
+      'INDEX_NOT_FOUND',
+    );
     await index.sync(named('a', 3));
     expect(await readMarkerJson(dir)).toMatchObject({
       format: 'codesearch-index/2',
@@ -124,7 +129,9 @@ describe('rebuild', () => {
     await first.close();
     const data = join(await tableDir(dir), 'data');
     for (const file of await readdir(data)) await truncate(join(data, file), 10);
-    expect((await rejection(openCodeIndex(dir, { model: MODEL }))).code).toMatch(/INDEX_CORRUPT|MODEL_MISMATCH/);
+    expect((await rejection(openCodeIndex(dir, { model: MODEL }))).code).toMatch(
+      /INDEX_CORRUPT|MODEL_MISMATCH/,
+    );
 
     const rebuild = track(await openCodeIndex(dir, { model: MODEL, rebuild: true }));
     await rebuild.sync(named('new', 2));
@@ -191,7 +198,9 @@ describe('write lock', () => {
   it('a sync waits for another writer, telling onLockWait once who it is, then proceeds', async () => {
     const dir = join(await tempDir(), 'idx');
     const waits: Array<LockHolder | undefined> = [];
-    const index = track(await openCodeIndex(dir, { model: MODEL, onLockWait: (holder) => waits.push(holder) }));
+    const index = track(
+      await openCodeIndex(dir, { model: MODEL, onLockWait: (holder) => waits.push(holder) }),
+    );
     let release!: () => void;
     const held = new Promise<void>((resolve) => {
       release = resolve;

@@ -7,7 +7,9 @@ import type { Connection, Table } from '@lancedb/lancedb';
 import { afterEach } from 'vitest';
 import { type CodeIndex, INDEX_FORMAT, type IndexRecord, MARKER_FILE } from '../src/index.js';
 
-export const lancedb = createRequire(import.meta.url)('@lancedb/lancedb') as typeof import('@lancedb/lancedb');
+export const lancedb = createRequire(import.meta.url)(
+  '@lancedb/lancedb',
+) as typeof import('@lancedb/lancedb');
 
 export const DIMS = 8;
 export const MODEL: EmbeddingModelInfo = {

@@ -32,7 +32,11 @@ describe('manifest', () => {
     const dir = join(await tempDir(), 'idx');
     const index = track(await openCodeIndex(dir, { model: MODEL }));
     expect(await index.manifest()).toBeUndefined();
-    const given = manifest(['a.py', 'b.py', 'c.bin'], { languages: ['python'], exclude: ['**/vendor'], maxFileBytes: 1e6 });
+    const given = manifest(['a.py', 'b.py', 'c.bin'], {
+      languages: ['python'],
+      exclude: ['**/vendor'],
+      maxFileBytes: 1e6,
+    });
     const report = await index.sync(records, { manifest: given });
     const tableVersion = await withTable(dir, (table) => table.version());
     expect(report.version).toBe(tableVersion);
@@ -54,7 +58,10 @@ describe('manifest', () => {
     const index = track(await openCodeIndex(dir, { model: MODEL }));
     await index.sync(records, { manifest: manifest(['a.py', 'b.py']) });
     expect(await index.sync(records)).toMatchObject({ written: false });
-    expect(await index.manifest()).toMatchObject({ consistent: true, files: [{ path: 'a.py' }, { path: 'b.py' }] });
+    expect(await index.manifest()).toMatchObject({
+      consistent: true,
+      files: [{ path: 'a.py' }, { path: 'b.py' }],
+    });
     await index.sync(records.slice(0, 1));
     const stale = await index.manifest();
     expect(stale).toMatchObject({ consistent: false, files: [{ path: 'a.py' }, { path: 'b.py' }] });
@@ -91,11 +98,24 @@ describe('manifest', () => {
     const index = track(await openCodeIndex(dir, { model: MODEL }));
     await index.sync(records, { manifest: manifest(['a.py']) });
     const file = join(await generationDir(dir), 'manifest.json');
-    for (const content of ['', '{"format": ', 'null', '[]', '{"format":"codesearch-manifest/1","tableVersion":"x"}']) {
+    for (const content of [
+      '',
+      '{"format": ',
+      'null',
+      '[]',
+      '{"format":"codesearch-manifest/1","tableVersion":"x"}',
+    ]) {
       await writeFile(file, content);
       expect(await index.manifest(), content).toBeUndefined();
     }
-    const good = JSON.parse(JSON.stringify({ format: 'codesearch-manifest/1', tableVersion: 1, writtenAt: 'x', ...manifest(['a.py']) }));
+    const good = JSON.parse(
+      JSON.stringify({
+        format: 'codesearch-manifest/1',
+        tableVersion: 1,
+        writtenAt: 'x',
+        ...manifest(['a.py']),
+      }),
+    );
     good.files[0].sha256 = 42;
     await writeFile(file, JSON.stringify(good));
     expect(await index.manifest()).toBeUndefined();

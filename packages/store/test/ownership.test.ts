@@ -114,9 +114,9 @@ describe('an index of the pre-marker layout (format 1: code.lance alone)', () =>
     expect(names[0]).toBe(MARKER_FILE);
     expect(names[1]).toMatch(/^gen-\d+-[0-9a-f]{8}$/);
     const reopened = track(await openCodeIndex(dir, { model: MODEL, create: false }));
-    expect((await reopened.search({ text: 'new fn' }, { mode: 'lexical' })).map((h) => h.locationKey)).toEqual([
-      'new.py:3',
-    ]);
+    expect(
+      (await reopened.search({ text: 'new fn' }, { mode: 'lexical' })).map((h) => h.locationKey),
+    ).toEqual(['new.py:3']);
   });
 
   it('code.lance beside other entries is not an index: refused, nothing touched', async () => {
