@@ -281,7 +281,12 @@ export function journalProblem(
   const { header, size } = journal.content;
   if (!header) {
     // Empty: nothing to apply. A header cut short: cannot be told to be ours.
-    return size === 0 ? undefined : { text: 'has no complete header', suffix: `corrupt-${stamp}` };
+    return size === 0
+      ? undefined
+      : {
+          text: 'has no complete header (not a journal, or its first write was cut short)',
+          suffix: `corrupt-${stamp}`,
+        };
   }
   if (!sameModel(header, model)) {
     return {

@@ -275,7 +275,7 @@ export class JsonFileEmbeddingCache extends BaseEmbeddingCache<FileState> {
       if (error.code === 'ENOENT') return undefined;
       throw error;
     });
-    if (current && !current.isFile()) throw new Error(`${this.file} is not a regular file; left untouched`);
+    if (current && !current.isFile()) throw new Error('it is not a regular file (left untouched)');
     const signature = current && signatureOf(current);
     const baseChanged = !sameSignature(signature, state.base?.signature);
     if (!current) {
@@ -415,17 +415,23 @@ export class JsonFileEmbeddingCache extends BaseEmbeddingCache<FileState> {
   ): Promise<{ snapshot: Snapshot; replaced?: Replaced }> {
     let { base, journal } = snapshot;
     let replaced: Replaced | undefined;
-    if (base.kind !== 'missing' && !usable(base, model)) {
-      if (base.kind === 'corrupt' && base.special) throw new Error(`${this.file} is not a regular file`);
+    if (base.kind === 'corrupt' && base.special) {
+      // A FIFO or device is never read, moved or replaced; flush() refuses to write there.
+      warnings.push(
+        `[cache] ${this.file} is not a regular file; left untouched, and this run starts with an empty cache`,
+      );
+      base = { kind: 'missing' };
+    } else if (base.kind !== 'missing' && !usable(base, model)) {
       const moved = await this.moveFileAside(base, model);
       warnings.push(moved.message);
       replaced = moved.replaced;
       base = { kind: 'missing' };
     }
     const problem = journalProblem(journal, base.kind === 'ok' ? base.content.metadata : undefined, model);
-    if (problem) {
-      if (journal.kind === 'unusable' && journal.special)
-        throw new Error(`${this.journalPath} is not a regular file`);
+    if (journal.kind === 'unusable' && journal.special) {
+      warnings.push(`[cache] ${this.journalPath} is not a regular file; left untouched and not used`);
+      journal = { kind: 'missing' };
+    } else if (problem) {
       const target = await moveAside(this.journalPath, problem.suffix);
       warnings.push(`[cache] ${this.journalPath} ${problem.text}; not applied, moved it to ${target}`);
       journal = { kind: 'missing' };

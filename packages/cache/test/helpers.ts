@@ -170,10 +170,20 @@ export function startChild(script: string, args: string[] = []) {
  * stops at the first record that does not verify.
  */
 export function journalRecords(file: string): Array<Record<string, unknown>> {
-  if (!existsSync(file)) return [];
+  return readJournalIndependently(file).records;
+}
+
+/** Bytes after the last verified record of a journal: a torn append (0 when none or no journal). */
+export function journalTornBytes(file: string): number {
+  return readJournalIndependently(file).torn;
+}
+
+function readJournalIndependently(file: string): { records: Array<Record<string, unknown>>; torn: number } {
+  if (!existsSync(file)) return { records: [], torn: 0 };
   const bytes = readFileSync(file);
   const records: Array<Record<string, unknown>> = [];
-  for (let position = 0; ; ) {
+  let position = 0;
+  for (;;) {
     const newline = bytes.indexOf(0x0a, position);
     if (newline < 0) break;
     const line = bytes.subarray(position, newline);
@@ -185,7 +195,7 @@ export function journalRecords(file: string): Array<Record<string, unknown>> {
     records.push(JSON.parse(body.toString('utf8')));
     position = newline + 1;
   }
-  return records;
+  return { records, torn: bytes.length - position };
 }
 
 /** The content keys on disk: cache.json's and those of its journal's verified records, sorted. */

@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CacheError } from '@codesearch/core';
 import { describe, expect, it } from 'vitest';
@@ -103,4 +104,53 @@ describe('file content quoted in messages is escaped', () => {
     expect((error as Error).message).toContain(file);
     expect((error as Error).message).not.toMatch(CONTROL);
   });
+});
+
+describe('special files are never read, moved or replaced', () => {
+  it('a FIFO at cache.json: open warns at once, flush refuses, the FIFO stays', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'cache.json');
+    execFileSync('mkfifo', [file]);
+    const cache = new JsonFileEmbeddingCache(file, { onWarning: () => {} });
+    const report = await within(cache.open(MODEL), 5_000);
+    expect(report).not.toBe('timed out');
+    const { warnings: warned, entries } = report as Exclude<typeof report, 'timed out'>;
+    expect(entries).toBe(0);
+    expect(warned).toEqual([expect.stringContaining(`${file} is not a regular file; left untouched`)]);
+    await cache.setMany([[key(1), entry(1)]]);
+    const error = await within(
+      cache.flush().catch((caught: unknown) => caught),
+      5_000,
+    );
+    expect(CacheError.isInstance(error)).toBe(true);
+    expect((error as CacheError).message).toContain(`cannot write ${file}: it is not a regular file`);
+    expect(lstatSync(file).isFIFO()).toBe(true);
+    expect(readdirSync(dir)).toEqual(['cache.json']);
+    await cache.close().catch(() => {});
+  }, 15_000);
+
+  it('a FIFO at cache.json.journal: not used, not touched; flush refuses to write beside it', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'cache.json');
+    const writer = new JsonFileEmbeddingCache(file, { onWarning: () => {} });
+    await writer.open(MODEL);
+    await writer.setMany(Array.from({ length: 20 }, (_, i) => [key(i), entry(i)] as const));
+    await writer.close();
+    execFileSync('mkfifo', [`${file}.journal`]);
+    const cache = new JsonFileEmbeddingCache(file, { onWarning: () => {} });
+    const report = await within(cache.open(MODEL), 5_000);
+    expect(report).not.toBe('timed out');
+    expect((report as Exclude<typeof report, 'timed out'>).warnings).toEqual([
+      expect.stringContaining(`${file}.journal is not a regular file; left untouched`),
+    ]);
+    await cache.setMany([[key(50), entry(50)]]);
+    const error = await within(
+      cache.flush().catch((caught: unknown) => caught),
+      5_000,
+    );
+    expect(CacheError.isInstance(error)).toBe(true);
+    expect((error as CacheError).message).toContain(`${file}.journal is not a regular file`);
+    expect(lstatSync(`${file}.journal`).isFIFO()).toBe(true);
+    await cache.close().catch(() => {});
+  }, 15_000);
 });

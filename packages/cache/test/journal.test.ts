@@ -208,6 +208,23 @@ describe('journal: torn and damaged records', () => {
     return file;
   }
 
+  it('every prefix of the last append (what a crash mid-write leaves) replays to exactly the earlier records', async () => {
+    const file = await journalWithThreeFlushes();
+    const journal = `${file}.journal`;
+    const full = readFileSync(journal);
+    const lastRecord = record({ entries: storedEntries(seeds(300, 2)) }).length;
+    const start = full.length - lastRecord;
+    for (let kept = start; kept < full.length; kept += 7) {
+      writeFileSync(journal, full.subarray(0, kept));
+      const { cache, report, warned } = await reopen(file);
+      expect(warned, `cut at ${kept}`).toEqual([]);
+      expect(report.entries, `cut at ${kept}`).toBe(24);
+      expect(await cache.getMany([key(300), key(301)])).toEqual([undefined, undefined]);
+      // Not closed: close() would fold the journal into cache.json.
+    }
+    expect(existsSync(`${file}.lock`)).toBe(false);
+  });
+
   it('a torn last append is dropped whole; everything before it is kept; the next flush cuts it off', async () => {
     const file = await journalWithThreeFlushes();
     const journal = `${file}.journal`;

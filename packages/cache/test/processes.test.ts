@@ -1,9 +1,17 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JsonFileEmbeddingCache } from '../src/index.js';
-import { childScript, keysOnDisk, MODEL, startChild, tempDir, warnings } from './helpers.js';
+import {
+  childScript,
+  journalTornBytes,
+  keysOnDisk,
+  MODEL,
+  startChild,
+  tempDir,
+  warnings,
+} from './helpers.js';
 
 /** A child that opens the cache and writes `count` entries in batches of `batch`, flushing after each. */
 const WRITER = `
@@ -108,4 +116,63 @@ describe('several processes on one cache file', () => {
     expect(readdirSync(dir).filter((name) => name !== 'cache.json')).toEqual([]);
     expect(entryCount(readFileSync(file, 'utf8'))).toBe(report.entries + 1);
   }, 120_000);
+
+  it('SIGKILL at random moments, again and again: every completed checkpoint survives, the cache stays loadable', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'cache.json');
+    const script = childScript(WRITER);
+    const dimensions = 384;
+    const flushedBy: number[] = [];
+    let compactionsSeen = 0;
+    let tornAppends = 0;
+    let cutRewrites = 0;
+    let lastInode = 0;
+    // A deterministic spread of kill moments, from right after the first checkpoint to well into the run.
+    const killDelays = [5, 180, 35, 420, 90, 260, 15, 600, 60, 330, 120, 480];
+    for (const [run, delay] of killDelays.entries()) {
+      const writer = startChild(script, [file, String(run + 1), '1000000', '128', String(dimensions)]);
+      await new Promise<void>((resolve) => {
+        writer.child.stdout.once('data', () => setTimeout(resolve, delay));
+      });
+      writer.child.kill('SIGKILL');
+      expect((await writer.exited).signal).toBe('SIGKILL');
+      const flushed = [...writer.output().stdout.matchAll(/flushed (\d+)/g)].map((m) => Number(m[1]));
+      expect(flushed.length, writer.output().stderr).toBeGreaterThan(0);
+      flushedBy.push(flushed.at(-1)!);
+      if (journalTornBytes(`${file}.journal`) > 0) tornAppends++;
+      if (readdirSync(dir).some((name) => name.startsWith('cache.json.tmp-'))) cutRewrites++;
+      const inode = statSync(file).ino;
+      if (inode !== lastInode) compactionsSeen++;
+      lastInode = inode;
+
+      // Loadable, and every entry of every completed checkpoint of every run so far is there, bit for bit.
+      const sink = warnings();
+      const cache = new JsonFileEmbeddingCache(file, { ...sink, lockStaleMs: 2000 });
+      const report = await cache.open({ ...MODEL, dimensions });
+      expect(report.warnings).toEqual([]);
+      const expected = flushedBy.reduce((sum, count) => sum + count, 0);
+      expect(report.entries).toBeGreaterThanOrEqual(expected);
+      for (const [index, count] of flushedBy.entries()) {
+        const id = index + 1;
+        const keys = Array.from({ length: count }, (_, n) => (id * 1e6 + n).toString(16).padStart(64, '0'));
+        const found = await cache.getMany(keys);
+        expect(found.filter((hit) => hit === undefined)).toHaveLength(0);
+        const last = found.at(-1)!.embedding;
+        const want = new Float32Array(dimensions).map((_, j) => Math.sin(id * 1e6 + (count - 1) * 31 + j));
+        expect(Buffer.from(last.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+      }
+      // Not closed: the next writer finds the journal (and the dead writer's lock) as the killed one left them.
+    }
+    expect(compactionsSeen).toBeGreaterThan(1);
+    console.info(
+      `${killDelays.length} kills: ${tornAppends} cut an append short, ${cutRewrites} cut a rewrite of cache.json short; ` +
+        `cache.json was rewritten between ${compactionsSeen} of them`,
+    );
+    // A clean close at the end leaves cache.json alone, holding everything.
+    const cache = new JsonFileEmbeddingCache(file, { onWarning: () => {}, lockStaleMs: 2000 });
+    const report = await cache.open({ ...MODEL, dimensions });
+    await cache.close();
+    expect(readdirSync(dir)).toEqual(['cache.json']);
+    expect(entryCount(readFileSync(file, 'utf8'))).toBe(report.entries);
+  }, 180_000);
 });

@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CacheError } from '@codesearch/core';
@@ -200,5 +201,62 @@ describe('inspectCacheFile', () => {
 
   it('refuses non-file caches', async () => {
     await expect(inspectCacheFile('sqlite:///tmp/x.db')).rejects.toThrow(/JSON file cache only/);
+  });
+});
+
+describe('prune and inspect with a journal', () => {
+  /** A cache of `seeds` in cache.json and `journal` in its journal (flushed by an instance never closed). */
+  async function withJournal(seeds: number[], journal: number[]): Promise<string> {
+    const file = await cacheWith(seeds);
+    const writer = new JsonFileEmbeddingCache(file, quiet);
+    await writer.open(MODEL);
+    await writer.setMany(journal.map((seed) => [key(seed), entry(seed)] as const));
+    await writer.flush();
+    expect(existsSync(`${file}.journal`)).toBe(true);
+    return file;
+  }
+
+  const many = Array.from({ length: 20 }, (_, i) => i);
+
+  it('inspect counts the journal: entries, bytes of both files, and the journal itself', async () => {
+    const file = await withJournal(many, [100, 101, 5]); // 5 is already in cache.json
+    const info = await inspectCacheFile(file);
+    const fileBytes = statSync(file).size;
+    const journalBytes = statSync(`${file}.journal`).size;
+    expect(info).toMatchObject({ file, entries: 22, bytes: fileBytes + journalBytes, metadata: MODEL });
+    expect(info.journal).toEqual({ file: `${file}.journal`, bytes: journalBytes, entries: 2 });
+    expect(statSync(`${file}.journal`).size).toBe(journalBytes); // read-only
+  });
+
+  it('inspect reports a journal that does not belong, without counting or moving it', async () => {
+    const file = await cacheWith(many);
+    writeFileSync(`${file}.journal`, 'garbage\n');
+    const info = await inspectCacheFile(file);
+    expect(info.entries).toBe(20);
+    expect(info.journal).toMatchObject({ entries: 0, problem: expect.stringContaining('header') });
+    expect(readFileSync(`${file}.journal`, 'utf8')).toBe('garbage\n');
+  });
+
+  it('prune folds the journal in: the pruned union is written to cache.json and the journal removed', async () => {
+    const file = await withJournal(many, [100, 101]);
+    const dryRun = await pruneCacheFile(file, new Set([key(1), key(100)]), { dryRun: true });
+    expect(dryRun).toEqual({ file, before: 22, removed: 20, kept: 2 });
+    expect(existsSync(`${file}.journal`)).toBe(true);
+    const result = await pruneCacheFile(file, new Set([key(1), key(100)]));
+    expect(result).toEqual({ file, before: 22, removed: 20, kept: 2 });
+    expect(existsSync(`${file}.journal`)).toBe(false);
+    expect(keysIn(file)).toEqual([key(1), key(100)]);
+    const [one, hundred] = await vectors(file, [1, 100]);
+    expect(hundred!.equals(bytesOf(entry(100).embedding))).toBe(true);
+    expect(one!.equals(bytesOf(entry(1).embedding))).toBe(true);
+  });
+
+  it("prune leaves a journal that is not this cache's alone (open() moves it aside later)", async () => {
+    const file = await cacheWith(many);
+    const foreign = `${JSON.stringify({ not: 'a journal', of: (await readFile(file, 'utf8')).length })}\n`;
+    writeFileSync(`${file}.journal`, foreign);
+    await pruneCacheFile(file, new Set([key(1)]));
+    expect(keysIn(file)).toEqual([key(1)]);
+    expect(readFileSync(`${file}.journal`, 'utf8')).toBe(foreign);
   });
 });
