@@ -2,10 +2,13 @@
  * The embedding cache (@codesearch/cache) end to end and at scale: `codesearch embed` on ~1,100
  * real stdlib entities cold and fully cached (whole command, and in process with embedRepository),
  * then the JSON file store against SQLite with 10,000 and 100,000 synthetic 384-d entries: bytes
- * per entry, save, load, getMany and the cost of one checkpoint.
+ * per entry, save, load, getMany and the cost of one checkpoint — for the JSON file both ways in
+ * the same run: appended to the journal (the default) and as a full rewrite of the file (the old
+ * way, `compactRatio: 0`), with the cost of folding the journal in (compaction) and of opening a
+ * file with a journal of N entries.
  */
 import { constants } from 'node:buffer';
-import { cp, mkdir, readFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadDist } from '../lib/dist.mjs';
 import { directoryBytes, scratchDirectory } from '../lib/files.mjs';
@@ -14,7 +17,7 @@ import { formatRange, formatTable, summarise } from '../lib/stats.mjs';
 import { timeCommand } from '../lib/timed-command.mjs';
 
 export const description =
-  'embedding cache: cold vs cached embed of ~1,100 stdlib entities; JSON file vs SQLite store at 10k/100k entries';
+  'embedding cache: cold vs cached embed of ~1,100 stdlib entities; JSON file (journal vs full rewrite) vs SQLite store at 10k/100k entries';
 
 /** Stdlib packages copied into the embed corpus: 1,088 functions, methods and classes for CPython 3.11. */
 export const FOLDERS = ['html', 'http', 'json', 'logging', 'urllib', 'wsgiref'];
@@ -29,6 +32,14 @@ const WRITE_CHUNK = 1000;
 /** A checkpoint: the pipeline's default `checkpointEvery`, new entries added then flushed. */
 const CHECKPOINT_ENTRIES = 256;
 const CHECKPOINTS_PER_RUN = 3;
+/**
+ * The large journal measured at open and at compaction: this share of the store's entries,
+ * appended in checkpoints. Below the default compactRatio (0.5 of the file's bytes), so that it
+ * is what a long run leaves just before the journal would be folded in.
+ */
+const LARGE_JOURNAL_SHARE = 0.4;
+/** The cache's default `compactRatio`: the journal is folded in when it would pass this share of the file. */
+const COMPACT_RATIO = 0.5;
 const ENCODING_SAMPLE = 1000;
 /** When a checkpoint costs more than this share of the time it takes to embed its entries. */
 const CHECKPOINT_BUDGET_SHARE = 0.1;
@@ -39,8 +50,8 @@ const SYNTHETIC_MODEL = {
   maxTokens: 256,
 };
 const STORES = {
-  'json file': (directory) => path.join(directory, 'cache.json'),
-  sqlite: (directory) => `sqlite://${path.join(directory, 'cache.db')}`,
+  'json file': { kind: 'json', locate: (directory) => path.join(directory, 'cache.json') },
+  sqlite: { kind: 'sqlite', locate: (directory) => `sqlite://${path.join(directory, 'cache.db')}` },
 };
 
 const { MAX_STRING_LENGTH } = constants;
@@ -351,7 +362,7 @@ function sameVector(a, b) {
  * One run on a fresh store: save (setMany all + flush), size on disk, load (open a fresh
  * instance), getMany every key, then checkpoints (256 new entries + flush) on the full store.
  */
-async function storeRun(createEmbeddingCache, location, directory, entries, extra) {
+async function storeRun(createEmbeddingCache, location, directory, entries, extra, kind) {
   const writer = createEmbeddingCache(location);
   let started = performance.now();
   await writer.open(SYNTHETIC_MODEL);
@@ -399,14 +410,8 @@ async function storeRun(createEmbeddingCache, location, directory, entries, extr
       throw new Error(`${location}: the vector of entry ${index} did not survive the round trip`);
   }
 
-  const checkpoints = [];
-  for (let index = 0; index < CHECKPOINTS_PER_RUN; index++) {
-    const batch = extra.slice(index * CHECKPOINT_ENTRIES, (index + 1) * CHECKPOINT_ENTRIES);
-    started = performance.now();
-    await reader.setMany(batch);
-    await reader.flush();
-    checkpoints.push(seconds(started));
-  }
+  const checkpoints = await timeCheckpoints(reader, extra.slice(0, CHECKPOINT_ENTRIES * CHECKPOINTS_PER_RUN));
+  const journal = kind === 'json' ? await journalFigures(createEmbeddingCache, location, extra) : {};
   await reader.close();
   return {
     bytes,
@@ -422,6 +427,82 @@ async function storeRun(createEmbeddingCache, location, directory, entries, extr
     getManyError,
     checkpointSeconds: summarise(checkpoints).median,
     checkpoints,
+    ...journal,
+  };
+}
+
+/** Checkpoints of CHECKPOINT_ENTRIES new entries each (setMany + flush), timed one by one. */
+async function timeCheckpoints(cache, entries) {
+  const times = [];
+  for (let start = 0; start < entries.length; start += CHECKPOINT_ENTRIES) {
+    const started = performance.now();
+    await cache.setMany(entries.slice(start, start + CHECKPOINT_ENTRIES));
+    await cache.flush();
+    times.push(seconds(started));
+  }
+  return times;
+}
+
+/**
+ * JSON file only, after `storeRun`'s checkpoints left a journal of their entries beside the
+ * file: open a fresh instance on the file + journal; fold the journal in (close); the same
+ * checkpoints as full rewrites (`compactRatio: 0`, the old way) on the same file; then a large
+ * journal (LARGE_JOURNAL_SHARE of the entries, appended in checkpoints): open and fold again.
+ */
+async function journalFigures(createEmbeddingCache, location, extra) {
+  const smallJournal = CHECKPOINT_ENTRIES * CHECKPOINTS_PER_RUN;
+  const journalBytes = async () => (await stat(`${location}.journal`).catch(() => undefined))?.size ?? 0;
+  const smallJournalBytes = await journalBytes();
+  let started = performance.now();
+  const withJournal = createEmbeddingCache(location);
+  const opened = await withJournal.open(SYNTHETIC_MODEL);
+  const openWithSmallJournalSeconds = seconds(started);
+  started = performance.now();
+  await withJournal.close(); // nothing pending: folds the journal into the file
+  const foldSmallJournalSeconds = seconds(started);
+  if ((await journalBytes()) !== 0) throw new Error(`${location}: close() left the journal`);
+
+  const old = createEmbeddingCache(location, { compactRatio: 0 });
+  await old.open(SYNTHETIC_MODEL);
+  const offset = smallJournal;
+  const rewriteCheckpoints = await timeCheckpoints(
+    old,
+    extra.slice(offset, offset + CHECKPOINT_ENTRIES * CHECKPOINTS_PER_RUN),
+  );
+  if ((await journalBytes()) !== 0) throw new Error(`${location}: compactRatio 0 wrote a journal`);
+  await old.close();
+
+  const large = extra.slice(offset + CHECKPOINT_ENTRIES * CHECKPOINTS_PER_RUN);
+  const appender = createEmbeddingCache(location);
+  const base = await appender.open(SYNTHETIC_MODEL);
+  const inode = (await stat(location)).ino;
+  const largeCheckpoints = await timeCheckpoints(appender, large);
+  const largeJournalBytes = await journalBytes();
+  if ((await stat(location)).ino !== inode || largeJournalBytes === 0)
+    throw new Error(`${location}: the large journal was folded in before the end`);
+  started = performance.now();
+  const reader = createEmbeddingCache(location);
+  const report = await reader.open(SYNTHETIC_MODEL);
+  const openWithLargeJournalSeconds = seconds(started);
+  if (report.entries !== base.entries + large.length)
+    throw new Error(`${location}: open() with the journal reports ${report.entries} entries`);
+  started = performance.now();
+  await reader.close();
+  const foldLargeJournalSeconds = seconds(started);
+  await appender.close();
+  return {
+    journalEntriesAtOpen: opened.entries,
+    smallJournalEntries: smallJournal,
+    smallJournalBytes,
+    openWithSmallJournalSeconds,
+    foldSmallJournalSeconds,
+    rewriteCheckpointSeconds: summarise(rewriteCheckpoints).median,
+    rewriteCheckpoints,
+    largeJournalEntries: large.length,
+    largeJournalBytes,
+    largeJournalCheckpointSeconds: summarise(largeCheckpoints),
+    openWithLargeJournalSeconds,
+    foldLargeJournalSeconds,
   };
 }
 
@@ -430,14 +511,20 @@ async function storeScale({ repoRoot, runs, log }) {
   const largest = Math.max(...SCALES);
   let started = performance.now();
   const all = syntheticEntries(contentKey, 0, largest);
-  const extra = syntheticEntries(contentKey, largest, CHECKPOINT_ENTRIES * CHECKPOINTS_PER_RUN);
-  log(`cache: ${largest} synthetic entries made in ${seconds(started).toFixed(1)} s`);
+  // Beyond the store: two sets of checkpoints (journal, then full rewrite) and the large journal.
+  const extraCount = 2 * CHECKPOINT_ENTRIES * CHECKPOINTS_PER_RUN + Math.ceil(LARGE_JOURNAL_SHARE * largest);
+  const allExtra = syntheticEntries(contentKey, largest, extraCount);
+  log(`cache: ${largest + extraCount} synthetic entries made in ${seconds(started).toFixed(1)} s`);
 
   const results = {};
   for (const scale of SCALES) {
     const entries = all.slice(0, scale);
+    const extra = allExtra.slice(
+      0,
+      2 * CHECKPOINT_ENTRIES * CHECKPOINTS_PER_RUN + Math.ceil(LARGE_JOURNAL_SHARE * scale),
+    );
     const scaleRuns = scale >= 100_000 ? Math.min(runs, RUNS_AT_100K) : runs;
-    for (const [store, locate] of Object.entries(STORES)) {
+    for (const [store, { kind, locate }] of Object.entries(STORES)) {
       const list = [];
       for (let index = 0; index < scaleRuns; index++) {
         const scratch = await scratchDirectory('codesearch-bench-store-');
@@ -450,6 +537,7 @@ async function storeScale({ repoRoot, runs, log }) {
               scratch.directory,
               entries,
               extra,
+              kind,
             ),
           );
           const last = list.at(-1);
@@ -457,7 +545,12 @@ async function storeScale({ repoRoot, runs, log }) {
             `cache: ${store} ${scale} run ${index + 1}/${scaleRuns}: ${mb(last.bytes).toFixed(1)} MB, ` +
               `save ${last.saveSeconds.toFixed(2)} s, load ${last.loadSeconds.toFixed(2)} s, ` +
               `getMany ${last.getManySeconds.toFixed(2)} s (chunked ${last.getManyChunkedSeconds.toFixed(2)} s), checkpoint ${last.checkpointSeconds.toFixed(2)} s ` +
-              `(${seconds(started).toFixed(0)} s in all)${last.getManyError ? `; getMany(all) failed: ${last.getManyError}` : ''}`,
+              `(${seconds(started).toFixed(0)} s in all)${last.getManyError ? `; getMany(all) failed: ${last.getManyError}` : ''}` +
+              (kind === 'json'
+                ? `; full-rewrite checkpoint ${last.rewriteCheckpointSeconds.toFixed(2)} s, fold of ` +
+                  `${last.smallJournalEntries} ${last.foldSmallJournalSeconds.toFixed(2)} s, open with a journal of ` +
+                  `${last.largeJournalEntries} ${last.openWithLargeJournalSeconds.toFixed(2)} s`
+                : ''),
           );
         } finally {
           await scratch.remove();
@@ -480,6 +573,22 @@ async function storeScale({ repoRoot, runs, log }) {
         getManyChunkedSeconds: figure('getManyChunkedSeconds'),
         checkpointSeconds: figure('checkpointSeconds'),
         getManyError: list.find((run) => run.getManyError)?.getManyError,
+        ...(kind === 'json'
+          ? {
+              rewriteCheckpointSeconds: figure('rewriteCheckpointSeconds'),
+              smallJournalEntries: list[0].smallJournalEntries,
+              smallJournalBytes: list[0].smallJournalBytes,
+              openWithSmallJournalSeconds: figure('openWithSmallJournalSeconds'),
+              foldSmallJournalSeconds: figure('foldSmallJournalSeconds'),
+              largeJournalEntries: list[0].largeJournalEntries,
+              largeJournalBytes: list[0].largeJournalBytes,
+              largeJournalCheckpointSeconds: summarise(
+                list.map((run) => run.largeJournalCheckpointSeconds.median),
+              ),
+              openWithLargeJournalSeconds: figure('openWithLargeJournalSeconds'),
+              foldLargeJournalSeconds: figure('foldLargeJournalSeconds'),
+            }
+          : {}),
         measurements: list,
       };
     }
@@ -544,6 +653,37 @@ function checkpointsDuringColdRun([[x0, y0], [x1, y1]], entries) {
   return count * intercept + slope * CHECKPOINT_ENTRIES * ((count * (count + 1)) / 2);
 }
 
+/** The line through two (entries, seconds) points, evaluated at `entries`. */
+function linear([[x0, y0], [x1, y1]], entries) {
+  return y0 + ((y1 - y0) / (x1 - x0)) * (entries - x0);
+}
+
+/**
+ * Seconds a cold run of `entries` spends in checkpoints with the journal: appends (cost from
+ * `append`), a full rewrite whenever the journal would pass COMPACT_RATIO of the file (cost from
+ * `rewrite`, linear in entries; entries stand in for bytes), and the fold at close.
+ */
+function journalCheckpointsDuringColdRun(append, rewrite, entries) {
+  let seconds = 0;
+  let inFile = 0;
+  let inJournal = 0;
+  for (let stored = CHECKPOINT_ENTRIES; ; stored += CHECKPOINT_ENTRIES) {
+    const now = Math.min(stored, entries);
+    const added = now - inFile - inJournal;
+    if (inFile === 0 || inJournal + added > COMPACT_RATIO * inFile) {
+      seconds += linear(rewrite, now);
+      inFile = now;
+      inJournal = 0;
+    } else {
+      seconds += linear(append, now);
+      inJournal += added;
+    }
+    if (now >= entries) break;
+  }
+  if (inJournal > 0) seconds += linear(rewrite, entries);
+  return seconds;
+}
+
 function verdict(stores, cli) {
   const embedSecondsPerEntity = cli.coldSeconds.median / cli.summary.cold.total;
   const checkpointEmbedSeconds = embedSecondsPerEntity * CHECKPOINT_ENTRIES;
@@ -554,6 +694,7 @@ function verdict(stores, cli) {
       return [scale, typeof value === 'number' ? value : value.median];
     });
   const fileCheckpoint = points('json file', 'checkpointSeconds');
+  const rewriteCheckpoint = points('json file', 'rewriteCheckpointSeconds');
   const sqliteCheckpoint = points('sqlite', 'checkpointSeconds');
   const fileLoad = points('json file', 'loadSeconds');
   const fileBytes = points('json file', 'bytes');
@@ -561,7 +702,8 @@ function verdict(stores, cli) {
   const coldRun = Object.fromEntries(
     SCALES.map((scale) => {
       const embedding = scale * embedSecondsPerEntity;
-      const file = checkpointsDuringColdRun(fileCheckpoint, scale);
+      const file = journalCheckpointsDuringColdRun(fileCheckpoint, rewriteCheckpoint, scale);
+      const rewrite = checkpointsDuringColdRun(rewriteCheckpoint, scale);
       const sqlite = checkpointsDuringColdRun(sqliteCheckpoint, scale);
       return [
         scale,
@@ -569,6 +711,8 @@ function verdict(stores, cli) {
           embeddingSeconds: embedding,
           jsonFileCheckpointSeconds: file,
           jsonFileShare: file / embedding,
+          jsonFileRewriteCheckpointSeconds: rewrite,
+          jsonFileRewriteShare: rewrite / embedding,
           sqliteCheckpointSeconds: sqlite,
           sqliteShare: sqlite / embedding,
         },
@@ -582,6 +726,8 @@ function verdict(stores, cli) {
     checkpointBudgetSeconds: budget,
     fileCheckpointOverBudgetAtEntries: entriesWhere(fileCheckpoint, budget),
     fileCheckpointOneSecondAtEntries: entriesWhere(fileCheckpoint, 1),
+    rewriteCheckpointOverBudgetAtEntries: entriesWhere(rewriteCheckpoint, budget),
+    rewriteCheckpointOneSecondAtEntries: entriesWhere(rewriteCheckpoint, 1),
     fileLoadOneSecondAtEntries: entriesWhere(fileLoad, 1),
     fileBytesPerEntry,
     // The file is written from, and read into, one string: V8 caps its length.
@@ -590,6 +736,7 @@ function verdict(stores, cli) {
     checkpointShareOfEmbedding: Object.fromEntries(
       SCALES.flatMap((scale, index) => [
         [`json file ${scale}`, fileCheckpoint[index][1] / checkpointEmbedSeconds],
+        [`json file rewrite ${scale}`, rewriteCheckpoint[index][1] / checkpointEmbedSeconds],
         [`sqlite ${scale}`, sqliteCheckpoint[index][1] / checkpointEmbedSeconds],
       ]),
     ),
@@ -678,6 +825,38 @@ export async function run({ repoRoot, python, runs, log }) {
         formatRange(figures.checkpointSeconds, 2),
       ]);
     }
+    // The JSON file's checkpoint both ways, side by side, with what the journal costs elsewhere.
+    const journalRows = [
+      [
+        'json file entries',
+        'checkpoint s: journal',
+        'checkpoint s: full rewrite',
+        'rewrite / journal',
+        `open s, no journal`,
+        'open s, small journal',
+        'fold s, small journal',
+        'large journal',
+        'checkpoint s, large journal',
+        'open s, large journal',
+        'fold s, large journal',
+      ],
+    ];
+    for (const figures of Object.values(stores).filter((entry) => entry.store === 'json file')) {
+      journalRows.push([
+        figures.entries.toLocaleString('en'),
+        formatRange(figures.checkpointSeconds, 3),
+        formatRange(figures.rewriteCheckpointSeconds, 3),
+        `${(figures.rewriteCheckpointSeconds.median / figures.checkpointSeconds.median).toFixed(0)}x`,
+        formatRange(figures.loadSeconds, 2),
+        formatRange(figures.openWithSmallJournalSeconds, 2),
+        formatRange(figures.foldSmallJournalSeconds, 2),
+        `${figures.largeJournalEntries.toLocaleString('en')} (${mb(figures.largeJournalBytes).toFixed(0)} MB)`,
+        formatRange(figures.largeJournalCheckpointSeconds, 3),
+        formatRange(figures.openWithLargeJournalSeconds, 2),
+        formatRange(figures.foldLargeJournalSeconds, 2),
+      ]);
+    }
+    const smallJournal = Object.values(stores).find((entry) => entry.store === 'json file');
     const getManyErrors = Object.values(stores).filter((figures) => figures.getManyError);
     const fmtEntries = (value) => (value === undefined ? 'never' : `~${Math.round(value / 1000)}k entries`);
     const table = [
@@ -705,6 +884,15 @@ export async function run({ repoRoot, python, runs, log }) {
         `${CHECKPOINT_ENTRIES} new + flush on the full store (median of ${CHECKPOINTS_PER_RUN}); ` +
         `${RUNS_AT_100K} run at 100,000 entries.`,
       formatTable(storeRows),
+      '',
+      `json file checkpoints both ways in the same run, on the same file (median of ${CHECKPOINTS_PER_RUN} each): ` +
+        `journal = the default (append the ${CHECKPOINT_ENTRIES} new entries to cache.json.journal, fdatasync); full rewrite = ` +
+        `compactRatio 0 (the whole file rewritten atomically, as before the journal). Small journal = the ` +
+        `${smallJournal.smallJournalEntries} entries of the journal checkpoints (${mb(smallJournal.smallJournalBytes).toFixed(1)} MB); ` +
+        `large journal = ${percent(LARGE_JOURNAL_SHARE)} of the store's entries appended in checkpoints (just under the ` +
+        `${COMPACT_RATIO} compaction threshold); open = open() a fresh instance (the file, then the journal replayed); ` +
+        `fold = close() folding the journal into the file (a full rewrite, then the journal removed).`,
+      formatTable(journalRows),
       ...getManyErrors.map(
         (figures) =>
           `† ${figures.store} ${figures.entries}: getMany of all keys at once failed (${figures.getManyError}); ` +
@@ -716,15 +904,20 @@ export async function run({ repoRoot, python, runs, log }) {
         `as decimal JSON numbers (${encoding.decimalOverBase64.toFixed(2)}x); the file would be ` +
         `${mb(encoding.storeFileBytesIfDecimal).toFixed(2)} MB with decimals.`,
       `file store limit: embedding ${CHECKPOINT_ENTRIES} entities takes ~${limits.checkpointEmbedSeconds.toFixed(1)} s ` +
-        `(whole-command cold rate); one JSON checkpoint costs ${percent(limits.checkpointShareOfEmbedding['json file 10000'])} ` +
-        `of that at 10k entries and ${percent(limits.checkpointShareOfEmbedding['json file 100000'])} at 100k (SQLite: ` +
+        `(whole-command cold rate); one JSON checkpoint (journal) costs ${percent(limits.checkpointShareOfEmbedding['json file 10000'])} ` +
+        `of that at 10k entries and ${percent(limits.checkpointShareOfEmbedding['json file 100000'])} at 100k (full rewrite: ` +
+        `${percent(limits.checkpointShareOfEmbedding['json file rewrite 10000'])}, ${percent(limits.checkpointShareOfEmbedding['json file rewrite 100000'])}; SQLite: ` +
         `${percent(limits.checkpointShareOfEmbedding['sqlite 10000'])}, ${percent(limits.checkpointShareOfEmbedding['sqlite 100000'])}). ` +
-        `Linear in entries, a JSON checkpoint passes ${percent(CHECKPOINT_BUDGET_SHARE)} at ` +
-        `${fmtEntries(limits.fileCheckpointOverBudgetAtEntries)} and 1 s at ${fmtEntries(limits.fileCheckpointOneSecondAtEntries)}; ` +
+        `Linear in entries, a journal checkpoint passes ${percent(CHECKPOINT_BUDGET_SHARE)} at ` +
+        `${fmtEntries(limits.fileCheckpointOverBudgetAtEntries)} and 1 s at ${fmtEntries(limits.fileCheckpointOneSecondAtEntries)} ` +
+        `(a full rewrite: ${fmtEntries(limits.rewriteCheckpointOverBudgetAtEntries)} and ${fmtEntries(limits.rewriteCheckpointOneSecondAtEntries)}); ` +
         `loading passes 1 s at ${fmtEntries(limits.fileLoadOneSecondAtEntries)}.`,
       `a cold run of 100k entities would spend ~${limits.coldRun[100000].jsonFileCheckpointSeconds.toFixed(0)} s in JSON ` +
-        `checkpoints (${percent(limits.coldRun[100000].jsonFileShare)} of ~${limits.coldRun[100000].embeddingSeconds.toFixed(0)} s ` +
-        `embedding) vs ~${limits.coldRun[100000].sqliteCheckpointSeconds.toFixed(0)} s with SQLite; the JSON file ` +
+        `checkpoints with the journal, rewrites at ${COMPACT_RATIO} and the fold at close included ` +
+        `(${percent(limits.coldRun[100000].jsonFileShare)} of ~${limits.coldRun[100000].embeddingSeconds.toFixed(0)} s ` +
+        `embedding), ~${limits.coldRun[100000].jsonFileRewriteCheckpointSeconds.toFixed(0)} s rewriting the file at every checkpoint ` +
+        `(${percent(limits.coldRun[100000].jsonFileRewriteShare)}), ` +
+        `~${limits.coldRun[100000].sqliteCheckpointSeconds.toFixed(0)} s with SQLite; the JSON file ` +
         `(${limits.fileBytesPerEntry.toFixed(0)} bytes/entry) is built and read as one string, so it cannot grow past ` +
         `~${Math.round(limits.fileCeilingEntries / 1000)}k entries of ${DIMENSIONS} dimensions (V8 string limit ` +
         `${MAX_STRING_LENGTH.toLocaleString('en')} chars).`,
@@ -745,7 +938,11 @@ export async function run({ repoRoot, python, runs, log }) {
         units: {
           seconds: 'wall seconds; { median, min, max } over the runs',
           bytes: 'apparent size of every file in the store directory after flush + close',
-          checkpointSeconds: `setMany(${CHECKPOINT_ENTRIES} new entries) + flush() on the full store`,
+          checkpointSeconds: `setMany(${CHECKPOINT_ENTRIES} new entries) + flush() on the full store (JSON file: appended to the journal)`,
+          rewriteCheckpointSeconds:
+            'the same with compactRatio 0: the whole JSON file rewritten (the old way)',
+          foldSmallJournalSeconds: 'close() folding a journal of smallJournalEntries into the file',
+          openWithLargeJournalSeconds: 'open() of the file with a journal of largeJournalEntries',
         },
         cli,
         inProcess,
