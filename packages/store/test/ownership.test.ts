@@ -206,3 +206,30 @@ describe('checkIndexLocation', () => {
     expect(error.message).toMatch(/ENOTDIR|not a directory/);
   });
 });
+
+describe('openCodeIndex on a directory that cannot exist', () => {
+  it('/proc/nope/idx fails fast with STORE_FAILED (Node’s recursive mkdir loops forever there)', async () => {
+    const started = Date.now();
+    const error = await rejection(openCodeIndex('/proc/nope/idx', { model: MODEL }));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(error.code).toBe('STORE_FAILED');
+    expect(error.message).toContain('/proc/nope/idx');
+  }, 5_000);
+});
+
+describe('messages name the exact command that builds the index (indexCommand)', () => {
+  const indexCommand = "codesearch index ./src --index '/tmp/my idx'";
+
+  it('INDEX_NOT_FOUND and MODEL_MISMATCH', async () => {
+    const dir = join(await tempDir(), 'idx');
+    const missing = await rejection(openCodeIndex(dir, { model: MODEL, create: false, indexCommand }));
+    expect(missing.message).toBe(`[store] no index at ${dir}; create it with \`${indexCommand}\``);
+    const index = track(await openCodeIndex(dir, { model: MODEL }));
+    await index.sync([record({ file: 'a.py', line: 1, name: 'a', vector: unit(1) })]);
+    const other = { ...MODEL, modelVersion: 'sha256:bbbb' };
+    const mismatch = await rejection(openCodeIndex(dir, { model: other, indexCommand }));
+    expect(mismatch.code).toBe('MODEL_MISMATCH');
+    expect(mismatch.message).toContain(`rebuild it with \`${indexCommand} --rebuild\``);
+    expect(mismatch.message).not.toContain('<path>');
+  });
+});

@@ -44,7 +44,8 @@ const syncScript = () => {
 };
 
 const OLD = 50;
-const NEW = 4000;
+/** Big enough that building it takes over a second: random kills land before the swap. */
+const NEW = 8000;
 
 function jsonLines(stdout: string): Array<Record<string, unknown>> {
   return stdout
@@ -144,11 +145,16 @@ describe('a writer killed with SIGKILL', () => {
     const dir = join(await tempDir(), 'idx');
     await build(dir, OLD, 'old');
     let killedBeforeSwap = 0;
+    const rounds: string[] = [];
     for (let round = 0; round < 6; round++) {
       const child = startChild(syncScript(), [dir, String(NEW), 'new', 'rebuild']);
-      const finished = await killDuringSync(child, Math.random() * 900);
+      const delay = Math.round(Math.random() * 1000);
+      const finished = await killDuringSync(child, delay);
       await removeDeadLock(dir);
       const view = await readerView(dir);
+      rounds.push(
+        `killed ${delay} ms after "syncing": ${view.entities} rows${finished ? ' (it had finished)' : ''}`,
+      );
       if (finished || view.salts.includes('new')) {
         // Killed after the swap: then the new index is complete.
         expect(view).toEqual({ entities: NEW, salts: ['new'] });
@@ -158,7 +164,7 @@ describe('a writer killed with SIGKILL', () => {
         killedBeforeSwap++;
       }
     }
-    expect(killedBeforeSwap).toBeGreaterThanOrEqual(3);
+    expect(killedBeforeSwap, rounds.join('\n')).toBeGreaterThanOrEqual(3);
     // The next writer removes the generations the killed runs left.
     await build(dir, OLD, 'old');
     expect(await generations(dir)).toHaveLength(1);
@@ -197,10 +203,13 @@ describe('a writer killed with SIGKILL', () => {
   it('during a first build: no index, never an empty one; the directory stays usable', async () => {
     const dir = join(await tempDir(), 'idx');
     let killedBeforeSwap = 0;
+    const rounds: string[] = [];
     for (let round = 0; round < 5; round++) {
       const child = startChild(syncScript(), [dir, String(NEW), 'new', 'create']);
-      const finished = await killDuringSync(child, Math.random() * 900);
+      const delay = Math.round(Math.random() * 1000);
+      const finished = await killDuringSync(child, delay);
       await removeDeadLock(dir);
+      rounds.push(`killed ${delay} ms after "syncing"${finished ? ' (it had finished)' : ''}`);
       if (finished || existsSync(join(dir, MARKER_FILE))) {
         expect(await readerView(dir)).toEqual({ entities: NEW, salts: ['new'] });
         await rm(join(dir, MARKER_FILE)); // start over: an unmarked directory with our leftovers
@@ -211,7 +220,7 @@ describe('a writer killed with SIGKILL', () => {
       }
       await checkIndexLocation(dir); // leftovers of a killed build do not make it "not an index"
     }
-    expect(killedBeforeSwap).toBeGreaterThanOrEqual(3);
+    expect(killedBeforeSwap, rounds.join('\n')).toBeGreaterThanOrEqual(3);
     await build(dir, OLD, 'old');
     expect(await readerView(dir)).toEqual({ entities: OLD, salts: ['old'] });
     expect((await readdir(dir)).sort()).toEqual([MARKER_FILE, ...(await generations(dir))].sort());
