@@ -267,8 +267,8 @@ export class JsonFileEmbeddingCache extends BaseEmbeddingCache<FileState> {
   /**
    * Reads what other processes wrote since this instance last looked: cache.json again if it was
    * replaced (then the journal from its start), else the journal from the offset already
-   * applied. Cuts off a torn append; moves aside what cannot be used. Returns cache.json's size,
-   * or `undefined` when there is none to append to.
+   * applied (a torn append after it is cut off by the next append). Moves aside what cannot be
+   * used. Returns cache.json's size, or `undefined` when there is none to append to.
    */
   private async catchUp(state: FileState): Promise<number | undefined> {
     const current = await stat(this.file).catch((error: NodeJS.ErrnoException) => {
@@ -286,8 +286,10 @@ export class JsonFileEmbeddingCache extends BaseEmbeddingCache<FileState> {
       if (read.kind === 'ok' && sameModel(read.content.metadata, state.model)) {
         // Union with what other processes wrote since we last looked.
         state.store.addMissing(read.content.embeddings);
-        // The file on disk names its generation: a journal continues the file with this `created`.
+        // The file on disk names its generation (a journal continues the file with this
+        // `created`) and keeps the label it was created with.
         state.metadata.created = read.content.metadata.created;
+        state.metadata.modelName = read.content.metadata.modelName;
         state.metadata.replaced ??= read.content.metadata.replaced;
         state.base = { signature: read.signature, created: read.content.metadata.created };
         if (read.content.invalid > 0) state.rewrite = true;
@@ -304,6 +306,7 @@ export class JsonFileEmbeddingCache extends BaseEmbeddingCache<FileState> {
     });
     if (!journal) {
       state.journal = undefined;
+      state.damagedJournal = false;
     } else if (!journal.isFile()) {
       throw new Error(`${this.journalPath} is not a regular file; left untouched`);
     } else {
@@ -315,6 +318,8 @@ export class JsonFileEmbeddingCache extends BaseEmbeddingCache<FileState> {
         known.ino === journal.ino &&
         journal.size >= known.end;
       const read = await readJournal(this.journalPath, continues ? known.end : 0, state.model.dimensions);
+      // Read from its start: whatever was known of a journal before is about another file.
+      if (!continues) state.damagedJournal = false;
       const problem = continues ? undefined : journalProblem(read, state.base, state.model);
       if (problem) {
         const target = await moveAside(this.journalPath, problem.suffix);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Keyv } from 'keyv';
 import { describe, expect, it } from 'vitest';
@@ -33,6 +33,10 @@ describe('model identity is the content digest and dimensions; the name is a lab
     await reader.close();
     expect(readdirSync(dir).filter((name) => name !== 'cache.json')).toEqual([]);
     expect(sink.list).toEqual([]);
+    // The label stays the name the file was created with.
+    const data = JSON.parse(readFileSync(file, 'utf8'));
+    expect(data.metadata.modelName).toBe(MODEL.modelName);
+    expect(Object.keys(data.embeddings)).toHaveLength(3);
   });
 
   it('JSON file: two processes naming the model differently merge their flushes', async () => {
