@@ -63,7 +63,8 @@ export const KEEP_VERSIONS_MS = 10 * 60 * 1000;
  * early would throw away the caller's whole embedding run.
  */
 export const DEFAULT_LOCK_WAIT_MS = 10 * 60 * 1000;
-const MAX_K = 10_000;
+/** Most hits one search returns. */
+export const MAX_K = 10_000;
 const MODES: readonly SearchMode[] = ['hybrid', 'vector', 'lexical'];
 
 /**

@@ -4,6 +4,7 @@ export {
   HYBRID_DEPTH_FACTOR,
   HYBRID_MIN_DEPTH,
   KEEP_VERSIONS_MS,
+  MAX_K,
   openCodeIndex,
 } from './code-index.js';
 export { MARKER_FILE, TABLE_NAME } from './layout.js';
