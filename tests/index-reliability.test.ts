@@ -339,9 +339,12 @@ describe('a corrupt index directory', () => {
     expect(status.entities).toBe(entityCount);
   }
 
-  /** Files of the table's `sub` directory (`data`, `_versions`). */
+  /** Files of the table's `sub` directory (`data`, `_versions`), in the generation the marker names. */
   async function tableFiles(sub: string): Promise<string[]> {
-    const dir = path.join(indexDir, 'code.lance', sub);
+    const marker = JSON.parse(await readFile(path.join(indexDir, 'codesearch-index.json'), 'utf8')) as {
+      generation: string;
+    };
+    const dir = path.join(indexDir, marker.generation, 'code.lance', sub);
     const names = await readdir(dir);
     return names.map((name) => path.join(dir, name));
   }

@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -303,10 +303,14 @@ describe('codesearch index, search and status on the mini repository', () => {
     const status = JSON.parse(
       ok(await codesearch(['status', tree, '--index', indexDir, '--json'])).stdout,
     ) as {
-      staleness: { stale: boolean; changedFiles: string[] };
+      staleness: { stale: boolean; changed: string[]; added: string[]; deleted: string[] };
     };
-    expect(status.staleness.stale).toBe(true);
-    expect(status.staleness.changedFiles).toEqual([target.filePath]);
+    expect(status.staleness).toMatchObject({
+      stale: true,
+      changed: [target.filePath],
+      added: [],
+      deleted: [],
+    });
 
     const report = JSON.parse(ok(await index(['--json'])).stdout) as IndexReport;
     expect(report.summary.newlyEmbedded).toBe(1);
@@ -369,17 +373,21 @@ describe('codesearch index, search and status on the mini repository', () => {
     await expect(readFile(cacheFile)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('--rebuild refuses, before embedding anything, to delete a directory that is not an index', async () => {
+  it('index and --rebuild refuse, before embedding anything, a directory holding other files', async () => {
     const notAnIndex = path.join(scratch, 'not-an-index');
     await mkdir(notAnIndex, { recursive: true });
     await writeFile(path.join(notAnIndex, 'notes.txt'), 'keep me\n');
-    // Under the guard, an embedding run would die loudly instead of printing the refusal.
-    const refused = await codesearch(['index', tree, '--index', notAnIndex, '--no-cache', '--rebuild'], {
-      nodeOptions: ['--import', FORBID_RUNTIME],
-    });
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/does not look like a codesearch index .*not deleting it/);
-    expect(await readFile(path.join(notAnIndex, 'notes.txt'), 'utf8')).toBe('keep me\n');
+    for (const flags of [[], ['--rebuild']]) {
+      // Under the guard, an embedding run would die loudly instead of printing the refusal.
+      const refused = await codesearch(['index', tree, '--index', notAnIndex, '--no-cache', ...flags], {
+        nodeOptions: ['--import', FORBID_RUNTIME],
+      });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(
+        /is not a codesearch index: .*holds other files \(notes.txt\); nothing was changed in it/,
+      );
+      expect(await readdir(notAnIndex)).toEqual(['notes.txt']);
+    }
   });
 
   it('another model is refused before any embedding, with a message that says --rebuild; --rebuild starts over', async () => {
@@ -394,6 +402,8 @@ describe('codesearch index, search and status on the mini repository', () => {
       unknown
     >;
     await writeFile(path.join(copy, 'config.json'), JSON.stringify({ ...config, codesearch_test: true }));
+    // A model of the user's own (no pull manifest): other files make another model, not a damaged one.
+    await rm(path.join(copy, 'codesearch-model.json'));
 
     // Refused before embedding anything: under the guard, any embedding would die instead.
     const refused = await index(['--model', copy, '--no-cache'], ['--import', FORBID_RUNTIME]);

@@ -6,7 +6,10 @@ import { type RunOptions, type RunResult, run } from './run.js';
 // One place for what every end-to-end test needs to run the built CLI as a user would.
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = fileURLToPath(new URL('../../apps/cli/bin/codesearch.js', import.meta.url));
+/** The CLI under test; `CODESEARCH_TEST_BIN` points the suite at another build (e.g. the previous release, to see a new test fail on the old code). */
+export const BIN =
+  process.env.CODESEARCH_TEST_BIN ??
+  fileURLToPath(new URL('../../apps/cli/bin/codesearch.js', import.meta.url));
 export const MINI_REPO = fileURLToPath(new URL('../fixtures/mini-repo', import.meta.url));
 /** A `--import` hook that makes any load of onnxruntime-node throw: proves the model never ran. */
 export const FORBID_RUNTIME = fileURLToPath(new URL('./forbid-onnxruntime.mjs', import.meta.url));

@@ -1,10 +1,10 @@
-import { rm, stat } from 'node:fs/promises';
-import { inspectCacheFile, pruneCacheFile, resolveLocation } from '@codesearch/cache';
-import { createTransformersEmbedder } from '@codesearch/embedder';
-import { openCodeIndex } from '@codesearch/store';
+import { clearCacheFile, inspectCacheFile, pruneCacheFile } from '@codesearch/cache';
 import Table from 'cli-table3';
-import { indexDirectory, indexExists, indexHint } from './index-location.js';
+import { openExistingIndex } from './existing-index.js';
 import type { Terminal } from './terminal.js';
+
+// The library functions refuse what is not a JSON cache file (SQLite, Redis, someone else's
+// file) with a CacheError naming it; the CLI prints that as it is.
 
 export interface CacheCommandOptions {
   cache?: string;
@@ -23,21 +23,7 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
 }
 
-/** The JSON file of `--cache`, or an error message for SQLite and Redis caches. */
-function cacheFile(location: string | undefined): { file: string } | { unsupported: string } {
-  const resolved = resolveLocation(location);
-  if (resolved.kind === 'file') return { file: resolved.path };
-  return {
-    unsupported: `${resolved.display}: only the JSON file cache is supported by this command (use the store's own tools for ${resolved.kind})`,
-  };
-}
-
 export async function runCacheInfo(options: CacheCommandOptions, terminal: Terminal): Promise<number> {
-  const where = cacheFile(options.cache);
-  if ('unsupported' in where) {
-    terminal.error(`codesearch: ${where.unsupported}`);
-    return 1;
-  }
   const cache = await inspectCacheFile(options.cache);
   const metadata = cache.metadata;
   const info = {
@@ -77,26 +63,22 @@ export async function runCacheInfo(options: CacheCommandOptions, terminal: Termi
   return 0;
 }
 
+/** Deletes the cache file and its journal — only when it is a codesearch cache, and only with `--yes`. */
 export async function runCacheClear(options: CacheCommandOptions, terminal: Terminal): Promise<number> {
-  const where = cacheFile(options.cache);
-  if ('unsupported' in where) {
-    terminal.error(`codesearch: ${where.unsupported}`);
-    return 1;
-  }
-  const exists = await stat(where.file).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) {
-    terminal.error(`no cache file at ${where.file}: nothing to clear`);
+  // Read-only first: a file that is not a cache is refused (with the reason) before --yes matters.
+  const cache = await inspectCacheFile(options.cache);
+  if (cache.metadata === undefined) {
+    terminal.error(`no cache file at ${cache.file}: nothing to clear`);
     return 0;
   }
   if (!options.yes) {
-    terminal.error(`codesearch: this deletes ${where.file}; pass --yes to confirm`);
+    terminal.error(
+      `codesearch: this deletes ${cache.file} (${cache.entries} entries); pass --yes to confirm`,
+    );
     return 1;
   }
-  await rm(where.file, { force: true });
-  terminal.error(`deleted ${where.file}`);
+  const cleared = await clearCacheFile(options.cache);
+  terminal.error(cleared.removed.length > 0 ? `deleted ${cleared.removed.join(', ')}` : 'nothing to clear');
   return 0;
 }
 
@@ -107,41 +89,22 @@ export async function runCacheClear(options: CacheCommandOptions, terminal: Term
  * run) to open the index; the index should be up to date (`codesearch status`).
  */
 export async function runCachePrune(options: CacheCommandOptions, terminal: Terminal): Promise<number> {
-  const where = cacheFile(options.cache);
-  if ('unsupported' in where) {
-    terminal.error(`codesearch: ${where.unsupported}`);
-    return 1;
-  }
+  const before = await inspectCacheFile(options.cache);
   const root = options.path ?? '.';
-  const directory = indexDirectory(root, options.index);
-  if (!(await indexExists(directory))) {
-    terminal.error(
-      `codesearch: no index at ${directory}; prune keeps what an index uses, create it first with \`${indexHint(root, options.index)}\``,
-    );
-    return 1;
-  }
-  const exists = await stat(where.file).then(
-    () => true,
-    () => false,
+  const opened = await openExistingIndex(
+    { ...options, root, rootFlag: '--path', purpose: 'prune keeps what an index uses' },
+    terminal,
   );
-  if (!exists) {
-    terminal.error(`no cache file at ${where.file}: nothing to prune`);
-    return 0;
-  }
-  // describe() reads the model's files, never the runtime: the index is opened for its model.
-  const info = await createTransformersEmbedder({
-    ...(options.model ? { model: options.model } : {}),
-    ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
-  }).describe();
-  const index = await openCodeIndex(directory, {
-    model: { modelName: info.modelName, modelVersion: info.modelVersion, dimensions: info.dimensions },
-    create: false,
-  });
+  if ('exitCode' in opened) return opened.exitCode;
   let keep: Set<string>;
   try {
-    keep = await index.digests();
+    keep = await opened.index.digests();
   } finally {
-    await index.close();
+    await opened.index.close();
+  }
+  if (before.metadata === undefined) {
+    terminal.error(`no cache file at ${before.file}: nothing to prune`);
+    return 0;
   }
   const pruned = await pruneCacheFile(options.cache, keep, { dryRun: options.dryRun ?? false });
   const report = {

@@ -1,7 +1,8 @@
-import { readdir, rm } from 'node:fs/promises';
+import { manifestFromParse } from '@codesearch/batch';
 import { type EmbeddingModelInfo, ModelNotFoundError } from '@codesearch/core';
 import { createTransformersEmbedder } from '@codesearch/embedder';
-import { openCodeIndex, recordsFromEntities, type SyncReport, TABLE_NAME } from '@codesearch/store';
+import type { LockHolder } from '@codesearch/fs';
+import { checkIndexLocation, openCodeIndex, recordsFromEntities, type SyncReport } from '@codesearch/store';
 import Table from 'cli-table3';
 import {
   type EmbedRunOptions,
@@ -10,7 +11,8 @@ import {
   runEmbedRepository,
   summaryRows,
 } from './embed-run.js';
-import { indexDirectory, indexExists } from './index-location.js';
+import { indexDirectory, indexExists, indexHint } from './index-location.js';
+import { walkOptions } from './options.js';
 import type { Terminal } from './terminal.js';
 
 export interface IndexCommandOptions extends EmbedRunOptions {
@@ -32,19 +34,10 @@ export function syncRows(
     ['relocated', sync.relocated],
     ['removed', sync.removed],
     ['unchanged', sync.unchanged],
+    ...(sync.repaired > 0 ? [['duplicates repaired', sync.repaired] as [string, number]] : []),
     ['index entities', entities],
     ['index dir', directory],
   ];
-}
-
-/**
- * `--rebuild` deletes the index directory: only when it is missing, empty, or holds an index
- * (`code.lance`), so a mistyped `--index .` cannot delete a source tree.
- */
-async function rebuildRefusal(directory: string): Promise<string | undefined> {
-  const names = await readdir(directory).catch(() => [] as string[]);
-  if (names.length === 0 || names.includes(`${TABLE_NAME}.lance`)) return undefined;
-  return `--rebuild: ${directory} does not look like a codesearch index (no ${TABLE_NAME}.lance); not deleting it`;
 }
 
 /**
@@ -52,7 +45,11 @@ async function rebuildRefusal(directory: string): Promise<string | undefined> {
  * than after a long embedding run. Reads the model's identity only (no runtime); a model that
  * is not on disk yet is left to the run, which downloads it.
  */
-async function checkExistingIndex(directory: string, options: IndexCommandOptions): Promise<void> {
+async function checkExistingIndex(
+  directory: string,
+  options: IndexCommandOptions,
+  indexCommand: string,
+): Promise<void> {
   if (options.rebuild || !(await indexExists(directory))) return;
   let info: EmbeddingModelInfo;
   try {
@@ -67,8 +64,13 @@ async function checkExistingIndex(directory: string, options: IndexCommandOption
   const index = await openCodeIndex(directory, {
     model: { modelName: info.modelName, modelVersion: info.modelVersion, dimensions: info.dimensions },
     create: false,
+    indexCommand,
   });
   await index.close();
+}
+
+function describeHolder(holder: LockHolder | undefined): string {
+  return holder ? `process ${holder.pid} (${holder.command}, since ${holder.since})` : 'another process';
 }
 
 export async function runIndex(
@@ -77,13 +79,12 @@ export async function runIndex(
   terminal: Terminal,
 ): Promise<number> {
   const directory = indexDirectory(target, options.index);
-  // Refused before the embedding run, not after it: the check is one directory listing.
-  const refusal = options.rebuild ? await rebuildRefusal(directory) : undefined;
-  if (refusal) {
-    terminal.error(`codesearch: ${refusal}`);
-    return 1;
-  }
-  await checkExistingIndex(directory, options);
+  const walk = walkOptions(options);
+  const indexCommand = indexHint(target, options.index, walk);
+  // Everything that can be checked before the embedding run is checked now: whose directory
+  // it is (never someone else's files), that it can be created and written, the model.
+  await checkIndexLocation(directory, { rebuild: options.rebuild ?? false, indexCommand });
+  await checkExistingIndex(directory, options, indexCommand);
   const run = await runEmbedRepository(target, options, terminal);
   if ('exitCode' in run) return run.exitCode;
   const { outcome, seconds } = run;
@@ -98,21 +99,29 @@ export async function runIndex(
     texts: result.prepared.map((item) => item?.text ?? null),
     digests: result.prepared.map((item) => item?.contentKey ?? null),
   });
+  const manifest = await manifestFromParse(outcome.parse, walk);
 
-  if (options.rebuild) await rm(directory, { recursive: true, force: true });
+  let waiting = false;
   const index = await openCodeIndex(directory, {
     model: {
       modelName: result.metadata.modelName,
       modelVersion: result.metadata.modelVersion,
       dimensions: result.metadata.dimensions,
     },
+    rebuild: options.rebuild ?? false,
+    indexCommand,
+    onLockWait: (holder) => {
+      waiting = true;
+      terminal.error(`waiting for ${describeHolder(holder)}, which is writing ${directory} …`);
+    },
   });
   let sync: SyncReport;
   try {
-    sync = await index.sync(records);
+    sync = await index.sync(records, { manifest });
   } finally {
     await index.close();
   }
+  if (waiting) terminal.error('… done waiting; this run wrote the index last');
   // A sync makes the table hold exactly `records`; no need to count the rows again.
   const stored = records.length;
 

@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { CodesearchError } from '@codesearch/core';
 import { Command, CommanderError, Option } from 'commander';
-import { withIndexCommand } from './index-hint.js';
 import {
   collectLanguages,
   collectStrings,
@@ -65,7 +64,10 @@ Examples:
     )
     .argument('<path>', 'directory to embed');
   addEmbedOptions(embed)
-    .option('--output <file>', 'write the full result, vectors included, as JSON')
+    .option(
+      '--output <file>',
+      'write the full result, vectors included, as JSON (- for standard output; devices and FIFOs are written in place)',
+    )
     .option('--json', 'print the result without vectors as one JSON object');
   addWalkOptions(embed)
     .option('-v, --verbose', 'list skipped files, every failed item as it happens, and all failures')
@@ -91,7 +93,10 @@ Ctrl-C stops after the batch in flight and saves the cache; the next run resumes
     )
     .argument('<path>', 'directory to index')
     .option('--index <dir>', 'index directory (default <path>/.codesearch/index)')
-    .option('--rebuild', 'delete the index first and build it anew (after a model change, say)');
+    .option(
+      '--rebuild',
+      'build the index anew beside the old one, then swap it in (after a model change, say); the old one answers until then',
+    );
   addEmbedOptions(index).option(
     '--json',
     'print one JSON object: { summary, sync, index: { directory, entities }, errors, warnings }',
@@ -110,14 +115,12 @@ Examples:
 A second run over an unchanged tree embeds nothing (the cache serves every entity) and writes
 nothing (every entity is unchanged). Entities moved within their file are relocated, not
 re-embedded. Ctrl-C stops after the batch in flight and saves the cache; the index is left as
-it was, and the next run resumes from the cache.`,
+it was, and the next run resumes from the cache. The index directory must be new, empty or an
+index: codesearch never writes into (or deletes from) a directory holding other files. Two
+runs on one index take turns to write it; the second says whom it waits for.`,
     )
     .action(async (target: string, options) =>
-      setExitCode(
-        await (await commands.index())
-          .runIndex(target, options, terminal)
-          .catch(rethrowWithIndexCommand(target, options.index)),
-      ),
+      setExitCode(await (await commands.index()).runIndex(target, options, terminal)),
     );
 
   program
@@ -156,40 +159,31 @@ Scores: cosine similarity (vector), BM25 (lexical), reciprocal rank fusion (hybr
 The query is embedded by the model the index was built with (--model must match it).`,
     )
     .action(async (query: string | undefined, options) =>
-      setExitCode(
-        await (await commands.search())
-          .runSearch(query, options, terminal)
-          .catch(rethrowWithIndexCommand(options.path ?? '.', options.index)),
-      ),
+      setExitCode(await (await commands.search()).runSearch(query, options, terminal)),
     );
 
-  const status = program
+  program
     .command('status')
     .description('Show an index: location, model, counts, last update, and whether the tree changed since.')
     .argument('[path]', 'the indexed tree', '.')
     .option('--index <dir>', 'index directory (default <path>/.codesearch/index)')
     .option('--model <name|dir>', 'the model the index was built with', 'Xenova/all-MiniLM-L6-v2')
     .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
-    .option('--json', 'print one JSON object');
-  addWalkOptions(status)
+    .option('--json', 'print one JSON object')
     .addHelpText(
       'after',
       `
 Examples:
   $ codesearch status
-  $ codesearch status ~/src/app --json | jq .staleness.stale
+  $ codesearch status ~/src/app --json | jq .staleness
 
-Staleness is decided by file times: the tree is walked and parsed (with the walk flags given,
-which should match the ones \`index\` used), and the index is stale when a source file was
-modified after the index's last write, or when the number of files with entities differs from
-the index's. The model is never loaded.`,
+The tree is walked with the walk options the index was built with (stored in the index) and
+compared file by file with what was indexed (size and times, then content when the times
+differ): added, changed, deleted and renamed files are listed, and the hint to refresh repeats
+the index's own flags. Nothing is parsed and the model is never loaded.`,
     )
     .action(async (target: string | undefined, options) =>
-      setExitCode(
-        await (await commands.status())
-          .runStatus(target, options, terminal)
-          .catch(rethrowWithIndexCommand(target ?? '.', options.index)),
-      ),
+      setExitCode(await (await commands.status()).runStatus(target, options, terminal)),
     );
 
   const cache = program
@@ -210,7 +204,9 @@ Examples:
     .action(async (options) => setExitCode(await (await commands.cache()).runCacheInfo(options, terminal)));
   cache
     .command('clear')
-    .description('Delete the cache file (every embedding is computed again next time).')
+    .description(
+      'Delete the cache file and its journal (every embedding is computed again next time); only a codesearch cache.',
+    )
     .option('--cache <dir|file>', 'cache location (default ~/.codesearch/embeddings/cache.json)')
     .option('--yes', 'really delete it')
     .addHelpText(
@@ -255,7 +251,10 @@ several trees keeps only the entries of this one.`,
     )
     .argument('[name]', 'hub name of a transformers.js feature-extraction model', 'Xenova/all-MiniLM-L6-v2')
     .option('--models-dir <dir>', 'where models are kept')
-    .option('--force', 'fetch again even if the model is present')
+    .option(
+      '--force',
+      'fetch again even if the model is present and intact (a damaged one is fetched again anyway)',
+    )
     .addHelpText(
       'after',
       `
@@ -268,7 +267,9 @@ Examples:
     );
   model
     .command('list')
-    .description('List the models present, with their version digest and size.')
+    .description(
+      'List the models present, with their state (files checked against their manifest), version digest and size.',
+    )
     .option('--models-dir <dir>', 'where models are kept')
     .option('--json', 'one JSON object per model')
     .action(async (options) => setExitCode(await (await commands.model()).runModelList(options, terminal)));
@@ -307,13 +308,6 @@ function addEmbedOptions(command: Command): Command {
     );
 }
 
-/** For `.catch()`: store errors get the exact `codesearch index …` command for this tree and index. */
-function rethrowWithIndexCommand(root: string, index: string | undefined) {
-  return (error: unknown): never => {
-    throw withIndexCommand(error, root, index);
-  };
-}
-
 /** The directory-walk flags that `parse`, `embed`, `index` and `status` share. */
 function addWalkOptions(command: Command): Command {
   return command
@@ -346,6 +340,12 @@ export async function main(argv: readonly string[], terminal: Terminal = process
   });
   try {
     await program.parseAsync([...argv]);
+    await flushed(process.stdout);
+    const failure = terminal.outputFailure?.();
+    if (failure) {
+      terminal.error(`codesearch: cannot write standard output: ${failure}`);
+      return exitCode || 1;
+    }
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
@@ -354,4 +354,12 @@ export async function main(argv: readonly string[], terminal: Terminal = process
     terminal.error(`codesearch: ${message}`);
     return 1;
   }
+}
+
+/** Resolves once what was written to `stream` has been handed to the system (or failed). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (!stream.writableLength) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.write('', () => resolve());
+  });
 }

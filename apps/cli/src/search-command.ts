@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileStates, walkOptionsFromJson } from '@codesearch/batch';
 import type { Language } from '@codesearch/core';
-import { createTransformersEmbedder } from '@codesearch/embedder';
-import { openCodeIndex, type SearchHit, type SearchMode } from '@codesearch/store';
-import { indexDirectory, indexExists, indexHint, treeRootProblem } from './index-location.js';
-import { formatResults, jsonLine, parseQueries } from './search-format.js';
+import type { CodeIndex, SearchHit, SearchMode } from '@codesearch/store';
+import { openExistingIndex } from './existing-index.js';
+import { indexHint } from './index-location.js';
+import { formatResults, type HitFreshness, jsonLine, parseQueries } from './search-format.js';
 import { colors, type Terminal } from './terminal.js';
 
 export interface SearchCommandOptions {
@@ -39,73 +41,79 @@ export async function runSearch(
   }
 
   const root = options.path ?? '.';
-  const directory = indexDirectory(root, options.index);
-  const rootProblem = options.index ? undefined : await treeRootProblem(root, '--path');
-  if (rootProblem) {
-    terminal.error(`codesearch: ${rootProblem}`);
-    return 1;
-  }
-  if (!(await indexExists(directory))) {
-    terminal.error(
-      `codesearch: no index at ${directory}; create it with \`${indexHint(root, options.index)}\``,
-    );
-    return 1;
-  }
-
+  const opened = await openExistingIndex({ ...options, root, rootFlag: '--path' }, terminal);
+  if ('exitCode' in opened) return opened.exitCode;
+  const { index, embedder } = opened;
   const mode = options.mode ?? 'hybrid';
-  const embedder = createTransformersEmbedder({
-    ...(options.model ? { model: options.model } : {}),
-    ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
-  });
   try {
-    // describe() reads the model's files only: lexical search never starts the model runtime.
-    const info = await embedder.describe();
-    const index = await openCodeIndex(directory, {
-      model: { modelName: info.modelName, modelVersion: info.modelVersion, dimensions: info.dimensions },
-      create: false,
-    });
-    try {
-      let vectors: Array<Float32Array | undefined> = queries.map(() => undefined);
-      if (mode !== 'lexical') {
-        // All queries in one embed() call: the model loads once.
-        const outcomes = await embedder.embed(queries);
-        vectors = outcomes.map((outcome, position) => {
-          if (!outcome.ok)
-            throw new Error(`cannot embed the query "${queries[position]}": ${outcome.error.message}`);
-          return outcome.vector;
-        });
-      }
-      const several = queries.length > 1;
-      for (const [position, text] of queries.entries()) {
-        const vector = vectors[position];
-        const hits: SearchHit[] = await index.search(
+    let vectors: Array<Float32Array | undefined> = queries.map(() => undefined);
+    if (mode !== 'lexical') {
+      // All queries in one embed() call: the model loads once.
+      const outcomes = await embedder.embed(queries);
+      vectors = outcomes.map((outcome, position) => {
+        if (!outcome.ok)
+          throw new Error(`cannot embed the query "${queries[position]}": ${outcome.error.message}`);
+        return outcome.vector;
+      });
+    }
+    const answers: SearchHit[][] = [];
+    for (const [position, text] of queries.entries()) {
+      const vector = vectors[position];
+      answers.push(
+        await index.search(
           { text, ...(vector ? { vector } : {}) },
-          {
-            k: options.k ?? 10,
-            mode,
-            ...(options.lang?.length ? { languages: options.lang } : {}),
-          },
-        );
-        if (options.json) terminal.out(jsonLine(text, hits));
-        else {
-          if (several && position > 0) terminal.out('');
-          for (const line of formatResults(text, hits, {
-            header: several,
-            style: {
-              rank: colors.bold,
-              location: colors.cyan,
-              name: colors.green,
-              preview: colors.dim,
-            },
-          }))
-            terminal.out(line);
-        }
+          { k: options.k ?? 10, mode, ...(options.lang?.length ? { languages: options.lang } : {}) },
+        ),
+      );
+    }
+    const stale = await staleHitFiles(index, root, options.index, answers.flat());
+    const several = queries.length > 1;
+    for (const [position, text] of queries.entries()) {
+      const hits = answers[position]!;
+      if (options.json) {
+        terminal.out(jsonLine(text, hits, stale.files));
+        continue;
       }
-    } finally {
-      await index.close();
+      if (several && position > 0) terminal.out('');
+      const style = { rank: colors.bold, location: colors.cyan, name: colors.green, preview: colors.dim };
+      for (const line of formatResults(text, hits, { header: several, style, stale: stale.files })) {
+        terminal.out(line);
+      }
+    }
+    if (stale.files.size > 0) {
+      terminal.error(
+        `note: ${stale.files.size} file(s) with hits changed or were deleted since they were indexed; refresh with \`${stale.refresh}\``,
+      );
     }
   } finally {
+    await index.close();
     await embedder.dispose?.();
   }
   return 0;
+}
+
+/**
+ * The files of these hits that changed or vanished since indexing (compared with the index's
+ * manifest: a stat per file, a hash only when the times differ), and the command that
+ * refreshes the index with the walk options it was built with.
+ */
+async function staleHitFiles(
+  index: CodeIndex,
+  root: string,
+  indexFlag: string | undefined,
+  hits: readonly SearchHit[],
+): Promise<{ files: Map<string, HitFreshness>; refresh: string }> {
+  const files = new Map<string, HitFreshness>();
+  const manifest = await index.manifest();
+  const refresh = indexHint(root, indexFlag, manifest ? walkOptionsFromJson(manifest.walk) : {});
+  if (!manifest || hits.length === 0) return { files, refresh };
+  const states = await fileStates(
+    path.resolve(root),
+    manifest,
+    hits.map((hit) => hit.filePath),
+  );
+  for (const [file, state] of states) {
+    if (state === 'changed' || state === 'deleted') files.set(file, state);
+  }
+  return { files, refresh };
 }

@@ -1,5 +1,11 @@
 import type { SearchHit } from '@codesearch/store';
 
+/** A hit in a file that changed (`changed`) or vanished (`deleted`) since it was indexed. */
+export type HitFreshness = 'changed' | 'deleted';
+
+/** The freshness of each hit's file, by path; files not in it are as indexed. */
+export type StaleFiles = ReadonlyMap<string, HitFreshness>;
+
 /** Lines of `sourcePreview` shown under each hit. */
 export const PREVIEW_LINES = 3;
 
@@ -11,20 +17,27 @@ export function parseQueries(text: string): string[] {
     .filter((line) => line.length > 0);
 }
 
-/** What `--json` prints for one query: one line, the hits without docstrings or previews. */
-export function jsonLine(query: string, hits: readonly SearchHit[]): string {
+/**
+ * What `--json` prints for one query: one line, the hits without docstrings or previews; a hit
+ * whose file changed or vanished since indexing has `stale: "changed" | "deleted"`.
+ */
+export function jsonLine(query: string, hits: readonly SearchHit[], stale: StaleFiles = new Map()): string {
   return JSON.stringify({
     query,
-    results: hits.map((hit) => ({
-      filePath: hit.filePath,
-      lineNumber: hit.lineNumber,
-      endLine: hit.endLine,
-      qualifiedName: hit.qualifiedName,
-      name: hit.name,
-      kind: hit.kind,
-      language: hit.language,
-      score: hit.score,
-    })),
+    results: hits.map((hit) => {
+      const freshness = stale.get(hit.filePath);
+      return {
+        filePath: hit.filePath,
+        lineNumber: hit.lineNumber,
+        endLine: hit.endLine,
+        qualifiedName: hit.qualifiedName,
+        name: hit.name,
+        kind: hit.kind,
+        language: hit.language,
+        score: hit.score,
+        ...(freshness ? { stale: freshness } : {}),
+      };
+    }),
   });
 }
 
@@ -46,9 +59,17 @@ const PLAIN: HitStyle = { rank: (t) => t, location: (t) => t, name: (t) => t, pr
  * The human form of one hit: `rank. score  file:line  qualifiedName (kind)`, then up to
  * `PREVIEW_LINES` lines of its code, indented.
  */
-export function formatHit(hit: SearchHit, rank: number, style: HitStyle = PLAIN): string[] {
+export function formatHit(
+  hit: SearchHit,
+  rank: number,
+  style: HitStyle = PLAIN,
+  freshness?: HitFreshness,
+): string[] {
+  const note = freshness
+    ? `  [${freshness === 'deleted' ? 'file deleted' : 'file changed'} since indexed]`
+    : '';
   const lines = [
-    `${style.rank(`${rank}.`)} ${formatScore(hit.score)}  ${style.location(`${hit.filePath}:${hit.lineNumber}`)}  ${style.name(hit.qualifiedName)} (${hit.kind})`,
+    `${style.rank(`${rank}.`)} ${formatScore(hit.score)}  ${style.location(`${hit.filePath}:${hit.lineNumber}`)}  ${style.name(hit.qualifiedName)} (${hit.kind})${note}`,
   ];
   const preview = (hit.sourcePreview ?? '').split(/\r?\n/).slice(0, PREVIEW_LINES);
   for (const line of preview) if (line.trim()) lines.push(style.preview(`    ${line.trimEnd()}`));
@@ -59,12 +80,12 @@ export function formatHit(hit: SearchHit, rank: number, style: HitStyle = PLAIN)
 export function formatResults(
   query: string,
   hits: readonly SearchHit[],
-  options: { header?: boolean; style?: HitStyle } = {},
+  options: { header?: boolean; style?: HitStyle; stale?: StaleFiles } = {},
 ): string[] {
   const lines: string[] = options.header ? [`query: ${query}`] : [];
   if (hits.length === 0) lines.push('no results');
   hits.forEach((hit, index) => {
-    lines.push(...formatHit(hit, index + 1, options.style));
+    lines.push(...formatHit(hit, index + 1, options.style, options.stale?.get(hit.filePath)));
   });
   return lines;
 }

@@ -1,56 +1,65 @@
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createTransformersEmbedder } from '@codesearch/embedder';
-import { parseDirectory } from '@codesearch/parser';
-import { type IndexStats, openCodeIndex } from '@codesearch/store';
+import { compareTree, hasChanges, type TreeChanges, walkOptionsFromJson } from '@codesearch/batch';
+import type { StoredManifest } from '@codesearch/store';
 import Table from 'cli-table3';
-import { indexDirectory, indexExists, indexHint } from './index-location.js';
-import { type WalkCommandOptions, walkOptions } from './options.js';
+import { openExistingIndex } from './existing-index.js';
+import { indexHint, walkFlags } from './index-location.js';
 import type { Terminal } from './terminal.js';
 
-export interface StatusCommandOptions extends WalkCommandOptions {
+export interface StatusCommandOptions {
   index?: string;
   model?: string;
   modelsDir?: string;
   json?: boolean;
 }
 
-/** Files listed as changed at most. */
+/** Paths listed per kind of change at most (all of them are in `--json`). */
 const LISTED_CHANGES = 10;
 
-export interface Staleness {
-  stale: boolean;
-  /** How it was decided. */
-  method: 'mtime';
-  /** Source files (relative to the root) modified after the index was last written. */
-  changedFiles: string[];
-  changedFileCount: number;
-  /** Files with entities in the tree now, against files in the index. */
-  treeFiles: number;
-  indexFiles: number;
-  treeEntities: number;
+export type Staleness =
+  | ({
+      stale: boolean;
+      /** Decided by comparing the tree with the index's per-file manifest. */
+      method: 'manifest';
+      /** False when the index was written after its manifest (an interrupted run): then stale. */
+      consistent: boolean;
+      /** The walk flags `index` used, which the comparison reused. */
+      walkFlags: string[];
+    } & TreeChanges)
+  | { stale: true; method: 'none'; reason: string };
+
+/** Stale when files were added, changed, deleted or renamed, or the manifest lags the index. */
+export function staleness(manifest: StoredManifest | undefined, changes: TreeChanges | undefined): Staleness {
+  if (!manifest || !changes) {
+    return {
+      stale: true,
+      method: 'none',
+      reason: 'the index has no file manifest (its last write did not complete)',
+    };
+  }
+  return {
+    stale: hasChanges(changes) || !manifest.consistent,
+    method: 'manifest',
+    consistent: manifest.consistent,
+    walkFlags: walkFlags(manifest.walk),
+    ...changes,
+  };
 }
 
-/**
- * Pure: stale when a source file was modified after the index's last write, or when the
- * number of files with entities differs (a file added or deleted).
- */
-export function staleness(
-  files: ReadonlyArray<{ filePath: string; entities: number; mtimeMs: number }>,
-  stats: Pick<IndexStats, 'files' | 'updatedAt'>,
-): Staleness {
-  const updated = Date.parse(stats.updatedAt);
-  const changed = files.filter((file) => file.mtimeMs > updated).map((file) => file.filePath);
-  const treeFiles = files.filter((file) => file.entities > 0).length;
-  return {
-    stale: changed.length > 0 || treeFiles !== stats.files,
-    method: 'mtime',
-    changedFiles: changed.slice(0, LISTED_CHANGES),
-    changedFileCount: changed.length,
-    treeFiles,
-    indexFiles: stats.files,
-    treeEntities: files.reduce((sum, file) => sum + file.entities, 0),
-  };
+/** One line: what changed since the index was written, or that nothing did. */
+export function describeStaleness(state: Staleness, refresh: string): string {
+  if (state.method === 'none') return `unknown: ${state.reason}; run \`${refresh}\``;
+  if (!state.stale) return 'up to date (every file as indexed)';
+  const parts = [
+    [state.added.length, 'added'],
+    [state.changed.length, 'changed'],
+    [state.deleted.length, 'deleted'],
+    [state.renamed.length, 'renamed'],
+  ]
+    .filter(([count]) => (count as number) > 0)
+    .map(([count, what]) => `${count} ${what}`);
+  if (!state.consistent) parts.push('the last index run did not finish');
+  return `stale: ${parts.join(', ')}; run \`${refresh}\``;
 }
 
 export async function runStatus(
@@ -59,44 +68,23 @@ export async function runStatus(
   terminal: Terminal,
 ): Promise<number> {
   const root = target ?? '.';
-  const directory = indexDirectory(root, options.index);
-  if (!(await indexExists(directory))) {
-    terminal.error(
-      `codesearch: no index at ${directory}; create it with \`${indexHint(root, options.index)}\``,
-    );
-    return 1;
-  }
-  // describe() reads the model's files, never the runtime: status does not load the model.
-  const info = await createTransformersEmbedder({
-    ...(options.model ? { model: options.model } : {}),
-    ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
-  }).describe();
-  const index = await openCodeIndex(directory, {
-    model: { modelName: info.modelName, modelVersion: info.modelVersion, dimensions: info.dimensions },
-    create: false,
-  });
-  let stats: IndexStats;
+  const opened = await openExistingIndex({ ...options, root, rootFlag: 'status' }, terminal);
+  if ('exitCode' in opened) return opened.exitCode;
+  const { index } = opened;
+  let stats: Awaited<ReturnType<typeof index.stats>>;
+  let manifest: StoredManifest | undefined;
   try {
-    stats = await index.stats();
+    [stats, manifest] = await Promise.all([index.stats(), index.manifest()]);
   } finally {
     await index.close();
   }
-
-  const parsed = await parseDirectory(root, walkOptions(options));
-  const files = await Promise.all(
-    parsed.files.map(async (file) => ({
-      filePath: file.filePath,
-      entities: file.entities,
-      mtimeMs: await stat(path.resolve(parsed.root, file.filePath)).then(
-        (info) => info.mtimeMs,
-        () => Number.POSITIVE_INFINITY, // vanished since the walk: changed
-      ),
-    })),
-  );
-  const stale = staleness(files, stats);
+  // The tree is walked with the options the index was built with, not today's defaults.
+  const changes = manifest ? await compareTree(path.resolve(root), manifest) : undefined;
+  const state = staleness(manifest, changes);
+  const refresh = indexHint(root, options.index, manifest ? walkOptionsFromJson(manifest.walk) : {});
 
   if (options.json) {
-    terminal.out(JSON.stringify({ ...stats, root: path.resolve(root), staleness: stale }));
+    terminal.out(JSON.stringify({ ...stats, root: path.resolve(root), staleness: state }));
     return 0;
   }
   const table = new Table({ style: { head: [], border: [], compact: true } });
@@ -113,20 +101,24 @@ export async function runStatus(
         .map(([language, count]) => `${language} ${count}`)
         .join(', ') || '-',
     ],
+    ['walk', state.method === 'manifest' ? state.walkFlags.join(' ') || 'defaults' : '-'],
     ['created', stats.createdAt],
     ['last updated', stats.updatedAt],
-    [
-      'staleness',
-      stale.stale
-        ? `stale: ${stale.changedFileCount} file(s) modified since, ${stale.treeFiles} files with entities in the tree vs ${stale.indexFiles} indexed; run \`${indexHint(root, options.index)}\``
-        : 'up to date (no source file modified since the last index)',
-    ],
+    ['staleness', describeStaleness(state, refresh)],
   );
   terminal.out(table.toString());
-  if (stale.changedFiles.length > 0) {
-    terminal.out(
-      `modified since the last index: ${stale.changedFiles.join(', ')}${stale.changedFileCount > stale.changedFiles.length ? ', …' : ''}`,
-    );
+  if (state.method === 'manifest') {
+    const lists: Array<[string, string[]]> = [
+      ['added', state.added],
+      ['changed', state.changed],
+      ['deleted', state.deleted],
+      ['renamed', state.renamed.map(({ from, to }) => `${from} → ${to}`)],
+    ];
+    for (const [what, paths] of lists) {
+      if (paths.length === 0) continue;
+      const more = paths.length > LISTED_CHANGES ? `, … (${paths.length - LISTED_CHANGES} more)` : '';
+      terminal.out(`${what}: ${paths.slice(0, LISTED_CHANGES).join(', ')}${more}`);
+    }
   }
   return 0;
 }

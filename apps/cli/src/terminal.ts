@@ -6,6 +6,8 @@ export interface Terminal {
   error(line: string): void;
   /** True when stderr is a terminal: progress bars instead of periodic lines. */
   readonly isTTY?: boolean;
+  /** Why standard output could not be written (a full disk behind `> file`), if it could not. */
+  outputFailure?(): string | undefined;
 }
 
 /**
@@ -19,9 +21,11 @@ export interface Terminal {
  */
 export function processTerminal(): Terminal {
   let stdoutClosed = false;
+  let failure: string | undefined;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
     stdoutClosed = true;
+    // A reader that went away is normal; anything else (ENOSPC, EIO) is a failed command.
+    if (error.code !== 'EPIPE') failure ??= error.message;
   });
   return {
     out: (line) => {
@@ -29,6 +33,7 @@ export function processTerminal(): Terminal {
     },
     error: (line) => process.stderr.write(`${line}\n`),
     isTTY: Boolean(process.stderr.isTTY),
+    outputFailure: () => failure,
   };
 }
 

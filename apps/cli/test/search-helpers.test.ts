@@ -1,8 +1,9 @@
-import type { SearchHit } from '@codesearch/store';
+import type { TreeChanges } from '@codesearch/batch';
+import type { SearchHit, StoredManifest } from '@codesearch/store';
 import { describe, expect, it } from 'vitest';
 import { indexHint } from '../src/index-location.js';
 import { formatHit, formatResults, formatScore, jsonLine, parseQueries } from '../src/search-format.js';
-import { staleness } from '../src/status-command.js';
+import { describeStaleness, staleness } from '../src/status-command.js';
 
 const hit: SearchHit = {
   locationKey: 'src/app.py:12',
@@ -54,6 +55,16 @@ describe('jsonLine', () => {
       ],
     });
   });
+  it('marks a hit whose file changed or vanished since indexing, and only that one', () => {
+    const other = { ...hit, filePath: 'src/other.py', locationKey: 'src/other.py:1' };
+    const parsed = JSON.parse(jsonLine('q', [hit, other], new Map([['src/app.py', 'deleted' as const]])));
+    expect(parsed.results[0].stale).toBe('deleted');
+    expect(parsed.results[1]).not.toHaveProperty('stale');
+    expect(formatHit(hit, 1, undefined, 'changed')[0]).toBe(
+      '1. 0.03279  src/app.py:12  Parser.parse_file (method)  [file changed since indexed]',
+    );
+  });
+
   it('keeps a query with quotes and newlines intact', () => {
     expect(JSON.parse(jsonLine('say "hi"\tnow', [])).query).toBe('say "hi"\tnow');
   });
@@ -86,39 +97,71 @@ describe('indexHint', () => {
     expect(indexHint('src', '/tmp/idx')).toBe('codesearch index src --index /tmp/idx');
     expect(indexHint("my repo's", undefined)).toBe(`codesearch index 'my repo'\\''s'`);
   });
+
+  it('repeats the walk flags the index was built with, so following it keeps the same files', () => {
+    expect(
+      indexHint('.', undefined, {
+        languages: ['python', 'go'],
+        exclude: ['tests/', '*.gen.go'],
+        include: ['src/**'],
+        maxFileSize: 5 * 1024 * 1024,
+        gitignore: false,
+        defaultExcludes: false,
+        followSymlinks: true,
+      }),
+    ).toBe(
+      "codesearch index . --lang python,go --include 'src/**' --exclude tests/ --exclude '*.gen.go' --max-file-size 5m --no-gitignore --no-default-excludes --follow-symlinks",
+    );
+    expect(indexHint('.', undefined, { maxFileSize: 1500 })).toBe('codesearch index . --max-file-size 1500');
+  });
 });
 
 describe('staleness', () => {
-  const stats = { files: 2, updatedAt: '2025-01-01T00:00:10.000Z' };
-  const at = (seconds: number) => Date.parse('2025-01-01T00:00:00.000Z') + seconds * 1000;
-  it('is fresh when no file changed after the last write and the file count matches', () => {
-    const result = staleness(
-      [
-        { filePath: 'a.py', entities: 2, mtimeMs: at(5) },
-        { filePath: 'b.py', entities: 1, mtimeMs: at(9) },
-        { filePath: 'empty.py', entities: 0, mtimeMs: at(1) },
-      ],
-      stats,
-    );
-    expect(result).toMatchObject({
+  const manifest = (consistent: boolean): StoredManifest => ({
+    root: '/repo',
+    walk: { languages: ['python'], maxFileSize: 5 * 1024 * 1024 },
+    files: [],
+    tableVersion: 3,
+    writtenAt: '2026-01-01T00:00:00.000Z',
+    consistent,
+  });
+  const none: TreeChanges = { added: [], changed: [], deleted: [], renamed: [], touched: 2, unchanged: 5 };
+
+  it('is up to date when no file was added, changed, deleted or renamed (a touch is not a change)', () => {
+    const state = staleness(manifest(true), none);
+    expect(state).toMatchObject({
       stale: false,
-      changedFiles: [],
-      treeFiles: 2,
-      indexFiles: 2,
-      treeEntities: 3,
+      method: 'manifest',
+      walkFlags: ['--lang', 'python', '--max-file-size', '5m'],
     });
+    expect(describeStaleness(state, 'codesearch index .')).toBe('up to date (every file as indexed)');
   });
-  it('is stale when a file was modified after the last write, naming it', () => {
-    const result = staleness(
-      [
-        { filePath: 'a.py', entities: 2, mtimeMs: at(11) },
-        { filePath: 'b.py', entities: 1, mtimeMs: at(9) },
-      ],
-      stats,
+
+  it('is stale when files moved, and says what changed and how to refresh', () => {
+    const state = staleness(manifest(true), {
+      ...none,
+      renamed: [{ from: 'a.py', to: 'b.py' }],
+      added: ['c.py'],
+    });
+    expect(state.stale).toBe(true);
+    expect(describeStaleness(state, 'codesearch index . --lang python')).toBe(
+      'stale: 1 added, 1 renamed; run `codesearch index . --lang python`',
     );
-    expect(result).toMatchObject({ stale: true, changedFiles: ['a.py'], changedFileCount: 1 });
   });
-  it('is stale when a file was deleted (fewer files with entities than indexed)', () => {
-    expect(staleness([{ filePath: 'a.py', entities: 2, mtimeMs: at(1) }], stats).stale).toBe(true);
+
+  it('is stale when the index was written after its manifest (an interrupted run)', () => {
+    const state = staleness(manifest(false), none);
+    expect(state.stale).toBe(true);
+    expect(describeStaleness(state, 'codesearch index .')).toBe(
+      'stale: the last index run did not finish; run `codesearch index .`',
+    );
+  });
+
+  it('cannot judge an index without a manifest, and says so', () => {
+    const state = staleness(undefined, undefined);
+    expect(state).toMatchObject({ stale: true, method: 'none' });
+    expect(describeStaleness(state, 'codesearch index .')).toMatch(
+      /^unknown: the index has no file manifest/,
+    );
   });
 });
