@@ -208,38 +208,3 @@ export function pairedDifference(a, b, { resamples = 2000, seed = 12345 } = {}) 
     worse: diffs.filter((value) => value < 0).length,
   };
 }
-
-/**
- * The prepared text without its `path: <filePath>` header line (always the second line of the
- * `codesearch-text/1` layout). Throws when the line is not where the layout puts it, so a layout
- * change cannot silently turn this into a no-op.
- */
-export function withoutPathLine(text, filePath) {
-  const lines = text.split('\n');
-  if (lines[1] !== `path: ${filePath}`)
-    throw new Error(`no "path: ${filePath}" line in the second line of the prepared text: ${lines[1]}`);
-  lines.splice(1, 1);
-  return lines.join('\n');
-}
-
-/** Lower-cased words of `text` (identifier parts split: `mergeMap` → merge, map; `_policybase` → policybase). */
-function words(text) {
-  return (text.match(/[A-Za-z0-9]+/g) ?? []).flatMap((token) =>
-    (token.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g) ?? [token]).map((part) => part.toLowerCase()),
-  );
-}
-
-/** The query mentions a file or directory explicitly: `a/b`, or a name with a source-file extension. */
-export const mentionsPath = (query) =>
-  /\w\/\w/.test(query) || /\b[\w-]+\.(py|pyi|ts|tsx|js|mjs|cjs|jsx|go|rs|java|json)\b/i.test(query);
-
-/**
- * Words (3+ letters) that the query shares with the target's own path: its directory names and
- * file name without extension, split into identifier parts. These are the queries where the
- * `path:` line could carry signal for the embedding.
- */
-export function sharedPathWords(query, filePath) {
-  const withoutExtension = filePath.replace(/\.[A-Za-z0-9]+$/, '');
-  const pathWords = new Set(words(withoutExtension).filter((word) => word.length >= 3));
-  return [...new Set(words(query).filter((word) => pathWords.has(word)))];
-}

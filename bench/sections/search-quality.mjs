@@ -5,6 +5,8 @@
  * TypeScript source of rxjs 7.8.1 (from its npm tarball). MRR@10, Recall@1 and Recall@10 per
  * search mode (vector, lexical, hybrid), per fusion (RRF k, weights) and per text-prep variant,
  * with the real model; vectors go through a persistent cache so reruns embed nothing.
+ * Also the candidate "no path in vector text" (the `path:` line only on the BM25 side), whether the
+ * queries touch the path at all, and a synthetic set of path-style questions ("code in <dir>").
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,22 +17,26 @@ import {
   firstSentence,
   locationKey,
   MIN_QUERY_WORDS,
-  mentionsPath,
   normalise,
   pairedDifference,
   rankOf,
   reciprocalRank10,
   retrievalMetrics,
-  sharedPathWords,
   spreadSample,
   stripJsDocstring,
   stripPythonDocstrings,
   weightedRrf,
-  withoutPathLine,
   wordCount,
 } from '../lib/docstring-queries.mjs';
 import { cachedEmbedder } from '../lib/embed-cached.mjs';
 import { scratchDirectory } from '../lib/files.mjs';
+import {
+  corpusPathMatcher,
+  pathQueryScore,
+  pathStyleQueries,
+  sharedPathWords,
+  withoutPathLine,
+} from '../lib/path-queries.mjs';
 import { STDLIB_PARSE_OPTIONS, stdlibRoot } from '../lib/python-stdlib.mjs';
 import { formatTable, summarise } from '../lib/stats.mjs';
 
@@ -288,7 +294,17 @@ function assertSameQueries(a, b, what) {
 
 const meanLength = (texts) => texts.reduce((sum, text) => sum + text.length, 0) / texts.length;
 
-async function evaluate({ store, embed, corpus, queries, queryVectors, variant, variantName, log }) {
+async function evaluate({
+  store,
+  embed,
+  corpus,
+  queries,
+  queryVectors,
+  pathQueries,
+  variant,
+  variantName,
+  log,
+}) {
   const entities = indexedEntities(corpus);
   const keys = entities.map(locationKey);
   const embeddedTexts = entities.map(variant.embedded);
@@ -343,6 +359,7 @@ async function evaluate({ store, embed, corpus, queries, queryVectors, variant, 
           sameAsStoreHybrid++;
       }
     }
+    const pathStyle = await scorePathQueries(index, pathQueries);
     await index.close();
     const metrics = Object.fromEntries(
       Object.entries(ranks).map(([name, list]) => [name, retrievalMetrics(list)]),
@@ -359,6 +376,7 @@ async function evaluate({ store, embed, corpus, queries, queryVectors, variant, 
       metrics,
       ranks,
       hybridAgreesWithStoreRrf: sameAsStoreHybrid / queries.length,
+      pathStyle,
       timings: {
         embed: embedded,
         indexSeconds,
@@ -371,6 +389,37 @@ async function evaluate({ store, embed, corpus, queries, queryVectors, variant, 
   } finally {
     await scratch.remove();
   }
+}
+
+/**
+ * Path-style questions (`code in <dir or file>`), each mode's top 10: per query `found` and
+ * `precision` (see pathQueryScore), and the means per kind (directory, file) and mode.
+ */
+async function scorePathQueries(index, pathQueries) {
+  const perQuery = Object.fromEntries(MODES.map((mode) => [mode, []]));
+  for (const item of pathQueries) {
+    for (const mode of MODES) {
+      const hits = await index.search({ text: item.query, vector: item.vector }, { mode, k: K });
+      perQuery[mode].push(
+        pathQueryScore(
+          hits.map((hit) => hit.locationKey),
+          item.relevant,
+          K,
+        ),
+      );
+    }
+  }
+  const mean = (list, field) => list.reduce((sum, score) => sum + score[field], 0) / (list.length || 1);
+  const summary = {};
+  for (const kind of ['directory', 'file']) {
+    const positions = pathQueries.flatMap((item, position) => (item.kind === kind ? [position] : []));
+    summary[kind] = { queries: positions.length };
+    for (const mode of MODES) {
+      const scores = positions.map((position) => perQuery[mode][position]);
+      summary[kind][mode] = { found: mean(scores, 'found'), precision: mean(scores, 'precision') };
+    }
+  }
+  return { summary, perQuery };
 }
 
 const signed = (value) => `${value >= 0 ? '+' : ''}${value.toFixed(3)}`;
@@ -394,12 +443,11 @@ function pathInQueries(corpus, queries, results) {
     };
     return { queries: positions.length, vector: diff('vector'), hybrid: diff('hybrid') };
   };
+  const namesCorpusPath = corpusPathMatcher(corpus.entities.map((entity) => entity.filePath));
+  const naming = queries.filter((item) => namesCorpusPath(item.query));
   return {
-    explicit: queries.filter((item) => mentionsPath(item.query)).length,
-    explicitSamples: queries
-      .filter((item) => mentionsPath(item.query))
-      .slice(0, 5)
-      .map((item) => item.query),
+    explicit: naming.length,
+    explicitSamples: naming.slice(0, 5).map((item) => ({ key: item.key, query: item.query })),
     sharing: split(true),
     notSharing: split(false),
     sharingSamples: queries
@@ -411,6 +459,21 @@ function pathInQueries(corpus, queries, results) {
       .filter((sample) => sample.words.length > 0)
       .slice(0, 8),
   };
+}
+
+/** Paired no-path − default difference of path-style precision, per kind and mode. */
+function pathStyleComparison(pathQueries, results) {
+  const out = {};
+  for (const kind of ['directory', 'file']) {
+    const positions = pathQueries.flatMap((item, position) => (item.kind === kind ? [position] : []));
+    out[kind] = { queries: positions.length };
+    for (const mode of MODES) {
+      const precision = (name) =>
+        positions.map((position) => results[name].pathStyle.perQuery[mode][position].precision);
+      out[kind][mode] = pairedDifference(precision(NO_PATH_VARIANT), precision(DEFAULT_VARIANT));
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -451,6 +514,16 @@ export async function run({ repoRoot, benchDir, python, log }) {
   ];
   const comparisonRows = [['corpus', 'comparison (MRR@10, paired)', 'Δ', '95% CI', 'queries better / worse']];
   const noPathRows = [['corpus', 'mode', 'text prep', 'MRR@10', 'R@1', 'R@10', 'R@50']];
+  const pathStyleRows = [
+    [
+      'corpus',
+      'path-style queries',
+      'mode',
+      'default found / precision',
+      'no path found / precision',
+      'Δ precision (95% CI)',
+    ],
+  ];
   const pathWordRows = [['corpus', 'queries that', 'queries', 'vector Δ (95% CI)', 'hybrid Δ (95% CI)']];
   try {
     const corpora = [
@@ -467,6 +540,14 @@ export async function run({ repoRoot, benchDir, python, log }) {
         queries.map((item) => item.query),
         `${corpus.name} queries`,
       );
+      const pathQueries = pathStyleQueries(corpus.entities, locationKey);
+      const pathQueryVectors = await embed.vectors(
+        pathQueries.map((item) => item.query),
+        `${corpus.name} path-style queries`,
+      );
+      pathQueries.forEach((item, position) => {
+        item.vector = pathQueryVectors[position];
+      });
       const kinds = {};
       for (const entity of corpus.entities) kinds[entity.kind] = (kinds[entity.kind] ?? 0) + 1;
       const indexed = indexedEntities(corpus);
@@ -508,6 +589,7 @@ export async function run({ repoRoot, benchDir, python, log }) {
           corpus,
           queries,
           queryVectors,
+          pathQueries,
           variant,
           variantName,
           log,
@@ -521,6 +603,7 @@ export async function run({ repoRoot, benchDir, python, log }) {
         );
       entry.noPathLexicalIdentical = true;
       entry.pathInQueries = pathInQueries(corpus, queries, entry.variants);
+      entry.pathStyleQueries = pathStyleComparison(pathQueries, entry.variants);
       entry.comparisons = {};
       for (const [label, [leftVariant, left], [rightVariant, right]] of COMPARISONS) {
         const rr = (variantName, list) => entry.variants[variantName].ranks[list].map(reciprocalRank10);
@@ -537,6 +620,7 @@ export async function run({ repoRoot, benchDir, python, log }) {
       // Per-query ranks only for the default text prep and the no-path candidate (the rest are summarised above).
       for (const [variantName, figures] of Object.entries(entry.variants)) {
         if (variantName !== DEFAULT_VARIANT && variantName !== NO_PATH_VARIANT) delete figures.ranks;
+        figures.pathStyle = figures.pathStyle.summary;
       }
       result.corpora[corpus.name] = entry;
 
@@ -551,6 +635,22 @@ export async function run({ repoRoot, benchDir, python, log }) {
             m.recall1.toFixed(3),
             m.recall10.toFixed(3),
             mode === 'hybrid' ? '—' : m.recall50.toFixed(3),
+          ]);
+        }
+      }
+      for (const [kind, row] of Object.entries(entry.pathStyleQueries)) {
+        for (const mode of MODES) {
+          const [before, after] = [DEFAULT_VARIANT, NO_PATH_VARIANT].map(
+            (name) => entry.variants[name].pathStyle[kind][mode],
+          );
+          const diff = row[mode];
+          pathStyleRows.push([
+            corpus.name,
+            `${kind} (${row.queries})`,
+            mode,
+            `${before.found.toFixed(3)} / ${before.precision.toFixed(3)}`,
+            `${after.found.toFixed(3)} / ${after.precision.toFixed(3)}`,
+            `${signed(diff.mean)} (${diff.low.toFixed(3)} … ${diff.high.toFixed(3)})`,
           ]);
         }
       }
@@ -634,6 +734,10 @@ export async function run({ repoRoot, benchDir, python, log }) {
     ),
     'no path − default, MRR@10 paired, split by whether the query shares a word with its target path:',
     formatTable(pathWordRows),
+    '',
+    'Path-style questions ("code in <directory>", "code in <file>", one per directory and file; top 10): ' +
+      'found = a hit from there, precision = hits from there / min(10, entities there):',
+    formatTable(pathStyleRows),
     `embedding: ${result.embedding.embedded} texts embedded (${result.embedding.embedSeconds.toFixed(0)} s), ` +
       `${result.embedding.cached} served from the cache (${embed.location}).`,
   ].join('\n');
