@@ -41,7 +41,8 @@ export async function clearCacheFile(
     const journal = journalFile(file);
     const content = await readJournal(journal, 0, read.content.metadata.dimensions);
     const ours =
-      content.kind === 'ok' && (content.content.header !== undefined || content.content.size === 0);
+      content.kind === 'ok' &&
+      (content.content.header !== undefined || content.content.tornHeader || content.content.size === 0);
     if (ours) {
       await rm(journal);
       removed.push(journal);

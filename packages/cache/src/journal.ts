@@ -49,6 +49,8 @@ export interface JournalContent {
   damaged: string | undefined;
   /** Bytes after `end` that do not form a verified record yet: a torn (or unfinished) last append. */
   torn: boolean;
+  /** No complete header, only the start of one: the journal's first append was cut short. */
+  tornHeader: boolean;
 }
 
 export type JournalRead =
@@ -155,6 +157,7 @@ export function parseJournal(
     size: from + bytes.length,
     damaged: undefined,
     torn: false,
+    tornHeader: false,
   };
   let position = 0;
   let index = 0;
@@ -163,6 +166,7 @@ export function parseJournal(
     // No newline yet: an append that was cut short, or is still being written.
     if (newline < 0) {
       content.torn = true;
+      content.tornHeader = from === 0 && index === 0 && startsLikeHeader(bytes.subarray(position));
       break;
     }
     const payload = verify(bytes.subarray(position, newline));
@@ -196,6 +200,24 @@ export function parseJournal(
     content.end = from + position;
   }
   return { content };
+}
+
+const HEADER_START = `{"journal":"${JOURNAL_FORMAT}"`;
+
+/**
+ * Whether `bytes` (no newline in them) are the beginning of a header record as `headerRecord`
+ * writes it: `<digits> <16 hex> {"journal":"codesearch-cache-journal/1",…`, cut anywhere.
+ */
+function startsLikeHeader(bytes: Buffer): boolean {
+  const text = bytes.subarray(0, 200).toString('latin1');
+  const match = /^(\d+)(?: ([0-9a-f]{0,16})(?: ([^]*))?)?$/.exec(text);
+  if (!match) return false;
+  const [, , check, payload] = match;
+  if (payload === undefined) return true;
+  if (check?.length !== CHECK_DIGITS) return false;
+  return payload.length <= HEADER_START.length
+    ? HEADER_START.startsWith(payload)
+    : payload.startsWith(HEADER_START);
 }
 
 /** Reads the journal from offset `from`. A special file is never opened. */
@@ -280,11 +302,12 @@ export function journalProblem(
     return { text: `could not be used (${journal.reason})`, suffix: `corrupt-${stamp}` };
   const { header, size } = journal.content;
   if (!header) {
-    // Empty: nothing to apply. A header cut short: cannot be told to be ours.
-    return size === 0
+    // Empty, or its first append cut short: nothing to apply, and the next append starts it anew.
+    // Anything else cannot be told to be ours.
+    return size === 0 || journal.content.tornHeader
       ? undefined
       : {
-          text: 'has no complete header (not a journal, or its first write was cut short)',
+          text: 'has no valid header record (it is not a codesearch cache journal)',
           suffix: `corrupt-${stamp}`,
         };
   }

@@ -225,6 +225,26 @@ describe('journal: torn and damaged records', () => {
     expect(existsSync(`${file}.lock`)).toBe(false);
   });
 
+  it("every prefix of a new journal's first append (header and record): nothing applied, no warning, started anew", async () => {
+    const file = path.join(tempDir(), 'cache.json');
+    await closedCache(file, seeds(0, 20));
+    const journal = `${file}.journal`;
+    const first = Buffer.concat([header(createdOf(file)), record({ entries: storedEntries([100]) })]);
+    const headerEnd = first.indexOf(0x0a);
+    for (const kept of [1, 3, 20, 30, 60, headerEnd - 1, headerEnd + 1, first.length - 1]) {
+      writeFileSync(journal, first.subarray(0, kept));
+      const { cache, report, warned } = await reopen(file);
+      expect(warned, `cut at ${kept}`).toEqual([]);
+      expect(report.entries).toBe(20);
+      await write(cache, [200]);
+      await cache.flush();
+      const records = journalRecords(journal);
+      expect(records[0]).toMatchObject({ journal: 'codesearch-cache-journal/1', created: createdOf(file) });
+      expect(Object.keys(records.at(-1)!.entries as object)).toEqual([key(200)]);
+      expect(readdirSync(path.dirname(file)).filter((name) => name.includes('.corrupt-'))).toEqual([]);
+    }
+  });
+
   it('a torn last append is dropped whole; everything before it is kept; the next flush cuts it off', async () => {
     const file = await journalWithThreeFlushes();
     const journal = `${file}.journal`;
