@@ -13,11 +13,15 @@ import {
   warnings,
 } from './helpers.js';
 
-/** A child that opens the cache and writes `count` entries in batches of `batch`, flushing after each. */
+/**
+ * A child that opens the cache and writes `count` entries in batches of `batch`, flushing after
+ * each; with `reopen` 1, it also closes (folding the journal into the file) and reopens after each.
+ */
 const WRITER = `
 const { JsonFileEmbeddingCache } = await import(INDEX);
-const [file, id, count, batch, dimensions] = process.argv.slice(2).map((v, i) => (i === 0 ? v : Number(v)));
-const cache = new JsonFileEmbeddingCache(file, { lockStaleMs: 2000, lockWaitMs: 30000, onWarning: (m) => console.error(m) });
+const [file, id, count, batch, dimensions, reopen] = process.argv.slice(2).map((v, i) => (i === 0 ? v : Number(v)));
+const make = () => new JsonFileEmbeddingCache(file, { lockStaleMs: 2000, lockWaitMs: 30000, onWarning: (m) => console.error(m) });
+let cache = make();
 await cache.open({ modelName: 'test/mini', modelVersion: 'v1', dimensions });
 let written = 0;
 while (written < count) {
@@ -31,6 +35,11 @@ while (written < count) {
   await cache.setMany(entries);
   await cache.flush();
   process.stdout.write('flushed ' + written + '\\n');
+  if (reopen === 1) {
+    await cache.close();
+    cache = make();
+    await cache.open({ modelName: 'test/mini', modelVersion: 'v1', dimensions });
+  }
 }
 await cache.close();
 `;
@@ -130,7 +139,16 @@ describe('several processes on one cache file', () => {
     // A deterministic spread of kill moments, from right after the first checkpoint to well into the run.
     const killDelays = [5, 180, 35, 420, 90, 260, 15, 600, 60, 330, 120, 480];
     for (const [run, delay] of killDelays.entries()) {
-      const writer = startChild(script, [file, String(run + 1), '1000000', '128', String(dimensions)]);
+      // Odd runs close and reopen after every checkpoint: each close folds the journal in (a full rewrite).
+      const reopen = run % 2 === 1 ? '1' : '0';
+      const writer = startChild(script, [
+        file,
+        String(run + 1),
+        '1000000',
+        '128',
+        String(dimensions),
+        reopen,
+      ]);
       await new Promise<void>((resolve) => {
         writer.child.stdout.once('data', () => setTimeout(resolve, delay));
       });
@@ -168,11 +186,17 @@ describe('several processes on one cache file', () => {
       `${killDelays.length} kills: ${tornAppends} cut an append short, ${cutRewrites} cut a rewrite of cache.json short; ` +
         `cache.json was rewritten between ${compactionsSeen} of them`,
     );
-    // A clean close at the end leaves cache.json alone, holding everything.
+    // A last writer takes over the dead writer's lock; its clean close leaves cache.json alone, holding everything.
     const cache = new JsonFileEmbeddingCache(file, { onWarning: () => {}, lockStaleMs: 2000 });
     const report = await cache.open({ ...MODEL, dimensions });
+    await cache.setMany([
+      [
+        'f'.repeat(64),
+        { name: 'x', embedding: new Float32Array(dimensions), timestamp: 't', modelVersion: 'v1' },
+      ],
+    ]);
     await cache.close();
     expect(readdirSync(dir)).toEqual(['cache.json']);
-    expect(entryCount(readFileSync(file, 'utf8'))).toBe(report.entries);
+    expect(entryCount(readFileSync(file, 'utf8'))).toBe(report.entries + 1);
   }, 180_000);
 });
