@@ -23,6 +23,7 @@ const SECTIONS = {
   cache: () => import('./sections/cache.mjs'),
   store: () => import('./sections/store.mjs'),
   'search-quality': () => import('./sections/search-quality.mjs'),
+  faults: () => import('./sections/faults.mjs'),
 };
 
 const REPORT_VERSION = 1;

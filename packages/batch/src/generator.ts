@@ -21,7 +21,12 @@ import type {
 } from './types.js';
 import { type Accepted, checkItem, KeyRegistry, locationKey } from './validate.js';
 
-export const DEFAULT_BATCH_SIZE = 32;
+/**
+ * Texts per embedder call: also how often progress is reported and a checkpoint can happen.
+ * 16 runs as fast as 32 on 2 cores (the embedder still sorts each call's texts by length) and
+ * halves the work a kill can lose before the first checkpoint.
+ */
+export const DEFAULT_BATCH_SIZE = 16;
 export const DEFAULT_CHECKPOINT_EVERY = 256;
 /** Two seconds: a checkpoint costs milliseconds (journaled cache), a lost run costs minutes. */
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 2_000;
@@ -227,7 +232,9 @@ export class BatchEmbeddingGenerator {
 
     // 3. Embed the misses chunk by chunk, storing and checkpointing as we go.
     let sinceCheckpoint = 0;
-    let lastCheckpoint = performance.now();
+    // From the start of the run, not of the embedding: the model load counts as work at stake,
+    // so the first checkpoint comes right after the first chunk of a slow start.
+    let lastCheckpoint = startedAt;
     let unflushed = false;
     const checkpoint = async () => {
       sinceCheckpoint = 0;
@@ -326,7 +333,8 @@ export class BatchEmbeddingGenerator {
       info,
       textPrepVersion: this.preparator.version,
       cacheLocation: cache?.location,
-      cacheSaved: cache ? !unflushed : undefined,
+      // A cache that could not be opened saved nothing this run embedded.
+      cacheSaved: cache ? !unflushed : this.cache ? tally.embedded === 0 : undefined,
       startedAt,
       warnings: warnings.list,
     });

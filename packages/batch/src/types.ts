@@ -27,7 +27,7 @@ export interface BatchEmbeddingOptions {
   textPreparator: TextPreparator;
   /** Persistent cache; without one every text is embedded (identical texts still only once). */
   cache?: EmbeddingCache;
-  /** Texts per `embedder.embed()` call (default 32); the embedder batches the model itself. */
+  /** Texts per `embedder.embed()` call (default 16); the embedder batches the model itself. */
   batchSize?: number;
   /** Flush the cache after this many new embeddings (default 256), and always at the end. */
   checkpointEvery?: number;

@@ -368,6 +368,20 @@ describe('cache failures', () => {
   });
 });
 
+describe('whether the cache was saved', () => {
+  it('is false when the cache could not even be opened, and true when every checkpoint landed', async () => {
+    const broken = new FakeCache();
+    broken.failOpen = new CacheError('cannot open /proc/nope/cache.json: ENOENT');
+    const { generator } = setup({ cache: broken });
+    const result = await generator.processFunctions([fn('a')]);
+    expect(result.summary.success).toBe(1);
+    expect(result.cacheSaved).toBe(false);
+    const { generator: fine } = setup({ cache: new FakeCache() });
+    expect((await fine.processFunctions([fn('a')])).cacheSaved).toBe(true);
+    expect((await setup().generator.processFunctions([fn('a')])).cacheSaved).toBeUndefined();
+  });
+});
+
 describe('checkpoints and abort', () => {
   it('flushes after every checkpointEvery new embeddings and at the end', async () => {
     const cache = new FakeCache();

@@ -106,6 +106,10 @@ export class JsonFileEmbeddingCache extends BaseEmbeddingCache<FileState> {
 
   protected async openStore(info: EmbeddingModelInfo): Promise<{ state: FileState; warnings: string[] }> {
     await this.useDirectoryIfGiven();
+    // A directory that cannot be made is said now, before a run embeds anything it could not keep.
+    await ensureDirectory(path.dirname(this.file), 'the embedding cache').catch((error: unknown) => {
+      throw new CacheError(failureText('open', this.file, error), { code: 'OPEN_FAILED', cause: error });
+    });
     const warnings: string[] = [];
     let replaced: Replaced | undefined;
     let snapshot = await this.readSnapshot(info);

@@ -205,11 +205,12 @@ describe('JsonFileEmbeddingCache: persistence', () => {
     expect(data.metadata.created).toBe(a.report.metadata.created);
   });
 
-  it('creates the cache directory at the first flush', async () => {
+  it('creates the cache directory at open (so a place it cannot use is said before any work), the file at the first flush', async () => {
     const file = path.join(tempDir(), 'a', 'b', 'cache.json');
     const { cache, report } = await opened(file);
     expect(report.entries).toBe(0);
-    expect(existsSync(path.dirname(file))).toBe(false);
+    expect(existsSync(path.dirname(file))).toBe(true);
+    expect(existsSync(file)).toBe(false);
     await cache.flush();
     expect(JSON.parse(readFileSync(file, 'utf8')).embeddings).toEqual({});
   });
@@ -419,6 +420,7 @@ describe('JsonFileEmbeddingCache: failures', () => {
     const file = path.join(dir, 'cache.json');
     const { cache } = await opened(file);
     await cache.setMany([[key(1), entry(1)]]);
+    rmSync(dir, { recursive: true });
     writeFileSync(dir, 'a file where the directory should be'); // root cannot write here either
     const error = await cache.flush().catch((caught: unknown) => caught);
     expect(CacheError.isInstance(error)).toBe(true);
@@ -437,6 +439,7 @@ describe('JsonFileEmbeddingCache: failures', () => {
     const dir = path.join(root, 'd');
     const { cache } = await opened(path.join(dir, 'cache.json'));
     await cache.setMany([[key(1), entry(1)]]);
+    rmSync(dir, { recursive: true });
     writeFileSync(dir, 'blocker');
     await expect(cache.close()).rejects.toThrow(CacheError);
     await expect(cache.getMany([key(1)])).rejects.toThrow(/before open/);
