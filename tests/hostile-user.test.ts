@@ -3,7 +3,17 @@ import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFi
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, CRASH, codesearch, FORBID_RUNTIME, jsonLinesOf, jsonOf, MINI_REPO, MODELS_DIR, ok } from './helpers/cli.js';
+import {
+  BIN,
+  CRASH,
+  codesearch,
+  FORBID_RUNTIME,
+  jsonLinesOf,
+  jsonOf,
+  MINI_REPO,
+  MODELS_DIR,
+  ok,
+} from './helpers/cli.js';
 import { copyStdlibModules } from './helpers/python-stdlib.js';
 import type { RunResult } from './helpers/run.js';
 import { makeOwnedDir, NOBODY, needsUnprivilegedUser, readableModelsDir } from './helpers/run-as.js';
@@ -37,7 +47,9 @@ let entities: number;
 beforeAll(async () => {
   scratch = await mkdtemp(path.join(os.tmpdir(), 'codesearch-hostile-user-'));
   await chmod(scratch, 0o755);
-  const parsed = ok(await codesearch(['parse', MINI_REPO, '--json'])).stdout.trim().split('\n');
+  const parsed = ok(await codesearch(['parse', MINI_REPO, '--json']))
+    .stdout.trim()
+    .split('\n');
   entities = parsed.length;
 });
 afterAll(async () => {
@@ -53,23 +65,7 @@ async function miniTree(name: string): Promise<string> {
 
 /** The CLI, killed with `signal` after `ms`; resolves when it has ended. */
 function killedAfter(args: string[], ms: number, signal: NodeJS.Signals): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill(signal), ms);
-    child.on('error', reject);
-    child.on('close', (code, by) => {
-      clearTimeout(timer);
-      resolve({ code, signal: by, stdout, stderr });
-    });
-  });
+  return codesearch(args, { timeoutMs: ms, timeoutSignal: signal });
 }
 
 async function statusOf(tree: string, indexDir: string): Promise<StatusReport> {
@@ -132,7 +128,17 @@ describe('data loss', () => {
     for (const [signal, ms] of rounds) {
       await killedAfter(['index', tree, '--index', indexDir, '--cache', cache, '--rebuild'], ms, signal);
       const [answer] = jsonLinesOf<SearchLine>(
-        await codesearch(['search', 'join words with dashes', '--path', tree, '--index', indexDir, '--mode', 'lexical', '--json']),
+        await codesearch([
+          'search',
+          'join words with dashes',
+          '--path',
+          tree,
+          '--index',
+          indexDir,
+          '--mode',
+          'lexical',
+          '--json',
+        ]),
         `search after ${signal} at ${ms} ms`,
       );
       expect(answer!.results.length, `${signal} at ${ms} ms`).toBeGreaterThan(0);
@@ -174,15 +180,38 @@ describe('concurrency and staleness', () => {
       deleted: [],
     });
     const [answer] = jsonLinesOf<SearchLine>(
-      await codesearch(['search', 'join words with dashes', '--path', tree, '--index', indexDir, '--mode', 'lexical', '--json']),
+      await codesearch([
+        'search',
+        'join words with dashes',
+        '--path',
+        tree,
+        '--index',
+        indexDir,
+        '--mode',
+        'lexical',
+        '--json',
+      ]),
     );
     const slugify = answer!.results.find((hit) => hit.name === 'slugify');
     expect(slugify).toMatchObject({ filePath: 'app/util.py', stale: 'deleted' });
     const human = ok(
-      await codesearch(['search', 'join words with dashes', '--path', tree, '--index', indexDir, '--mode', 'lexical']),
+      await codesearch([
+        'search',
+        'join words with dashes',
+        '--path',
+        tree,
+        '--index',
+        indexDir,
+        '--mode',
+        'lexical',
+      ]),
     );
-    expect(human.stdout).toMatch(/app\/util\.py:\d+ {2}slugify \(function\) {2}\[file deleted since indexed\]/);
-    expect(human.stderr).toMatch(/changed or were deleted since they were indexed; refresh with `codesearch index /);
+    expect(human.stdout).toMatch(
+      /app\/util\.py:\d+ {2}slugify \(function\) {2}\[file deleted since indexed\]/,
+    );
+    expect(human.stderr).toMatch(
+      /changed or were deleted since they were indexed; refresh with `codesearch index /,
+    );
 
     // Refreshed, then an edit dated back to 2020 (a check by index time would miss it).
     ok(await codesearch(['index', tree, '--index', indexDir, '--cache', cache]));
@@ -193,27 +222,53 @@ describe('concurrency and staleness', () => {
     await utimes(models, old, old);
     await rm(path.join(tree, 'cmd', 'main.go'));
     const edited = await statusOf(tree, indexDir);
-    expect(edited.staleness).toMatchObject({ stale: true, changed: ['app/models.py'], deleted: ['cmd/main.go'] });
+    expect(edited.staleness).toMatchObject({
+      stale: true,
+      changed: ['app/models.py'],
+      deleted: ['cmd/main.go'],
+    });
   });
 
   it('status uses the walk options the index was built with, and its hint repeats them', async () => {
     const tree = await miniTree('walk-tree');
     // A Python file of 2 MiB: only indexed with --max-file-size above the 1 MiB default.
-    const big = ['def big_function():', ...Array.from({ length: 40_000 }, (_, i) => `    x${i} = ${i}  # filler line`), '    return 0', ''];
+    const big = [
+      'def big_function():',
+      ...Array.from({ length: 40_000 }, (_, i) => `    x${i} = ${i}  # filler line`),
+      '    return 0',
+      '',
+    ];
     await writeFile(path.join(tree, 'app', 'big.py'), big.join('\n'));
     expect((await stat(path.join(tree, 'app', 'big.py'))).size).toBeGreaterThan(1024 * 1024);
     const indexDir = path.join(scratch, 'walk-index');
     const cache = path.join(scratch, 'walk-cache');
     const indexed = jsonOf<IndexReport>(
-      await codesearch(['index', tree, '--index', indexDir, '--cache', cache, '--max-file-size', '5m', '--lang', 'py', '--json']),
+      await codesearch([
+        'index',
+        tree,
+        '--index',
+        indexDir,
+        '--cache',
+        cache,
+        '--max-file-size',
+        '5m',
+        '--lang',
+        'py',
+        '--json',
+      ]),
     );
     const status = await statusOf(tree, indexDir);
     expect(status.entities).toBe(indexed.index.entities);
-    expect(status.staleness).toMatchObject({ stale: false, walkFlags: ['--lang', 'python', '--max-file-size', '5m'] });
+    expect(status.staleness).toMatchObject({
+      stale: false,
+      walkFlags: ['--lang', 'python', '--max-file-size', '5m'],
+    });
 
     await writeFile(path.join(tree, 'app', 'new.py'), 'def fresh():\n    return 1\n');
     const human = ok(await codesearch(['status', tree, '--index', indexDir]));
-    expect(human.stdout).toContain(`codesearch index ${tree} --index ${indexDir} --lang python --max-file-size 5m`);
+    expect(human.stdout).toContain(
+      `codesearch index ${tree} --index ${indexDir} --lang python --max-file-size 5m`,
+    );
     expect(human.stdout).toMatch(/added: app\/new\.py/);
   });
 });
@@ -228,7 +283,9 @@ describe('checkpoints that always progress', () => {
     for (let run = 0; run < 2; run++) {
       const killed = await killedAfter(['embed', tree, '--cache', cache], 6_000, 'SIGKILL');
       expect(killed.signal, 'the run must still be embedding when killed').toBe('SIGKILL');
-      const info = jsonOf<{ entries: number }>(await codesearch(['cache', 'info', '--cache', cache, '--json']));
+      const info = jsonOf<{ entries: number }>(
+        await codesearch(['cache', 'info', '--cache', cache, '--json']),
+      );
       expect(info.entries, `entries after killed run ${run + 1}`).toBeGreaterThan(saved);
       saved = info.entries;
     }
@@ -317,7 +374,17 @@ describe('hangs and misleading behaviour', () => {
     ok(await codesearch(['index', tree, '--index', indexDir, '--cache', cache]));
     const byPath = jsonOf<IndexReport>(
       await codesearch(
-        ['index', tree, '--index', indexDir, '--cache', cache, '--model', path.join(MODELS_DIR, 'Xenova', 'all-MiniLM-L6-v2'), '--json'],
+        [
+          'index',
+          tree,
+          '--index',
+          indexDir,
+          '--cache',
+          cache,
+          '--model',
+          path.join(MODELS_DIR, 'Xenova', 'all-MiniLM-L6-v2'),
+          '--json',
+        ],
         { nodeOptions: ['--import', FORBID_RUNTIME] },
       ),
     );
@@ -329,7 +396,10 @@ describe('hangs and misleading behaviour', () => {
   it('a binary cache file is named and set aside, and its bytes never reach the terminal', async () => {
     const cacheDir = path.join(scratch, 'binary-cache');
     await mkdir(cacheDir);
-    await writeFile(path.join(cacheDir, 'cache.json'), Buffer.from('\x1b[2J\x1b]0;pwned\x07\x00\x01{garbage', 'latin1'));
+    await writeFile(
+      path.join(cacheDir, 'cache.json'),
+      Buffer.from('\x1b[2J\x1b]0;pwned\x07\x00\x01{garbage', 'latin1'),
+    );
     const result = ok(await codesearch(['embed', MINI_REPO, '--cache', cacheDir]));
     expect(result.stderr).toContain(path.join(cacheDir, 'cache.json'));
     expect(result.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);

@@ -13,6 +13,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Kill the process after this many milliseconds (default 120 s). */
   timeoutMs?: number;
+  /** The signal sent at `timeoutMs` (default SIGKILL): SIGINT to interrupt a run as Ctrl-C would. */
+  timeoutSignal?: NodeJS.Signals;
   /** Run as this user and group (needs root); omitted: as the current user. */
   user?: { uid: number; gid: number };
 }
@@ -34,7 +36,10 @@ export function run(command: string, args: readonly string[], options: RunOption
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    const timer = setTimeout(
+      () => child.kill(options.timeoutSignal ?? 'SIGKILL'),
+      options.timeoutMs ?? 120_000,
+    );
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(error);

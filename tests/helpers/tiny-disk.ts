@@ -11,7 +11,9 @@ export type TinyDisk = { dir: string; unmount: () => void } | { skipped: string 
 export function mountTinyDisk(size: string): TinyDisk {
   if (process.getuid?.() !== 0) return { skipped: 'needs root to mount a tmpfs' };
   const dir = mkdtempSync(path.join(tmpdir(), 'codesearch-tiny-disk-'));
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], {
+    encoding: 'utf8',
+  });
   if (mounted.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     return { skipped: `mount -t tmpfs failed: ${(mounted.stderr || mounted.error?.message || '').trim()}` };

@@ -1,6 +1,6 @@
 import { cp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createEmbeddingCache } from '@codesearch/cache';
+import { createEmbeddingCache, inspectCacheFile } from '@codesearch/cache';
 import { createTransformersEmbedder, DEFAULT_MODEL, type TransformersEmbedder } from '@codesearch/embedder';
 import { parseDirectory } from '@codesearch/parser';
 import { createTextPreparator } from '@codesearch/text-prep';
@@ -257,13 +257,13 @@ describe('embedRepository with the real parser, model and cache', () => {
       batchSize: 2,
       checkpointEvery: 2,
     });
-    // After each flush, count the entries on disk (the design document's file format).
+    // After each flush, count the entries on disk: the cache file and its journal, as a new
+    // process would read them.
     const durable: number[] = [];
     const flush = cache.flush.bind(cache);
     cache.flush = async () => {
       await flush();
-      const onDisk = JSON.parse(await readFile(cacheFile, 'utf8')) as { embeddings: object };
-      durable.push(Object.keys(onDisk.embeddings).length);
+      durable.push((await inspectCacheFile(cacheFile)).entries);
     };
     try {
       const result = await generator.processFunctions(entities);

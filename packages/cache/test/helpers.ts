@@ -1,22 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EmbeddingCacheEntry, EmbeddingModelInfo } from '@codesearch/core';
-import ts from 'typescript';
 import { afterAll } from 'vitest';
+import { childDist as sharedChildDist } from '../../../test-support/child-dist.js';
 
 export const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
 
@@ -77,44 +67,12 @@ export function bytesOf(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 }
 
-let compiled: string | undefined;
-
 /**
- * `src/` transpiled to plain JS in a temp directory whose `node_modules` points at this
- * package's, so child processes (other users, SIGKILL) run the code under test without a build.
- * `without` leaves top-level node_modules entries out (e.g. `@keyv` to simulate missing peers).
+ * `src/` as plain JS for child processes (other users, SIGKILL) without a build; `without`
+ * leaves node_modules entries out (e.g. `@keyv` to simulate missing peers).
  */
 export function childDist(without: string[] = []): string {
-  if (without.length === 0 && compiled) return compiled;
-  const root = tempDir();
-  const out = path.join(root, 'dist');
-  mkdirSync(out);
-  const src = path.join(PACKAGE, 'src');
-  for (const name of readdirSync(src)) {
-    if (!name.endsWith('.ts')) continue;
-    const { outputText } = ts.transpileModule(readFileSync(path.join(src, name), 'utf8'), {
-      compilerOptions: {
-        module: ts.ModuleKind.ESNext,
-        target: ts.ScriptTarget.ES2022,
-        verbatimModuleSyntax: true,
-      },
-    });
-    writeFileSync(path.join(out, name.replace(/\.ts$/, '.js')), outputText, { mode: 0o644 });
-  }
-  const modules = path.join(PACKAGE, 'node_modules');
-  if (without.length === 0) {
-    symlinkSync(modules, path.join(root, 'node_modules'));
-  } else {
-    mkdirSync(path.join(root, 'node_modules'));
-    for (const name of readdirSync(modules)) {
-      if (!without.includes(name))
-        symlinkSync(path.join(modules, name), path.join(root, 'node_modules', name));
-    }
-  }
-  writeFileSync(path.join(root, 'package.json'), '{"type":"module"}', { mode: 0o644 });
-  const index = path.join(out, 'index.js');
-  if (without.length === 0) compiled = index;
-  return index;
+  return sharedChildDist(PACKAGE, without);
 }
 
 export interface ChildOptions {

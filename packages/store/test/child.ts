@@ -1,60 +1,17 @@
-import { spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
-import { afterAll } from 'vitest';
+import { childDist as sharedChildDist } from '../../../test-support/child-dist.js';
 
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
 
-const created: string[] = [];
-afterAll(() => {
-  for (const dir of created.splice(0)) {
-    spawnSync('chmod', ['-R', 'u+rwX', dir]);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-let compiled: string | undefined;
-
 /**
- * `src/` transpiled to plain JS in a temp directory whose `node_modules` points at this
- * package's, so child processes (killed ones, other users) run the code under test without a
- * build. Its siblings (`@codesearch/core`, `@codesearch/fs`) load from their built dists.
+ * `src/` as plain JS for child processes (killed ones, other users) without a build; its
+ * siblings (`@codesearch/core`, `@codesearch/fs`) load from their built dists.
  */
 export function childDist(): string {
-  if (compiled) return compiled;
-  const root = mkdtempSync(path.join(tmpdir(), 'codesearch-store-child-'));
-  chmodSync(root, 0o755);
-  created.push(root);
-  const out = path.join(root, 'dist');
-  mkdirSync(out, { mode: 0o755 });
-  const src = path.join(PACKAGE, 'src');
-  for (const name of readdirSync(src)) {
-    if (!name.endsWith('.ts')) continue;
-    const { outputText } = ts.transpileModule(readFileSync(path.join(src, name), 'utf8'), {
-      compilerOptions: {
-        module: ts.ModuleKind.ESNext,
-        target: ts.ScriptTarget.ES2022,
-        verbatimModuleSyntax: true,
-      },
-    });
-    writeFileSync(path.join(out, name.replace(/\.ts$/, '.js')), outputText, { mode: 0o644 });
-  }
-  symlinkSync(path.join(PACKAGE, 'node_modules'), path.join(root, 'node_modules'));
-  writeFileSync(path.join(root, 'package.json'), '{"type":"module"}', { mode: 0o644 });
-  compiled = path.join(out, 'index.js');
-  return compiled;
+  return sharedChildDist(PACKAGE);
 }
 
 /**
