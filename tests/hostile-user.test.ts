@@ -402,6 +402,7 @@ describe('hangs and misleading behaviour', () => {
     );
     const result = ok(await codesearch(['embed', MINI_REPO, '--cache', cacheDir]));
     expect(result.stderr).toContain(path.join(cacheDir, 'cache.json'));
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must not appear
     expect(result.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
     expect(result.stdout).not.toContain('\x1b[2J');
   });

@@ -210,7 +210,7 @@ const HEADER_START = `{"journal":"${JOURNAL_FORMAT}"`;
  */
 function startsLikeHeader(bytes: Buffer): boolean {
   const text = bytes.subarray(0, 200).toString('latin1');
-  const match = /^(\d+)(?: ([0-9a-f]{0,16})(?: ([^]*))?)?$/.exec(text);
+  const match = /^(\d+)(?: ([0-9a-f]{0,16})(?: ([\s\S]*))?)?$/.exec(text);
   if (!match) return false;
   const [, , check, payload] = match;
   if (payload === undefined) return true;
