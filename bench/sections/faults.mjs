@@ -7,7 +7,7 @@
  *   rewrite of the file (the old checkpoint);
  * - two `codesearch index` runs on one new index at once, ×N: both succeed and the index holds
  *   each entity exactly once;
- * - `codesearch index --rebuild` interrupted (SIGINT or SIGKILL at a random moment), ×N: the
+ * - `codesearch index --rebuild` interrupted (SIGINT or SIGKILL at a moment within a measured rebuild's span), ×N: the
  *   old index still answers searches with all its entities.
  */
 import { spawn } from 'node:child_process';
@@ -200,11 +200,15 @@ async function interruptedRebuilds(cli, codesearch, tree, cacheDir, scratch, ent
   const indexDir = path.join(scratch, 'rebuild-index');
   const built = await codesearch(['index', tree, '--index', indexDir, '--cache', cacheDir]);
   if (built.code !== 0) throw new Error(`building the index failed: ${built.stderr}`);
+  // One whole rebuild, timed: the kills are spread over its span, so that most interrupt it.
+  const whole = await codesearch(['index', tree, '--index', indexDir, '--cache', cacheDir, '--rebuild']);
+  if (whole.code !== 0) throw new Error(`a rebuild failed: ${whole.stderr}`);
+  const rebuildMs = whole.wallSeconds * 1000;
   const rounds = [];
   let random = 12345;
   for (let round = 0; round < REBUILD_ROUNDS; round++) {
     random = (random * 1103515245 + 12345) % 2 ** 31;
-    const delay = 300 + (random % 2700);
+    const delay = Math.round(rebuildMs * (0.1 + 0.8 * (random / 2 ** 31)));
     const signal = round % 2 === 0 ? 'SIGINT' : 'SIGKILL';
     const outcome = await killAfter(
       cli,
@@ -240,6 +244,7 @@ async function interruptedRebuilds(cli, codesearch, tree, cacheDir, scratch, ent
     `faults: interrupted --rebuild: ${ok}/${rounds.length} rounds where the index answered with all ${entities} entities`,
   );
   return {
+    rebuildSeconds: rebuildMs / 1000,
     rounds: rounds.length,
     ok,
     finishedBeforeKill: rounds.filter((r) => r.finished).length,

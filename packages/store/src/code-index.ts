@@ -1,17 +1,11 @@
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import {
-  type EmbeddingModelInfo,
-  type IndexManifest,
-  type Language,
-  StoreError,
-  sameModel,
-} from '@codesearch/core';
+import { type EmbeddingModelInfo, type IndexManifest, StoreError, sameModel } from '@codesearch/core';
 import { ensureDirectory, type LockHolder, withFileLock } from '@codesearch/fs';
 import { createGeneration, type Generation, openGeneration } from './generation.js';
 import { loadLance } from './lance.js';
 import { inspectDirectory, newGenerationName, removeLeftovers } from './layout.js';
-import { manifestProblem, readManifest, type StoredManifest, writeManifest } from './manifest-file.js';
+import { readManifest, type StoredManifest, writeManifest } from './manifest-file.js';
 import { type IndexMarker, markerPath, markerStamp, readMarker, writeMarker } from './marker.js';
 import { toHit, toRow } from './rows.js';
 import { DEFAULT_RRF_K, HYBRID_WEIGHTS, reciprocalRankFusion } from './rrf.js';
@@ -39,14 +33,13 @@ import type {
   IndexStats,
   OpenCodeIndexOptions,
   SearchHit,
-  SearchMode,
   SearchOptions,
   SearchQuery,
   SyncOptions,
   SyncReport,
 } from './types.js';
+import { checkManifest, checkRecords, checkSearch } from './validate.js';
 
-export const DEFAULT_K = 10;
 /** Hybrid search fetches this many candidates from each list (at least), then fuses. */
 export const HYBRID_MIN_DEPTH = 50;
 /** …or this many times `k`, whichever is more. */
@@ -63,9 +56,6 @@ export const KEEP_VERSIONS_MS = 10 * 60 * 1000;
  * early would throw away the caller's whole embedding run.
  */
 export const DEFAULT_LOCK_WAIT_MS = 10 * 60 * 1000;
-/** Most hits one search returns. */
-export const MAX_K = 10_000;
-const MODES: readonly SearchMode[] = ['hybrid', 'vector', 'lexical'];
 
 /**
  * Opens the index in `directory` (see `OpenCodeIndexOptions`). Refuses a directory holding
@@ -254,7 +244,7 @@ class LanceCodeIndex implements CodeIndex {
 
   async #sync(records: readonly IndexRecord[], options: SyncOptions | undefined): Promise<SyncReport> {
     this.#checkOpen();
-    this.#checkRecords(records);
+    checkRecords(records, this.model);
     const manifest = checkManifest(options);
     const dir = this.directory;
     try {
@@ -468,71 +458,11 @@ class LanceCodeIndex implements CodeIndex {
     }
   }
 
-  #checkRecords(records: readonly IndexRecord[]): void {
-    if (!Array.isArray(records)) throw invalidInput('sync needs an array of records');
-    const keys = new Set<string>();
-    const dims = this.model.dimensions;
-    records.forEach((record, i) => {
-      const where = `record ${i}${typeof record?.locationKey === 'string' ? ` (${record.locationKey})` : ''}`;
-      if (typeof record !== 'object' || record === null)
-        throw invalidInput(`sync: ${where} is not an object`);
-      for (const field of [
-        'locationKey',
-        'filePath',
-        'kind',
-        'name',
-        'qualifiedName',
-        'language',
-        'text',
-      ] as const) {
-        if (typeof record[field] !== 'string') throw invalidInput(`sync: ${where} has no ${field}`);
-      }
-      if (typeof record.contentDigest !== 'string' || record.contentDigest === '') {
-        throw invalidInput(`sync: ${where} has no contentDigest`);
-      }
-      if (!Number.isInteger(record.lineNumber) || !Number.isInteger(record.endLine)) {
-        throw invalidInput(`sync: ${where} needs integer lineNumber and endLine`);
-      }
-      if (keys.has(record.locationKey)) throw invalidInput(`sync: ${where}: location key given twice`);
-      keys.add(record.locationKey);
-      const vector = record.vector;
-      if (!(vector instanceof Float32Array) || vector.length !== dims) {
-        throw invalidInput(
-          `sync: ${where} needs a Float32Array vector of ${dims} values (${this.model.modelName}), got ${describeVector(vector)}`,
-        );
-      }
-      for (const value of vector) {
-        if (!Number.isFinite(value)) throw invalidInput(`sync: ${where} has a vector with ${value}`);
-      }
-    });
-  }
-
   // ── reads ──────────────────────────────────────────────────────────────────────────────
 
   async search(query: SearchQuery, options: SearchOptions = {}): Promise<SearchHit[]> {
     this.#checkOpen();
-    const text = query?.text;
-    if (typeof text !== 'string') throw invalidInput('search needs query.text (a string)');
-    const k = options.k ?? DEFAULT_K;
-    if (!Number.isInteger(k) || k < 1 || k > MAX_K)
-      throw invalidInput(`search: k must be an integer in 1..${MAX_K}, got ${k}`);
-    const mode = options.mode ?? 'hybrid';
-    if (!MODES.includes(mode))
-      throw invalidInput(`search: mode must be one of ${MODES.join(', ')}, got ${String(mode)}`);
-    const vector = query.vector;
-    if (
-      vector !== undefined &&
-      (!(vector instanceof Float32Array) || vector.length !== this.model.dimensions)
-    ) {
-      throw invalidInput(
-        `search: query.vector must be a Float32Array of ${this.model.dimensions} values (${this.model.modelName}), got ${describeVector(vector)}`,
-      );
-    }
-    if (mode === 'vector' && !vector)
-      throw invalidInput(
-        'search: vector mode needs query.vector (embed the query text with the index model)',
-      );
-    const filter = languageFilter(options.languages);
+    const { text, k, mode, vector, filter } = checkSearch(query, options, this.model);
     const depth = mode === 'hybrid' ? Math.max(HYBRID_MIN_DEPTH, HYBRID_DEPTH_FACTOR * k) : k;
 
     const [vectorRows, lexicalRows] = await this.#read(
@@ -697,14 +627,6 @@ async function lexicalSearch(
   return (await query.toArray()) as Record<string, unknown>[];
 }
 
-function checkManifest(options: SyncOptions | undefined): IndexManifest | undefined {
-  const manifest = options?.manifest;
-  if (manifest === undefined) return undefined;
-  const problem = manifestProblem(manifest);
-  if (problem) throw invalidInput(`sync: options.manifest ${problem}`);
-  return manifest;
-}
-
 /** Tokenizer of the full-text index: words split on punctuation, lower-cased, English stems, no stop words. */
 const FTS_OPTIONS = {
   baseTokenizer: 'simple',
@@ -715,17 +637,3 @@ const FTS_OPTIONS = {
   asciiFolding: true,
   withPosition: false,
 } as const;
-
-function languageFilter(languages: readonly Language[] | undefined): string | undefined {
-  if (languages === undefined) return undefined;
-  if (!Array.isArray(languages) || !languages.every((language) => typeof language === 'string')) {
-    throw invalidInput('search: languages must be an array of language names');
-  }
-  return languages.length === 0 ? undefined : sqlIn('language', languages);
-}
-
-function describeVector(vector: unknown): string {
-  if (vector instanceof Float32Array) return `${vector.length} values`;
-  if (Array.isArray(vector)) return `an array of ${vector.length} (convert it with Float32Array.from)`;
-  return vector === undefined ? 'none' : typeof vector;
-}

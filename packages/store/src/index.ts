@@ -1,10 +1,8 @@
 export {
-  DEFAULT_K,
   DEFAULT_LOCK_WAIT_MS,
   HYBRID_DEPTH_FACTOR,
   HYBRID_MIN_DEPTH,
   KEEP_VERSIONS_MS,
-  MAX_K,
   openCodeIndex,
 } from './code-index.js';
 export { MARKER_FILE, TABLE_NAME } from './layout.js';
@@ -34,3 +32,4 @@ export type {
   SyncOptions,
   SyncReport,
 } from './types.js';
+export { DEFAULT_K, MAX_K } from './validate.js';

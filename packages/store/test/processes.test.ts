@@ -97,6 +97,18 @@ async function killDuringSync(child: Child, delayMs: number): Promise<boolean> {
   return child.output().stdout.includes('synced');
 }
 
+/**
+ * How long a whole sync of `args` takes on this machine now, from "syncing" to exit: kills are
+ * spread over that span, so that most land before the swap however fast or busy the machine is.
+ */
+async function timeWholeSync(args: string[]): Promise<number> {
+  const child = startChild(syncScript(), args);
+  await child.waitFor('syncing');
+  const started = Date.now();
+  await child.exited;
+  return Date.now() - started;
+}
+
 /** The lock of a killed holder goes stale after 10 s; these tests remove it at once instead. */
 async function removeDeadLock(dir: string): Promise<void> {
   await rm(join(dir, `${MARKER_FILE}.lock`), { recursive: true, force: true });
@@ -144,13 +156,7 @@ describe('a writer killed with SIGKILL', () => {
   it('during a rebuild, at random moments: the old index answers with the old rows every time; the next writer cleans up', async () => {
     const dir = join(await tempDir(), 'idx');
     await build(dir, OLD, 'old');
-    // How long a whole rebuild takes on this machine now: kills are spread over that span, so
-    // that most land before the swap however fast or busy the machine is.
-    const timed = startChild(syncScript(), [dir, String(NEW), 'new', 'rebuild']);
-    await timed.waitFor('syncing');
-    const started = Date.now();
-    await timed.exited;
-    const rebuildMs = Date.now() - started;
+    const rebuildMs = await timeWholeSync([dir, String(NEW), 'new', 'rebuild']);
     await build(dir, OLD, 'old');
     let killedBeforeSwap = 0;
     const rounds: string[] = [];
@@ -212,11 +218,12 @@ describe('a writer killed with SIGKILL', () => {
 
   it('during a first build: no index, never an empty one; the directory stays usable', async () => {
     const dir = join(await tempDir(), 'idx');
+    const buildMs = await timeWholeSync([join(await tempDir(), 'idx'), String(NEW), 'new', 'create']);
     let killedBeforeSwap = 0;
     const rounds: string[] = [];
     for (let round = 0; round < 5; round++) {
       const child = startChild(syncScript(), [dir, String(NEW), 'new', 'create']);
-      const delay = Math.round(Math.random() * 1000);
+      const delay = Math.round(Math.random() * 0.7 * buildMs);
       const finished = await killDuringSync(child, delay);
       await removeDeadLock(dir);
       rounds.push(`killed ${delay} ms after "syncing"${finished ? ' (it had finished)' : ''}`);
@@ -230,9 +237,10 @@ describe('a writer killed with SIGKILL', () => {
       }
       await checkIndexLocation(dir); // leftovers of a killed build do not make it "not an index"
     }
-    expect(killedBeforeSwap, `a rebuild takes ${rebuildMs} ms\n${rounds.join('\n')}`).toBeGreaterThanOrEqual(
-      3,
-    );
+    expect(
+      killedBeforeSwap,
+      `a first build takes ${buildMs} ms\n${rounds.join('\n')}`,
+    ).toBeGreaterThanOrEqual(3);
     await build(dir, OLD, 'old');
     expect(await readerView(dir)).toEqual({ entities: OLD, salts: ['old'] });
     expect((await readdir(dir)).sort()).toEqual([MARKER_FILE, ...(await generations(dir))].sort());
