@@ -91,7 +91,15 @@ function describeHolder(holder: LockHolder | undefined): string {
 }
 
 function commandLine(): string {
-  const words = process.argv.slice(1).map((word, index) => (index === 0 ? word.split('/').pop() : word));
+  // The script by its name, as a user typed it: `codesearch index .`, not `/…/bin/codesearch.js index .`.
+  const words = process.argv.slice(1).map((word, index) =>
+    index === 0
+      ? word
+          .split('/')
+          .pop()!
+          .replace(/\.[cm]?js$/, '')
+      : word,
+  );
   const text = words.join(' ');
   return text.length > 120 ? `${text.slice(0, 119)}…` : text;
 }
