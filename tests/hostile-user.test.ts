@@ -68,6 +68,12 @@ function killedAfter(args: string[], ms: number, signal: NodeJS.Signals): Promis
   return codesearch(args, { timeoutMs: ms, timeoutSignal: signal });
 }
 
+/** A lexical search (no model) for the mini repository's `slugify`: what answers after a fault. */
+function dashesSearch(tree: string, indexDir: string, flags: string[] = []): Promise<RunResult> {
+  const query = ['search', 'join words with dashes', '--path', tree, '--index', indexDir];
+  return codesearch([...query, '--mode', 'lexical', ...flags]);
+}
+
 async function statusOf(tree: string, indexDir: string): Promise<StatusReport> {
   return jsonOf<StatusReport>(await codesearch(['status', tree, '--index', indexDir, '--json']), 'status');
 }
@@ -128,17 +134,7 @@ describe('data loss', () => {
     for (const [signal, ms] of rounds) {
       await killedAfter(['index', tree, '--index', indexDir, '--cache', cache, '--rebuild'], ms, signal);
       const [answer] = jsonLinesOf<SearchLine>(
-        await codesearch([
-          'search',
-          'join words with dashes',
-          '--path',
-          tree,
-          '--index',
-          indexDir,
-          '--mode',
-          'lexical',
-          '--json',
-        ]),
+        await dashesSearch(tree, indexDir, ['--json']),
         `search after ${signal} at ${ms} ms`,
       );
       expect(answer!.results.length, `${signal} at ${ms} ms`).toBeGreaterThan(0);
@@ -179,33 +175,10 @@ describe('concurrency and staleness', () => {
       added: [],
       deleted: [],
     });
-    const [answer] = jsonLinesOf<SearchLine>(
-      await codesearch([
-        'search',
-        'join words with dashes',
-        '--path',
-        tree,
-        '--index',
-        indexDir,
-        '--mode',
-        'lexical',
-        '--json',
-      ]),
-    );
+    const [answer] = jsonLinesOf<SearchLine>(await dashesSearch(tree, indexDir, ['--json']));
     const slugify = answer!.results.find((hit) => hit.name === 'slugify');
     expect(slugify).toMatchObject({ filePath: 'app/util.py', stale: 'deleted' });
-    const human = ok(
-      await codesearch([
-        'search',
-        'join words with dashes',
-        '--path',
-        tree,
-        '--index',
-        indexDir,
-        '--mode',
-        'lexical',
-      ]),
-    );
+    const human = ok(await dashesSearch(tree, indexDir));
     expect(human.stdout).toMatch(
       /app\/util\.py:\d+ {2}slugify \(function\) {2}\[file deleted since indexed\]/,
     );
