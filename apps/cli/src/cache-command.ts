@@ -65,20 +65,25 @@ export async function runCacheInfo(options: CacheCommandOptions, terminal: Termi
 
 /** Deletes the cache file and its journal — only when it is a codesearch cache, and only with `--yes`. */
 export async function runCacheClear(options: CacheCommandOptions, terminal: Terminal): Promise<number> {
-  // Read-only first: a file that is not a cache is refused (with the reason) before --yes matters.
-  const cache = await inspectCacheFile(options.cache);
-  if (cache.metadata === undefined) {
-    terminal.error(`no cache file at ${cache.file}: nothing to clear`);
-    return 0;
-  }
   if (!options.yes) {
+    // Read-only: a file that is not a cache is refused (with the reason) before --yes matters.
+    const cache = await inspectCacheFile(options.cache);
+    if (cache.metadata === undefined) {
+      terminal.error(`no cache file at ${cache.file}: nothing to clear`);
+      return 0;
+    }
     terminal.error(
       `codesearch: this deletes ${cache.file} (${cache.entries} entries); pass --yes to confirm`,
     );
     return 1;
   }
+  // clearCacheFile makes the same check under the lock, so the file is read once.
   const cleared = await clearCacheFile(options.cache);
-  terminal.error(cleared.removed.length > 0 ? `deleted ${cleared.removed.join(', ')}` : 'nothing to clear');
+  terminal.error(
+    cleared.removed.length > 0
+      ? `deleted ${cleared.removed.join(', ')}`
+      : `no cache file at ${cleared.file}: nothing to clear`,
+  );
   return 0;
 }
 

@@ -1,7 +1,13 @@
 import { access, constants, lstat, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { EmbeddingBatchResult } from '@codesearch/core';
-import { type AtomicWriteSink, ensureDirectory, FileOperationError, writeFileSafely } from '@codesearch/fs';
+import {
+  type AtomicWriteSink,
+  descriptorAlias,
+  ensureDirectory,
+  FileOperationError,
+  writeFileSafely,
+} from '@codesearch/fs';
 
 /** The process's own standard streams, by descriptor number. */
 type StandardStream = 1 | 2;
@@ -14,12 +20,9 @@ type StandardStream = 1 | 2;
  */
 export function standardStreamOf(output: string): StandardStream | undefined {
   if (output === '-') return 1;
-  const match = /^\/(?:dev\/(stdout|stderr|fd\/(\d+))|proc\/(self|\d+)\/fd\/(\d+))$/.exec(output);
-  if (!match) return undefined;
-  const [, devName, devFd, procOwner, procFd] = match;
-  if (procOwner && procOwner !== 'self' && Number(procOwner) !== process.pid) return undefined;
-  const fd = devName === 'stdout' ? 1 : devName === 'stderr' ? 2 : Number(devFd ?? procFd);
-  return fd === 1 || fd === 2 ? fd : undefined;
+  const alias = descriptorAlias(output);
+  if (!alias?.ownProcess) return undefined;
+  return alias.fd === 1 || alias.fd === 2 ? alias.fd : undefined;
 }
 
 /** True when `--output` sends the result to standard output. */

@@ -1,12 +1,7 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { EmbeddingBatchResult } from '@codesearch/core';
 import { InvalidArgumentError } from 'commander';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { entityProgress } from '../src/entity-progress.js';
 import { parsePositiveInteger } from '../src/options.js';
-import { writeResultFile } from '../src/result-file.js';
 
 describe('entity progress without a terminal', () => {
   it('prints at most one line per interval, and always the final one, with rate and ETA from embedded items', () => {
@@ -45,35 +40,5 @@ describe('--batch-size and --checkpoint-every parser', () => {
     expect(parsePositiveInteger('16')).toBe(16);
     for (const bad of ['0', '-2', '1.5', 'eight', ''])
       expect(() => parsePositiveInteger(bad)).toThrow(InvalidArgumentError);
-  });
-});
-
-describe('writeResultFile', () => {
-  let directory: string;
-  beforeAll(async () => {
-    directory = await mkdtemp(path.join(os.tmpdir(), 'codesearch-result-'));
-  });
-  afterAll(async () => {
-    await rm(directory, { recursive: true, force: true });
-  });
-
-  it('writes a result that JSON.parse reads back exactly, failures as null, and leaves no temporary file', async () => {
-    const vector = Array.from(new Float32Array([0.1, -0.25, 1 / 3, 1e-8]));
-    const result: EmbeddingBatchResult = {
-      summary: { total: 3, success: 2, failed: 1, cached: 1, newlyEmbedded: 1 },
-      embeddings: { 'a.py:1': vector, 'dir/ü "q".py:20': [0, 1, 0, 0], 'b.py:3': null },
-      errors: { 'b.py:3': 'text preparation failed: no source' },
-      metadata: {
-        modelName: 'm',
-        modelVersion: 'sha256:1',
-        dimensions: 4,
-        processedAt: '2026-11-25T00:00:00.000Z',
-      },
-      warnings: ['cache moved aside'],
-    };
-    const file = path.join(directory, 'nested', 'result.json');
-    await writeResultFile(file, result);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(result);
-    expect(await readdir(path.dirname(file))).toEqual(['result.json']);
   });
 });

@@ -188,3 +188,25 @@ describe('checkOutputTarget (before the embedding run)', () => {
     });
   });
 });
+
+describe('writeResultFile to a file', () => {
+  it('writes a result that JSON.parse reads back exactly, failures as null, and leaves no temporary file', async () => {
+    const vector = Array.from(new Float32Array([0.1, -0.25, 1 / 3, 1e-8]));
+    const result: EmbeddingBatchResult = {
+      summary: { total: 3, success: 2, failed: 1, cached: 1, newlyEmbedded: 1 },
+      embeddings: { 'a.py:1': vector, 'dir/ü "q".py:20': [0, 1, 0, 0], 'b.py:3': null },
+      errors: { 'b.py:3': 'text preparation failed: no source' },
+      metadata: {
+        modelName: 'm',
+        modelVersion: 'sha256:1',
+        dimensions: 4,
+        processedAt: '2026-11-25T00:00:00.000Z',
+      },
+      warnings: ['cache moved aside'],
+    };
+    const file = path.join(directory, 'nested', 'result.json');
+    await writeResultFile(file, result);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(result);
+    expect(await readdir(path.dirname(file))).toEqual(['result.json']);
+  });
+});

@@ -17,9 +17,25 @@ export interface AtomicWriteSink {
 /** How the target is written: replaced by a rename, or written where it is. */
 type Plan = { kind: 'replace'; file: string } | { kind: 'in-place'; file: string };
 
-// Aliases of an open descriptor (`/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1`): renaming over
-// them would replace a device node or a shell's redirect target that the process holds open.
-const DESCRIPTOR_ALIAS = /^\/(?:dev\/(?:stdin|stdout|stderr|fd\/\d+)|proc\/(?:self|\d+)\/fd\/\d+)$/;
+const DESCRIPTOR_ALIAS = /^\/(?:dev\/(stdin|stdout|stderr|fd\/(\d+))|proc\/(self|\d+)\/fd\/(\d+))$/;
+const NAMED_DESCRIPTORS: Record<string, number> = { stdin: 0, stdout: 1, stderr: 2 };
+
+/**
+ * The open descriptor an absolute path is an alias of (`/dev/stdout`, `/dev/fd/1`,
+ * `/proc/self/fd/1`), or `undefined`; `ownProcess` is false for another process's
+ * `/proc/<pid>/fd/N`. Renaming over such a path would replace a device node or a shell's
+ * redirect target that a process holds open, so they are only ever written in place.
+ */
+export function descriptorAlias(file: string): { fd: number; ownProcess: boolean } | undefined {
+  const match = DESCRIPTOR_ALIAS.exec(file);
+  if (!match) return undefined;
+  const [, devName, devFd, procOwner, procFd] = match;
+  const fd = devFd ?? procFd;
+  return {
+    fd: fd !== undefined ? Number(fd) : NAMED_DESCRIPTORS[devName!]!,
+    ownProcess: procOwner === undefined || procOwner === 'self' || Number(procOwner) === process.pid,
+  };
+}
 
 /** Bytes gathered before one `write` system call. */
 const BUFFER_BYTES = 1 << 20;
@@ -82,7 +98,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): Promis
 }
 
 async function planWrite(file: string): Promise<Plan> {
-  if (DESCRIPTOR_ALIAS.test(file)) return { kind: 'in-place', file };
+  if (descriptorAlias(file)) return { kind: 'in-place', file };
   let target = file;
   const link = await lstat(file).catch(() => undefined);
   if (link?.isSymbolicLink()) {

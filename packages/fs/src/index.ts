@@ -1,5 +1,6 @@
 export {
   type AtomicWriteSink,
+  descriptorAlias,
   fsyncDirectory,
   removeOrphanTemps,
   tempPrefix,

@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { removeOrphanTemps, writeFileAtomic, writeFileSafely } from '../src/index.js';
+import { descriptorAlias, removeOrphanTemps, writeFileAtomic, writeFileSafely } from '../src/index.js';
 import { childDist, tempDir } from './helpers.js';
 
 describe('writeFileAtomic', () => {
@@ -162,5 +162,19 @@ describe('writeFileSafely streaming', () => {
     expect(readFileSync(file, 'utf8')).toBe('previous');
     expect(readdirSync(dir)).toEqual(['result.json']);
     expect(existsSync(`${file}.tmp`)).toBe(false);
+  });
+});
+
+describe('descriptorAlias', () => {
+  it('names the descriptor of /dev and /proc aliases, and whose it is', () => {
+    expect(descriptorAlias('/dev/stdout')).toEqual({ fd: 1, ownProcess: true });
+    expect(descriptorAlias('/dev/stderr')).toEqual({ fd: 2, ownProcess: true });
+    expect(descriptorAlias('/dev/fd/7')).toEqual({ fd: 7, ownProcess: true });
+    expect(descriptorAlias('/proc/self/fd/1')).toEqual({ fd: 1, ownProcess: true });
+    expect(descriptorAlias(`/proc/${process.pid}/fd/2`)).toEqual({ fd: 2, ownProcess: true });
+    expect(descriptorAlias(`/proc/${process.pid + 1}/fd/1`)).toEqual({ fd: 1, ownProcess: false });
+    for (const other of ['/dev/null', '/dev/stdout2', '/tmp/dev/stdout', 'dev/stdout', '/proc/self/fd']) {
+      expect(descriptorAlias(other)).toBeUndefined();
+    }
   });
 });

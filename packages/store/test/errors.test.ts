@@ -1,22 +1,10 @@
 import { readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { StoreError } from '@codesearch/core';
 import { describe, expect, it } from 'vitest';
 import { type CodeIndex, INDEX_FORMAT, openCodeIndex } from '../src/index.js';
 import { indexSchema } from '../src/schema.js';
-import { DIMS, MODEL, rawIndex, record, tableDir, tempDir, track, unit } from './helpers.js';
-
-async function storeError(promise: Promise<unknown>): Promise<StoreError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a StoreError');
-    },
-    (e: unknown) => e,
-  );
-  expect(StoreError.isInstance(error), String(error)).toBe(true);
-  return error as StoreError;
-}
+import { DIMS, MODEL, rawIndex, record, storeError, tableDir, tempDir, track, unit } from './helpers.js';
 
 /** An index with a few rows and its full-text index, closed. */
 async function builtIndex(): Promise<string> {

@@ -1,10 +1,10 @@
 import { readdir, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StoreError } from '@codesearch/core';
+import type { StoreError } from '@codesearch/core';
 import { type LockHolder, withFileLock } from '@codesearch/fs';
 import { describe, expect, it } from 'vitest';
 import { type CodeIndex, type IndexRecord, MARKER_FILE, openCodeIndex } from '../src/index.js';
-import { MODEL, readMarkerJson, record, tableDir, tempDir, track, unit } from './helpers.js';
+import { MODEL, readMarkerJson, record, storeError, tableDir, tempDir, track, unit } from './helpers.js';
 
 function named(prefix: string, count: number): IndexRecord[] {
   return Array.from({ length: count }, (_, i) =>
@@ -26,23 +26,12 @@ async function generations(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((name) => name.startsWith('gen-')).sort();
 }
 
-async function rejection(promise: Promise<unknown>): Promise<StoreError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a StoreError');
-    },
-    (e: unknown) => e,
-  );
-  expect(StoreError.isInstance(error), String(error)).toBe(true);
-  return error as StoreError;
-}
-
 describe('first build', () => {
   it('nothing is on disk until the first sync: create: false then says INDEX_NOT_FOUND', async () => {
     const dir = join(await tempDir(), 'idx');
     const index = track(await openCodeIndex(dir, { model: MODEL }));
     expect(await readdir(dir)).toEqual([]);
-    expect((await rejection(openCodeIndex(dir, { model: MODEL, create: false }))).code).toBe(
+    expect((await storeError(openCodeIndex(dir, { model: MODEL, create: false }))).code).toBe(
       'INDEX_NOT_FOUND',
     );
     await index.sync(named('a', 3));
@@ -74,7 +63,7 @@ describe('first build', () => {
     const other = { ...MODEL, modelVersion: 'sha256:bbbb' };
     const theirs = track(await openCodeIndex(dir, { model: other }));
     await theirs.sync(named('a', 2));
-    const error = await rejection(mine.sync(named('a', 2)));
+    const error = await storeError(mine.sync(named('a', 2)));
     expect(error.code).toBe('MODEL_MISMATCH');
   });
 });
@@ -129,7 +118,7 @@ describe('rebuild', () => {
     await first.close();
     const data = join(await tableDir(dir), 'data');
     for (const file of await readdir(data)) await truncate(join(data, file), 10);
-    expect((await rejection(openCodeIndex(dir, { model: MODEL }))).code).toMatch(
+    expect((await storeError(openCodeIndex(dir, { model: MODEL }))).code).toMatch(
       /INDEX_CORRUPT|MODEL_MISMATCH/,
     );
 
@@ -147,7 +136,7 @@ describe('rebuild', () => {
     await first.close();
     const { writeFile } = await import('node:fs/promises');
     await writeFile(join(dir, MARKER_FILE), '{"format": ');
-    const error = await rejection(openCodeIndex(dir, { model: MODEL, create: false }));
+    const error = await storeError(openCodeIndex(dir, { model: MODEL, create: false }));
     expect(error.code).toBe('INDEX_CORRUPT');
     expect(error.message).toContain(`${MARKER_FILE} is not JSON`);
     const rebuild = track(await openCodeIndex(dir, { model: MODEL, rebuild: true }));
@@ -190,7 +179,7 @@ describe('rebuild', () => {
     await first.sync(named('a', 2));
     const { rm } = await import('node:fs/promises');
     await rm(dir, { recursive: true });
-    expect((await rejection(first.search({ text: 'a' }))).code).toBe('INDEX_NOT_FOUND');
+    expect((await storeError(first.search({ text: 'a' }))).code).toBe('INDEX_NOT_FOUND');
   });
 });
 
@@ -228,7 +217,7 @@ describe('write lock', () => {
     let error: StoreError | undefined;
     await withFileLock(join(dir, MARKER_FILE), {}, async () => {
       const started = Date.now();
-      error = await rejection(index.sync(named('a', 2)));
+      error = await storeError(index.sync(named('a', 2)));
       expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     });
     expect(error?.code).toBe('INDEX_LOCKED');

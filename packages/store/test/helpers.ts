@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EmbeddingModelInfo, Language, LocationKey } from '@codesearch/core';
+import { type EmbeddingModelInfo, type Language, type LocationKey, StoreError } from '@codesearch/core';
 import type { Connection, Table } from '@lancedb/lancedb';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { type CodeIndex, INDEX_FORMAT, type IndexRecord, MARKER_FILE } from '../src/index.js';
 
 export const lancedb = createRequire(import.meta.url)(
@@ -147,4 +147,16 @@ export async function rawIndex(
     JSON.stringify({ format: INDEX_FORMAT, generation, ...MODEL, createdAt: now, updatedAt: now, ...marker }),
   );
   return join(dir, generation);
+}
+
+/** The StoreError `promise` rejects with; fails the test when it resolves or rejects otherwise. */
+export async function storeError(promise: Promise<unknown>): Promise<StoreError> {
+  const error = await promise.then(
+    (value) => {
+      throw new Error(`expected a StoreError, got ${String(value)}`);
+    },
+    (e: unknown) => e,
+  );
+  expect(StoreError.isInstance(error), String(error)).toBe(true);
+  return error as StoreError;
 }

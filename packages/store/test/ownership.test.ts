@@ -1,23 +1,11 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { StoreError } from '@codesearch/core';
 import { describe, expect, it } from 'vitest';
 import { checkIndexLocation, MARKER_FILE, openCodeIndex } from '../src/index.js';
 import { toRow } from '../src/rows.js';
 import { indexSchema } from '../src/schema.js';
-import { lancedb, MODEL, readMarkerJson, record, tempDir, track, unit } from './helpers.js';
-
-async function rejection(promise: Promise<unknown>): Promise<StoreError> {
-  const error = await promise.then(
-    (value) => {
-      throw new Error(`expected a StoreError, got ${String(value)}`);
-    },
-    (e: unknown) => e,
-  );
-  expect(StoreError.isInstance(error), String(error)).toBe(true);
-  return error as StoreError;
-}
+import { lancedb, MODEL, readMarkerJson, record, storeError, tempDir, track, unit } from './helpers.js';
 
 /** A directory that looks like a user's source tree. */
 async function userTree(): Promise<string> {
@@ -42,7 +30,7 @@ describe('a directory that is not an index', () => {
     it(`is refused (rebuild: ${rebuild}) with NOT_AN_INDEX naming it and some entries; nothing created or deleted`, async () => {
       const dir = await userTree();
       const before = await snapshot(dir);
-      const error = await rejection(openCodeIndex(dir, { model: MODEL, rebuild }));
+      const error = await storeError(openCodeIndex(dir, { model: MODEL, rebuild }));
       expect(error.code).toBe('NOT_AN_INDEX');
       expect(error.directory).toBe(dir);
       expect(error.message).toContain(dir);
@@ -57,7 +45,7 @@ describe('a directory that is not an index', () => {
     const dir = await userTree();
     const before = await snapshot(dir);
     // Old code: the open succeeded and the sync created code.lance among the user's files.
-    await rejection(
+    await storeError(
       openCodeIndex(dir, { model: MODEL }).then((index) =>
         index.sync([record({ file: 'a.py', line: 1, name: 'f', vector: unit(1) })]),
       ),
@@ -88,16 +76,16 @@ describe('an index of the pre-marker layout (format 1: code.lance alone)', () =>
     await legacyIndex(dir);
     const indexCommand = 'codesearch index ./src --index /tmp/i';
     for (const create of [false, true]) {
-      const error = await rejection(openCodeIndex(dir, { model: MODEL, create, indexCommand }));
+      const error = await storeError(openCodeIndex(dir, { model: MODEL, create, indexCommand }));
       expect(error.code).toBe('INDEX_FORMAT');
       expect(error.directory).toBe(dir);
       expect(error.message).toContain('built by an older codesearch');
       expect(error.message).toContain('`codesearch index ./src --index /tmp/i --rebuild`');
     }
-    const located = await rejection(checkIndexLocation(dir, { indexCommand }));
+    const located = await storeError(checkIndexLocation(dir, { indexCommand }));
     expect(located.code).toBe('INDEX_FORMAT');
     // Without indexCommand: the placeholder the CLI replaces today.
-    const placeholder = await rejection(openCodeIndex(dir, { model: MODEL }));
+    const placeholder = await storeError(openCodeIndex(dir, { model: MODEL }));
     expect(placeholder.message).toContain('`codesearch index --rebuild <path>`');
     await checkIndexLocation(dir, { rebuild: true });
     expect(await readdir(dir)).toEqual(['code.lance']);
@@ -125,11 +113,11 @@ describe('an index of the pre-marker layout (format 1: code.lance alone)', () =>
     await writeFile(join(dir, 'notes.txt'), 'mine');
     const before = await snapshot(dir);
     for (const rebuild of [false, true]) {
-      const error = await rejection(openCodeIndex(dir, { model: MODEL, rebuild }));
+      const error = await storeError(openCodeIndex(dir, { model: MODEL, rebuild }));
       expect(error.code).toBe('NOT_AN_INDEX');
       expect(error.message).toContain('notes.txt');
     }
-    expect((await rejection(checkIndexLocation(dir, { rebuild: true }))).code).toBe('NOT_AN_INDEX');
+    expect((await storeError(checkIndexLocation(dir, { rebuild: true }))).code).toBe('NOT_AN_INDEX');
     expect(await snapshot(dir)).toEqual(before);
   });
 });
@@ -176,7 +164,7 @@ describe('checkIndexLocation', () => {
   it('refuses a directory with other files, before anything is written', async () => {
     const dir = await userTree();
     const before = await snapshot(dir);
-    const error = await rejection(checkIndexLocation(dir));
+    const error = await storeError(checkIndexLocation(dir));
     expect(error.code).toBe('NOT_AN_INDEX');
     expect(await snapshot(dir)).toEqual(before);
   });
@@ -191,7 +179,7 @@ describe('checkIndexLocation', () => {
 
   it('fails fast on /proc/nope/idx (where a recursive mkdir loops forever), naming the directory', async () => {
     const started = Date.now();
-    const error = await rejection(checkIndexLocation('/proc/nope/idx'));
+    const error = await storeError(checkIndexLocation('/proc/nope/idx'));
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(error.code).toBe('INDEX_NOT_WRITABLE');
     expect(error.message).toContain('/proc/nope/idx');
@@ -201,7 +189,7 @@ describe('checkIndexLocation', () => {
   it('a file where the directory should be: INDEX_NOT_WRITABLE with the cause', async () => {
     const parent = await tempDir();
     await writeFile(join(parent, 'file'), 'x');
-    const error = await rejection(checkIndexLocation(join(parent, 'file', 'idx')));
+    const error = await storeError(checkIndexLocation(join(parent, 'file', 'idx')));
     expect(error.code).toBe('INDEX_NOT_WRITABLE');
     expect(error.message).toMatch(/ENOTDIR|not a directory/);
   });
@@ -210,7 +198,7 @@ describe('checkIndexLocation', () => {
 describe('openCodeIndex on a directory that cannot exist', () => {
   it('/proc/nope/idx fails fast with STORE_FAILED (Node’s recursive mkdir loops forever there)', async () => {
     const started = Date.now();
-    const error = await rejection(openCodeIndex('/proc/nope/idx', { model: MODEL }));
+    const error = await storeError(openCodeIndex('/proc/nope/idx', { model: MODEL }));
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(error.code).toBe('STORE_FAILED');
     expect(error.message).toContain('/proc/nope/idx');
@@ -222,12 +210,12 @@ describe('messages name the exact command that builds the index (indexCommand)',
 
   it('INDEX_NOT_FOUND and MODEL_MISMATCH', async () => {
     const dir = join(await tempDir(), 'idx');
-    const missing = await rejection(openCodeIndex(dir, { model: MODEL, create: false, indexCommand }));
+    const missing = await storeError(openCodeIndex(dir, { model: MODEL, create: false, indexCommand }));
     expect(missing.message).toBe(`[store] no index at ${dir}; create it with \`${indexCommand}\``);
     const index = track(await openCodeIndex(dir, { model: MODEL }));
     await index.sync([record({ file: 'a.py', line: 1, name: 'a', vector: unit(1) })]);
     const other = { ...MODEL, modelVersion: 'sha256:bbbb' };
-    const mismatch = await rejection(openCodeIndex(dir, { model: other, indexCommand }));
+    const mismatch = await storeError(openCodeIndex(dir, { model: other, indexCommand }));
     expect(mismatch.code).toBe('MODEL_MISMATCH');
     expect(mismatch.message).toContain(`rebuild it with \`${indexCommand} --rebuild\``);
     expect(mismatch.message).not.toContain('<path>');
