@@ -1,5 +1,57 @@
-/** What a parser extracts: a function, a method (a function defined in a class-like scope) or a class. */
-export type EntityKind = 'function' | 'method' | 'class';
+/**
+ * What a parser extracts. Every line of a parsed file belongs to at least one unit:
+ * - `function`, `method` (a function defined in a class-like scope);
+ * - class-like declarations: `class`, `interface`, `struct`, `enum`, `trait`;
+ * - other declarations: `type` (alias), `module` (namespace, Rust `mod`), `constant`,
+ *   `variable`, `field` (Java fields, enum constants), `macro` (Rust `macro_rules!`);
+ * - `code`: top-level code between definitions (imports, statements, config objects), grouped
+ *   into bounded chunks that follow syntax boundaries.
+ */
+export type EntityKind =
+  | 'function'
+  | 'method'
+  | 'class'
+  | 'interface'
+  | 'struct'
+  | 'enum'
+  | 'trait'
+  | 'type'
+  | 'module'
+  | 'constant'
+  | 'variable'
+  | 'field'
+  | 'macro'
+  | 'code';
+
+/** Every kind, in the order above. */
+export const ENTITY_KINDS: readonly EntityKind[] = [
+  'function',
+  'method',
+  'class',
+  'interface',
+  'struct',
+  'enum',
+  'trait',
+  'type',
+  'module',
+  'constant',
+  'variable',
+  'field',
+  'macro',
+  'code',
+];
+
+/** Kinds `processClasses`/`prepareClass` accept: declarations whose members are units of their own. */
+export const CLASS_LIKE_KINDS: ReadonlySet<EntityKind> = new Set<EntityKind>([
+  'class',
+  'interface',
+  'struct',
+  'enum',
+  'trait',
+]);
+
+/** Kinds `processFunctions`/`prepareFunction` accept. */
+export const FUNCTION_KINDS: ReadonlySet<EntityKind> = new Set<EntityKind>(['function', 'method']);
 
 /** Languages with a grammar in `@codesearch/parser`. `tsx` is TypeScript with JSX. */
 export type Language = 'python' | 'typescript' | 'tsx' | 'javascript' | 'go' | 'rust' | 'java';
@@ -28,6 +80,12 @@ export interface CodeEntity {
   parent?: string;
   /** Decorators or annotations written above the declaration, as source text. */
   decorators?: string[];
+  /**
+   * Class-like units: the declaration with the bodies of its methods left out (header, doc
+   * comment, fields and member signatures), what the model embeds for the class; its methods
+   * are units of their own.
+   */
+  outline?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 export type { CacheMetadata, CacheOpenReport, EmbeddingCache, EmbeddingCacheEntry } from './cache.js';
 export type { Embedder, EmbeddingModelInfo, EmbedOptions, EmbedOutcome } from './embedder.js';
 export type { CodeEntity, EntityKind, Language, LocationKey } from './entity.js';
+export { CLASS_LIKE_KINDS, ENTITY_KINDS, FUNCTION_KINDS } from './entity.js';
 export type { CodesearchErrorOptions, Stage } from './errors.js';
 export {
   CacheError,
@@ -18,4 +19,4 @@ export type {
   EmbeddingBatchResult,
   EmbeddingBatchSummary,
 } from './result.js';
-export type { PreparedText, TextPreparator } from './text-prep.js';
+export type { PreparedText, PreparedWindow, TextPreparator } from './text-prep.js';
