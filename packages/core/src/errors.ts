@@ -5,7 +5,7 @@
 
 const BASE_MARKER = Symbol.for('@codesearch/core/error');
 
-export type Stage = 'parser' | 'text-prep' | 'embedder' | 'cache' | 'batch' | 'store' | 'cli';
+export type Stage = 'parser' | 'text-prep' | 'embedder' | 'cache' | 'batch' | 'store' | 'search' | 'cli';
 
 export interface CodesearchErrorOptions {
   /** Stable machine-readable code: `PARSE_FAILED`, `MODEL_NOT_FOUND`, … */
