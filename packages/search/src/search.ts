@@ -1,0 +1,61 @@
+import { CodesearchError } from '@codesearch/core';
+import { analyseQuery } from './query.js';
+import { type CandidateLists, rankCandidates } from './rank.js';
+import type { CandidateOptions, CandidateSource, RankedHit, SearchRequest } from './types.js';
+
+/** Hits returned when `k` is not given. */
+export const DEFAULT_K = 10;
+/** The most hits one query may ask for. */
+export const MAX_K = 10_000;
+/** Candidates fetched from each list: deep enough that a boost can lift a unit into the top 10. */
+export const CANDIDATE_DEPTH = 60;
+/** Units fetched by exact name: overloads and same-named methods of many classes. */
+const NAMED_DEPTH = 50;
+
+function invalid(message: string): CodesearchError {
+  return new CodesearchError(message, { code: 'INVALID_QUERY', stage: 'search' });
+}
+
+/**
+ * One question against an index: fetches the candidate lists the mode needs (vector, full-text
+ * and, for identifiers, exact names) and ranks them into at most `k` hits.
+ */
+export async function searchCode(source: CandidateSource, request: SearchRequest): Promise<RankedHit[]> {
+  const query = typeof request.query === 'string' ? request.query.trim() : '';
+  if (query === '') throw invalid('empty query: give words or a name to search for');
+  const k = request.k ?? DEFAULT_K;
+  if (!Number.isInteger(k) || k < 1 || k > MAX_K)
+    throw invalid(`k must be an integer from 1 to ${MAX_K}, got ${k}`);
+  const mode = request.mode ?? 'ranked';
+  if (mode === 'vector' && !request.vector)
+    throw invalid('vector mode needs the query embedded (request.vector)');
+
+  const analysis = analyseQuery(query);
+  const options: CandidateOptions = {
+    depth: Math.max(CANDIDATE_DEPTH, k * 3),
+    ...(request.languages?.length ? { languages: request.languages } : {}),
+    ...(request.kinds?.length ? { kinds: request.kinds } : {}),
+  };
+  const wantsNames =
+    mode === 'ranked' && request.signals?.exactName !== false && analysis.identifiers.length > 0;
+  const names = new Set<string>();
+  for (const identifier of analysis.identifiers) {
+    names.add(identifier);
+    names.add(identifier.slice(identifier.lastIndexOf('.') + 1));
+  }
+  const [vector, lexical, named] = await Promise.all([
+    mode !== 'lexical' && request.vector ? source.vectorCandidates(request.vector, options) : undefined,
+    mode !== 'vector' ? source.lexicalCandidates(query.replace(/`/g, ''), options) : undefined,
+    wantsNames ? source.namedCandidates([...names], { ...options, depth: NAMED_DEPTH }) : undefined,
+  ]);
+  const lists: CandidateLists = {
+    ...(vector ? { vector } : {}),
+    ...(lexical ? { lexical } : {}),
+    ...(named ? { named } : {}),
+  };
+  return rankCandidates(analysis, lists, {
+    k,
+    mode,
+    ...(request.signals ? { signals: request.signals } : {}),
+  });
+}

@@ -1,0 +1,124 @@
+import type { EntityKind, Language, LocationKey } from '@codesearch/core';
+
+/**
+ * One row an index returns for a candidate list: a unit, or one window of a long unit, with
+ * the list's own score. `@codesearch/store`'s `CodeIndex` returns these.
+ */
+export interface Candidate {
+  locationKey: LocationKey;
+  /** 0-based window of the unit (0 for a unit embedded whole). */
+  window: number;
+  /** File lines of that window: the lines that matched. */
+  windowStart: number;
+  windowEnd: number;
+  filePath: string;
+  lineNumber: number;
+  endLine: number;
+  kind: EntityKind;
+  name: string;
+  qualifiedName: string;
+  parent?: string;
+  language: Language;
+  docstring?: string;
+  signature?: string;
+  sourcePreview?: string;
+  /** The list's own score: cosine (vector), BM25 (lexical), 1 (name). Higher is better. */
+  score: number;
+}
+
+export interface CandidateOptions {
+  depth: number;
+  languages?: readonly Language[];
+  kinds?: readonly EntityKind[];
+}
+
+/** What the ranking stage needs from an index (`@codesearch/store`'s `CodeIndex` is one). */
+export interface CandidateSource {
+  vectorCandidates(vector: Float32Array, options: CandidateOptions): Promise<Candidate[]>;
+  lexicalCandidates(text: string, options: CandidateOptions): Promise<Candidate[]>;
+  /** Window-0 rows whose name or qualified name equals one of `names`, ignoring case. */
+  namedCandidates(names: readonly string[], options: CandidateOptions): Promise<Candidate[]>;
+}
+
+/**
+ * `ranked` (default): the ranking stage over all lists. `hybrid`: plain reciprocal rank fusion
+ * (vector ×2, lexical ×1), the previous default. `vector`, `lexical`: one list, one hit per unit.
+ */
+export type RankMode = 'ranked' | 'hybrid' | 'vector' | 'lexical';
+
+/** The ranking signals, each switchable for measurement (all on by default). */
+export interface RankingSignals {
+  /** Fusion weights chosen by query type instead of one fixed vector ×2. */
+  queryTypeWeights: boolean;
+  /** Units named exactly as an identifier of the query (name, qualified name, split forms). */
+  exactName: boolean;
+  /** Query words in the unit's file path and file name. */
+  pathTerms: boolean;
+  /** A file with several strong candidates lifts its best unit. */
+  fileCoherence: boolean;
+  /** Tests, fixtures, examples, generated and vendored code count less unless asked for. */
+  testPaths: boolean;
+  /** One-line declarations and import blocks count less on worded questions. */
+  thinUnits: boolean;
+  /** A unit inside a better-ranked hit of the same file is folded into it. */
+  nested: boolean;
+  /** The third and later hits of one file step down, so the list spans more files. */
+  fileDiversity: boolean;
+}
+
+export interface SearchRequest {
+  query: string;
+  /** The query embedded by the index's model; without it only the words are used. */
+  vector?: Float32Array;
+  /** Hits to return (default 10). */
+  k?: number;
+  mode?: RankMode;
+  languages?: readonly Language[];
+  kinds?: readonly EntityKind[];
+  /** Turn single signals off (measurement, `--explain` comparisons). */
+  signals?: Partial<RankingSignals>;
+}
+
+/** One line of an explanation: which signal, what it saw, what it did to the score. */
+export interface SignalNote {
+  signal: string;
+  detail: string;
+  /** The score change: `+0.120` or `×0.60`. */
+  effect: string;
+}
+
+export interface RankedHit {
+  locationKey: LocationKey;
+  filePath: string;
+  lineNumber: number;
+  endLine: number;
+  /** The lines that matched best: the unit's best window (the whole unit when it has one). */
+  matchStart: number;
+  matchEnd: number;
+  kind: EntityKind;
+  name: string;
+  qualifiedName: string;
+  parent?: string;
+  language: Language;
+  docstring?: string;
+  signature?: string;
+  sourcePreview?: string;
+  /** The final score; higher is better. Comparable within one answer only. */
+  score: number;
+  /** Units inside this hit's lines that were folded into it (a method of a class hit). */
+  folded?: Array<{ qualifiedName: string; lineNumber: number; endLine: number }>;
+  /** The signals behind the score, in the order they were applied. */
+  explanation: SignalNote[];
+}
+
+/** How the ranking stage read the query. */
+export interface QueryAnalysis {
+  /** `symbol`: a bare identifier; `mixed`: words with identifiers; `natural`: words only. */
+  type: 'symbol' | 'mixed' | 'natural';
+  /** Identifiers of the query (backticked, dotted, camelCase, snake_case, or the bare symbol). */
+  identifiers: string[];
+  /** Lower-case content words (no stop words), for path and name matching. */
+  words: string[];
+  /** The query asks about tests, fixtures, examples, benchmarks or mocks. */
+  wantsTests: boolean;
+}

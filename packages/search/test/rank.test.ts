@@ -1,0 +1,196 @@
+import type { LocationKey } from '@codesearch/core';
+import { describe, expect, it } from 'vitest';
+import { analyseQuery } from '../src/query.js';
+import { type CandidateLists, rankCandidates } from '../src/rank.js';
+import type { Candidate, RankingSignals } from '../src/types.js';
+
+/** A candidate row: a unit of `file` at `line` (one window unless given). */
+function unit(name: string, file: string, line: number, more: Partial<Candidate> = {}): Candidate {
+  const endLine = more.endLine ?? line + 10;
+  return {
+    locationKey: `${file}:${line}` as LocationKey,
+    window: 0,
+    windowStart: line,
+    windowEnd: endLine,
+    filePath: file,
+    lineNumber: line,
+    endLine,
+    kind: 'function',
+    name,
+    qualifiedName: name,
+    language: 'python',
+    score: 0.5,
+    ...more,
+  };
+}
+
+function order(query: string, lists: CandidateLists, signals?: Partial<RankingSignals>, k = 10): string[] {
+  return rankCandidates(analyseQuery(query), lists, {
+    k,
+    mode: 'ranked',
+    ...(signals ? { signals } : {}),
+  }).map((hit) => hit.qualifiedName);
+}
+
+const off = (signal: keyof RankingSignals): Partial<RankingSignals> => ({ [signal]: false });
+
+describe('rankCandidates: each signal changes the order', () => {
+  it('query-type weights: a bare name leans on the lexical list, not on vector ×2', () => {
+    const a = unit('vectorFavourite', 'a.py', 1);
+    const b = unit('lexicalFavourite', 'b.py', 1);
+    const lists = { vector: [a], lexical: [b] };
+    expect(order('Widget', lists, off('queryTypeWeights'))[0]).toBe('vectorFavourite');
+    expect(order('Widget', lists)[0]).toBe('lexicalFavourite');
+  });
+
+  it('exact name: the unit named as the query comes first, the class before its methods', () => {
+    const method = unit('Router.add', 'r.py', 20, {
+      name: 'add',
+      qualifiedName: 'Router.add',
+      kind: 'method',
+    });
+    const klass = unit('Router', 'r.py', 10, { kind: 'class', endLine: 400 });
+    const lists = { vector: [method, klass], lexical: [method, klass], named: [klass] };
+    expect(order('Router', lists, off('exactName'))[0]).toBe('Router.add');
+    expect(order('Router', lists)[0]).toBe('Router');
+  });
+
+  it('exact name: case-sensitive before any case, any case before other case styles', () => {
+    const lower = unit('router', 'a.py', 1);
+    const exact = unit('Router', 'b.py', 1);
+    const snake = unit('parse_file', 'c.py', 1);
+    const lists = { vector: [snake, lower, exact], lexical: [snake, lower, exact], named: [lower, exact] };
+    expect(order('Router', lists)).toEqual(['Router', 'router', 'parse_file']);
+    const styles = { vector: [lower, snake], lexical: [lower, snake] };
+    expect(order('parseFile', styles)[0]).toBe('parse_file');
+    expect(order('parseFile', styles, off('exactName'))[0]).toBe('router');
+  });
+
+  it('exact name: a qualified name picks the method of that class', () => {
+    const other = unit('Client.send', 'c.py', 5, {
+      name: 'send',
+      qualifiedName: 'Client.send',
+      kind: 'method',
+    });
+    const wanted = unit('Session.send', 's.py', 5, {
+      name: 'send',
+      qualifiedName: 'Session.send',
+      kind: 'method',
+    });
+    const lists = { vector: [other, wanted], lexical: [other, wanted], named: [other, wanted] };
+    expect(order('Session.send', lists)[0]).toBe('Session.send');
+  });
+
+  it('name words: a worded question naming every part of an identifier lifts it', () => {
+    const wanted = unit('writeFileAtomic', 'fs.ts', 1);
+    const vectorOnly = Array.from({ length: 6 }, (_, i) => unit(`other${i}`, `o${i}.ts`, 1));
+    const lists = { vector: [...vectorOnly, wanted], lexical: [vectorOnly[0]!, wanted] };
+    const query = 'where are files written atomic';
+    expect(order(query, lists, off('exactName'))[0]).not.toBe('writeFileAtomic');
+    expect(order('write file atomic', lists)[0]).toBe('writeFileAtomic');
+  });
+
+  it('path terms: the query words in a file path lift its units', () => {
+    const elsewhere = unit('register', 'app/helpers.py', 1);
+    const routing = unit('add_api_route', 'app/routing.py', 1);
+    const lists = { vector: [elsewhere, routing], lexical: [routing, elsewhere] };
+    expect(order('how are routes registered', lists, { ...off('pathTerms'), exactName: false })[0]).toBe(
+      'register',
+    );
+    expect(order('how are routes registered', lists, off('exactName'))[0]).toBe('add_api_route');
+  });
+
+  it('test paths: test code steps down unless the question asks for tests', () => {
+    const test = unit('test_upload', 'tests/test_upload.py', 1);
+    const code = unit('save_upload', 'app/files.py', 1);
+    const lists = { vector: [test, code], lexical: [test, code] };
+    expect(order('file upload handling', lists, off('testPaths'))[0]).toBe('test_upload');
+    expect(order('file upload handling', lists)[0]).toBe('save_upload');
+    expect(order('tests for file upload', lists)[0]).toBe('test_upload');
+  });
+
+  it('thin units: a one-line declaration steps down on worded questions', () => {
+    const abstract = unit('serialize', 'a/Ser.java', 3, { endLine: 3 });
+    const body = unit('writeValue', 'a/Writer.java', 3, { endLine: 40 });
+    const lists = { vector: [abstract, body], lexical: [abstract, body] };
+    expect(order('how are values serialized', lists, off('thinUnits'))[0]).toBe('serialize');
+    expect(order('how are values serialized', lists)[0]).toBe('writeValue');
+  });
+
+  it('file coherence: a file with several strong candidates lifts its best unit', () => {
+    const lone = unit('lone', 'one.py', 1);
+    const best = unit('best', 'many.py', 1);
+    const helpers = [unit('h1', 'many.py', 20), unit('h2', 'many.py', 40)];
+    const lists = { vector: [lone, best, ...helpers], lexical: [lone, best, ...helpers] };
+    expect(order('cache eviction policy', lists, off('fileCoherence'))[0]).toBe('lone');
+    expect(order('cache eviction policy', lists)[0]).toBe('best');
+  });
+
+  it('nested: a method inside a better-ranked class hit is folded into it', () => {
+    const klass = unit('Cache', 'c.py', 1, { kind: 'class', endLine: 100 });
+    const method = unit('Cache.get', 'c.py', 10, {
+      name: 'get',
+      qualifiedName: 'Cache.get',
+      kind: 'method',
+      endLine: 20,
+    });
+    const other = unit('evict', 'e.py', 1);
+    const lists = { vector: [klass, method, other], lexical: [klass, method, other] };
+    expect(order('cache lookup', lists, off('nested'))).toEqual(['Cache', 'Cache.get', 'evict']);
+    const hits = rankCandidates(analyseQuery('cache lookup'), lists, { k: 10, mode: 'ranked' });
+    expect(hits.map((hit) => hit.qualifiedName)).toEqual(['Cache', 'evict']);
+    expect(hits[0]!.folded).toEqual([{ qualifiedName: 'Cache.get', lineNumber: 10, endLine: 20 }]);
+  });
+
+  it('file diversity: the third hit of one file steps below another file', () => {
+    const same = [1, 20, 40].map((line) => unit(`f${line}`, 'big.py', line, { endLine: line + 5 }));
+    const other = unit('other', 'small.py', 1);
+    const lists = { vector: [...same, other], lexical: [...same, other] };
+    const signals = { fileCoherence: false };
+    expect(order('parse header', lists, { ...signals, fileDiversity: false })[2]).toBe('f40');
+    expect(order('parse header', lists, signals)[2]).toBe('other');
+  });
+});
+
+describe('rankCandidates: windows, modes and explanations', () => {
+  it('scores a unit by its best window and shows that window’s lines', () => {
+    const first = unit('long', 'l.py', 1, { endLine: 600, windowStart: 1, windowEnd: 40 });
+    const last = { ...first, window: 15, windowStart: 560, windowEnd: 600, score: 0.9 };
+    const hits = rankCandidates(
+      analyseQuery('close the socket'),
+      { vector: [last, first] },
+      { k: 10, mode: 'ranked' },
+    );
+    expect(hits).toHaveLength(1);
+    expect(hits[0]).toMatchObject({ lineNumber: 1, endLine: 600, matchStart: 560, matchEnd: 600 });
+  });
+
+  it('keeps one list’s order in vector and lexical modes', () => {
+    const a = unit('a', 'a.py', 1);
+    const b = unit('b', 'b.py', 1);
+    const lists = { vector: [a, b], lexical: [b, a] };
+    const names = (mode: 'vector' | 'lexical') =>
+      rankCandidates(analyseQuery('x y'), lists, { k: 10, mode }).map((hit) => hit.name);
+    expect(names('vector')).toEqual(['a', 'b']);
+    expect(names('lexical')).toEqual(['b', 'a']);
+  });
+
+  it('explains each hit: the lists it came from and every boost', () => {
+    const klass = unit('Router', 'r.py', 10, { kind: 'class' });
+    const [hit] = rankCandidates(
+      analyseQuery('Router'),
+      { lexical: [klass], named: [klass] },
+      { k: 1, mode: 'ranked' },
+    );
+    const signals = hit!.explanation.map((note) => note.signal);
+    expect(signals).toEqual(['lexical', 'fusion', 'exact name']);
+    expect(hit!.explanation[2]!.effect).toBe('+1.100');
+  });
+
+  it('is deterministic', () => {
+    const rows = Array.from({ length: 30 }, (_, i) => unit(`u${i}`, `f${i % 4}.py`, i + 1));
+    const lists = { vector: rows, lexical: [...rows].reverse() };
+    const once = order('some words here', lists);
+    expect(order('some words here', lists)).toEqual(once);
+  });
+});
