@@ -1,82 +1,44 @@
-import { type CodeEntity, type PreparedText, type TextPreparator, TextPrepError } from '@codesearch/core';
+import {
+  type CodeEntity,
+  type PreparedText,
+  type PreparedWindow,
+  type TextPreparator,
+  TextPrepError,
+} from '@codesearch/core';
+import { bodyOf, fullHeader, type KindFilter, shortHeader, validate } from './header.js';
+import { planWindows, splitIntoPieces } from './windows.js';
 
 /** Bumped whenever the layout below changes: the version is part of every cache key. */
-export const TEXT_FORMAT = 'codesearch-text/1';
-export const DEFAULT_MAX_CHARS = 2000;
+export const TEXT_FORMAT = 'codesearch-text/2';
+/**
+ * Characters per window. Measured with the default model's tokenizer (all-MiniLM-L6-v2, 256
+ * tokens): 95% of the windows of real Python and TypeScript code fit (see the README).
+ */
+export const DEFAULT_MAX_CHARS = 750;
+/**
+ * At most this many windows per unit; a longer unit's windows are spread out, leaving gaps.
+ * 64 windows of the default budget cover about 750 lines of typical code, so a 600-line
+ * function is still read whole.
+ */
+export const MAX_WINDOWS = 64;
 
 export interface TextPrepOptions {
   /**
-   * Length budget for the whole text, in characters (default 2000, roughly the 512 tokens a
-   * BERT-sized model reads). The header is always kept; the code is cut at a line boundary.
+   * Length budget of one window's text, in characters (header included). The default fits
+   * the 256 tokens of the default model; a unit longer than that becomes several windows.
    */
   maxChars?: number;
 }
 
-const TRUNCATION_MARKER = (omitted: number) => `… [truncated: ${omitted} more characters]`;
+/** Ends a window whose unit goes on in the next one. */
+const CONTINUED = '\n…';
 
-function describeEntity(entity: Partial<CodeEntity> | null | undefined): string {
-  if (!entity || typeof entity !== 'object') return String(entity);
-  const where = entity.filePath ? `${entity.filePath}:${entity.lineNumber ?? '?'}` : 'unknown location';
-  return `${entity.qualifiedName ?? entity.name ?? '(unnamed)'} at ${where}`;
+/** Cuts `text` to `max` characters, marking the cut. */
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-function validate(entity: CodeEntity | null | undefined, expected: 'function' | 'class'): CodeEntity {
-  if (!entity || typeof entity !== 'object') {
-    throw new TextPrepError(
-      `invalid entity: expected an object, got ${entity === null ? 'null' : typeof entity}`,
-      {
-        code: 'INVALID_ENTITY',
-      },
-    );
-  }
-  for (const field of ['name', 'filePath', 'language', 'sourceCode'] as const) {
-    if (typeof entity[field] !== 'string' || entity[field] === '') {
-      throw new TextPrepError(`${describeEntity(entity)}: missing ${field}`, { code: 'INVALID_ENTITY' });
-    }
-  }
-  const isClass = entity.kind === 'class';
-  if (isClass !== (expected === 'class')) {
-    throw new TextPrepError(
-      `${describeEntity(entity)}: a ${entity.kind} given to prepare${expected === 'class' ? 'Class' : 'Function'}`,
-      {
-        code: 'WRONG_KIND',
-      },
-    );
-  }
-  return entity;
-}
-
-/**
- * The header says what the entity is and where; it is never cut.
- *
- *   python method Parser.parse_file
- *   path: src/parser.py
- *   class: Parser
- *   signature: def parse_file(self, path: str) -> list[Entity]:
- *   doc: Parse one file and return its entities.
- */
-function header(entity: CodeEntity): string[] {
-  const lines = [
-    `${entity.language} ${entity.kind} ${entity.qualifiedName || entity.name}`,
-    `path: ${entity.filePath}`,
-  ];
-  if (entity.parent) lines.push(`${entity.kind === 'method' ? 'class' : 'in'}: ${entity.parent}`);
-  if (entity.decorators?.length) lines.push(`decorators: ${entity.decorators.join(' ')}`);
-  if (entity.signature) lines.push(`signature: ${entity.signature}`);
-  if (entity.docstring) lines.push(`doc: ${entity.docstring}`);
-  return lines;
-}
-
-/** Cuts `code` to `budget` characters at a line boundary and marks the cut. */
-function fitCode(code: string, budget: number): { code: string; truncated: boolean } {
-  if (code.length <= budget) return { code, truncated: false };
-  const room = Math.max(0, budget - TRUNCATION_MARKER(code.length).length - 1);
-  let cut = code.lastIndexOf('\n', room);
-  if (cut <= 0) cut = room; // one long line: cut inside it
-  return { code: `${code.slice(0, cut)}\n${TRUNCATION_MARKER(code.length - cut)}`, truncated: true };
-}
-
-/** The default `TextPreparator`: a short header, then the code, within a character budget. */
+/** The default `TextPreparator`: a short header, then the code, in windows of a character budget. */
 export class DefaultTextPreparator implements TextPreparator {
   readonly version: string;
   private readonly maxChars: number;
@@ -91,31 +53,66 @@ export class DefaultTextPreparator implements TextPreparator {
     this.version = `${TEXT_FORMAT};maxChars=${this.maxChars}`;
   }
 
+  /** Functions and methods: the first window's text. */
   prepareFunction(entity: CodeEntity): PreparedText {
-    return this.prepare(validate(entity, 'function'));
+    return this.firstWindow(entity, 'function');
   }
 
+  /** Class-like units (class, interface, struct, enum, trait): the first window's text. */
   prepareClass(entity: CodeEntity): PreparedText {
-    return this.prepare(validate(entity, 'class'));
+    return this.firstWindow(entity, 'class');
   }
 
-  /** Dispatches on `entity.kind`. */
+  /** Any kind: the first window's text. */
   prepareEntity(entity: CodeEntity): PreparedText {
-    return entity?.kind === 'class' ? this.prepareClass(entity) : this.prepareFunction(entity);
+    return this.firstWindow(entity, 'any');
   }
 
-  private prepare(entity: CodeEntity): PreparedText {
-    const head = header(entity).join('\n');
-    const code = entity.sourceCode.replace(/\s+$/, '');
+  /** Any kind: one window when the unit fits the budget, overlapping windows when it does not. */
+  prepareWindows(entity: CodeEntity): PreparedWindow[] {
+    return this.windows(validate(entity, 'any'));
+  }
+
+  private firstWindow(entity: CodeEntity, kinds: KindFilter): PreparedText {
+    const { text, truncated, originalLength } = this.windows(validate(entity, kinds))[0]!;
+    return { text, truncated, originalLength };
+  }
+
+  private windows(entity: CodeEntity): PreparedWindow[] {
+    const head = fullHeader(entity);
+    const { code, mapsToLines } = bodyOf(entity);
     const full = `${head}\n\n${code}`;
-    // The header alone may exceed a small budget (a huge docstring): then it is cut as well.
-    const budgetForCode = this.maxChars - head.length - 2;
-    if (budgetForCode < 40) {
-      const fitted = fitCode(full, this.maxChars);
-      return { text: fitted.code, truncated: fitted.truncated, originalLength: full.length };
+    if (full.length <= this.maxChars) {
+      return [
+        {
+          text: full,
+          truncated: false,
+          originalLength: full.length,
+          startLine: entity.lineNumber,
+          endLine: entity.endLine,
+        },
+      ];
     }
-    const fitted = fitCode(code, budgetForCode);
-    return { text: `${head}\n\n${fitted.code}`, truncated: fitted.truncated, originalLength: full.length };
+    // A header never takes more than half a window (a huge docstring is cut), so every window
+    // has room for code.
+    const half = Math.floor(this.maxChars / 2);
+    const firstHead = clip(head, half);
+    const laterHead = clip(shortHeader(entity), half);
+    const roomAfter = (header: string) => this.maxChars - header.length - 2 - CONTINUED.length;
+    const pieces = splitIntoPieces(code, Math.min(roomAfter(firstHead), roomAfter(laterHead)));
+    const spans = planWindows(pieces, roomAfter(firstHead), roomAfter(laterHead), MAX_WINDOWS);
+    return spans.map(({ start, end }, index) => {
+      const lines = pieces.slice(start, end).map((piece) => piece.text);
+      const more = end < pieces.length ? CONTINUED : '';
+      return {
+        text: `${index === 0 ? firstHead : laterHead}\n\n${lines.join('\n')}${more}`,
+        truncated: true,
+        originalLength: full.length,
+        // An outline's lines are not the file's: its windows stand for the whole unit.
+        startLine: mapsToLines ? entity.lineNumber + pieces[start]!.line : entity.lineNumber,
+        endLine: mapsToLines ? entity.lineNumber + pieces[end - 1]!.line : entity.endLine,
+      };
+    });
   }
 }
 
