@@ -24,6 +24,7 @@ const SECTIONS = {
   store: () => import('./sections/store.mjs'),
   'search-quality': () => import('./sections/search-quality.mjs'),
   faults: () => import('./sections/faults.mjs'),
+  'search-eval': () => import('./sections/search-eval.mjs'),
 };
 
 const REPORT_VERSION = 1;
