@@ -1,7 +1,14 @@
 import { CodesearchError } from '@codesearch/core';
 import { analyseQuery } from './query.js';
 import { type CandidateLists, rankCandidates } from './rank.js';
-import type { CandidateOptions, CandidateSource, RankedHit, SearchRequest } from './types.js';
+import type {
+  CandidateOptions,
+  CandidateSource,
+  QueryAnalysis,
+  RankedHit,
+  RankMode,
+  SearchRequest,
+} from './types.js';
 
 /** Hits returned when `k` is not given. */
 export const DEFAULT_K = 10;
@@ -16,11 +23,22 @@ function invalid(message: string): CodesearchError {
   return new CodesearchError(message, { code: 'INVALID_QUERY', stage: 'search' });
 }
 
+/** The query as read, and the candidate lists fetched for it. */
+export interface FetchedCandidates {
+  analysis: QueryAnalysis;
+  lists: CandidateLists;
+  k: number;
+  mode: RankMode;
+}
+
 /**
- * One question against an index: fetches the candidate lists the mode needs (vector, full-text
- * and, for identifiers, exact names) and ranks them into at most `k` hits.
+ * Checks a request and fetches the candidate lists its mode needs: vector, full text and, for
+ * identifiers, exact names. Separate from ranking so one fetch can be ranked several ways.
  */
-export async function searchCode(source: CandidateSource, request: SearchRequest): Promise<RankedHit[]> {
+export async function fetchCandidates(
+  source: CandidateSource,
+  request: SearchRequest,
+): Promise<FetchedCandidates> {
   const query = typeof request.query === 'string' ? request.query.trim() : '';
   if (query === '') throw invalid('empty query: give words or a name to search for');
   const k = request.k ?? DEFAULT_K;
@@ -53,6 +71,12 @@ export async function searchCode(source: CandidateSource, request: SearchRequest
     ...(lexical ? { lexical } : {}),
     ...(named ? { named } : {}),
   };
+  return { analysis, lists, k, mode };
+}
+
+/** One question against an index: its candidate lists ranked into at most `k` hits. */
+export async function searchCode(source: CandidateSource, request: SearchRequest): Promise<RankedHit[]> {
+  const { analysis, lists, k, mode } = await fetchCandidates(source, request);
   return rankCandidates(analysis, lists, {
     k,
     mode,
