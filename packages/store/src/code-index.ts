@@ -7,10 +7,18 @@ import { loadLance } from './lance.js';
 import { inspectDirectory, newGenerationName, removeLeftovers } from './layout.js';
 import { readManifest, type StoredManifest, writeManifest } from './manifest-file.js';
 import { type IndexMarker, markerPath, markerStamp, readMarker, writeMarker } from './marker.js';
-import { toHit, toRow } from './rows.js';
+import { toCandidate, toRow } from './rows.js';
 import { DEFAULT_RRF_K, HYBRID_WEIGHTS, reciprocalRankFusion } from './rrf.js';
-import { HIT_COLUMNS, INDEX_FORMAT, indexSchema, SEARCH_TEXT_COLUMN, VECTOR_COLUMN } from './schema.js';
-import { sqlIn } from './sql.js';
+import {
+  HIT_COLUMNS,
+  INDEX_FORMAT,
+  indexSchema,
+  OUTDATED_FORMATS,
+  ROW_KEY_COLUMN,
+  SEARCH_TEXT_COLUMN,
+  VECTOR_COLUMN,
+} from './schema.js';
+import { sqlIn, sqlString } from './sql.js';
 import {
   type Hints,
   hintsFor,
@@ -18,6 +26,7 @@ import {
   indexFormat,
   indexLocked,
   indexNotFound,
+  indexOutdated,
   invalidInput,
   legacyIndex,
   modelMismatch,
@@ -28,6 +37,8 @@ import {
 import { planSync } from './sync-plan.js';
 import { readTableKeys, rowIdFilter } from './table-keys.js';
 import type {
+  Candidate,
+  CandidateOptions,
   CodeIndex,
   IndexRecord,
   IndexStats,
@@ -38,12 +49,26 @@ import type {
   SyncOptions,
   SyncReport,
 } from './types.js';
-import { checkManifest, checkRecords, checkSearch } from './validate.js';
+import {
+  checkCandidates,
+  checkManifest,
+  checkQueryVector,
+  checkRecords,
+  checkSearch,
+  MAX_K,
+} from './validate.js';
 
 /** Hybrid search fetches this many candidates from each list (at least), then fuses. */
 export const HYBRID_MIN_DEPTH = 50;
 /** …or this many times `k`, whichever is more. */
 export const HYBRID_DEPTH_FACTOR = 5;
+/**
+ * A vector or lexical search returns one hit per unit, but reads rows (windows): it reads this
+ * many rows beyond `k` first, and more (×4 each time, at most `MAX_ROWS_READ`) when windows of
+ * the same units took the places.
+ */
+const UNIT_DEPTH_SLACK = 20;
+const MAX_ROWS_READ = 4 * MAX_K;
 /**
  * Versions older than this are deleted when the table is optimized. Long enough for a search
  * that started before a sync (another process) to finish reading the version it opened.
@@ -152,10 +177,21 @@ class LanceCodeIndex implements CodeIndex {
     this.#onLockWait = options.onLockWait;
   }
 
-  /** Opens and checks the current generation now (errors at open, not at the first search). */
+  /**
+   * Opens and checks the current generation now (errors at open, not at the first search). An
+   * index of an outdated format opened for writing is not an error: the first sync rebuilds it.
+   */
   async open(create: boolean): Promise<void> {
-    const generation = await this.#current(true);
-    if (!generation && !create) throw indexNotFound(this.directory, this.#hints);
+    try {
+      const generation = await this.#current(true);
+      if (!generation && !create) throw indexNotFound(this.directory, this.#hints);
+    } catch (error) {
+      if (create && StoreError.isInstance(error) && error.code === 'INDEX_OUTDATED') {
+        this.#rebuildPending = true;
+        return;
+      }
+      throw error;
+    }
   }
 
   // ── generations ────────────────────────────────────────────────────────────────────────
@@ -192,6 +228,9 @@ class LanceCodeIndex implements CodeIndex {
       return undefined;
     }
     if (read.problem !== undefined) {
+      if (read.otherFormat && OUTDATED_FORMATS.has(read.otherFormat)) {
+        throw indexOutdated(dir, read.otherFormat, INDEX_FORMAT, this.#hints);
+      }
       throw read.otherFormat
         ? indexFormat(dir, `has format ${read.otherFormat}, this version reads ${INDEX_FORMAT}`, this.#hints)
         : indexCorrupt(dir, read.problem, this.#hints);
@@ -257,7 +296,9 @@ class LanceCodeIndex implements CodeIndex {
       const read = await readMarker(dir).catch((error: unknown) => {
         throw storeFailed(dir, error);
       });
-      if (this.#rebuildPending || read === undefined) {
+      // An index of an outdated format is data we derived: rebuilt aside and swapped, like --rebuild.
+      const outdated = read?.problem !== undefined && OUTDATED_FORMATS.has(read.otherFormat ?? '');
+      if (this.#rebuildPending || read === undefined || outdated) {
         const report = await this.#build(records, manifest, read?.marker, read !== undefined, lockLost);
         this.#rebuildPending = false;
         return report;
@@ -368,15 +409,15 @@ class LanceCodeIndex implements CodeIndex {
         // An empty table: a plain append (about twice as fast as a merge at 10k rows).
         await this.#write('write', () => table.add(data));
       } else {
-        // One commit: replace/insert by location key, and delete the keys no record has.
-        let merge = table.mergeInsert('locationKey').whenMatchedUpdateAll().whenNotMatchedInsertAll();
+        // One commit: replace/insert by row key, and delete the keys no record has.
+        let merge = table.mergeInsert(ROW_KEY_COLUMN).whenMatchedUpdateAll().whenNotMatchedInsertAll();
         if (plan.deletes.length > 0)
-          merge = merge.whenNotMatchedBySourceDelete({ where: sqlIn('locationKey', plan.deletes) });
+          merge = merge.whenNotMatchedBySourceDelete({ where: sqlIn(ROW_KEY_COLUMN, plan.deletes) });
         await this.#write('write', () => merge.execute(data));
       }
       written = true;
     } else if (plan.deletes.length > 0) {
-      await this.#write('delete rows of', () => table.delete(sqlIn('locationKey', plan.deletes)));
+      await this.#write('delete rows of', () => table.delete(sqlIn(ROW_KEY_COLUMN, plan.deletes)));
       written = true;
     }
 
@@ -463,32 +504,117 @@ class LanceCodeIndex implements CodeIndex {
   async search(query: SearchQuery, options: SearchOptions = {}): Promise<SearchHit[]> {
     this.#checkOpen();
     const { text, k, mode, vector, filter } = checkSearch(query, options, this.model);
-    const depth = mode === 'hybrid' ? Math.max(HYBRID_MIN_DEPTH, HYBRID_DEPTH_FACTOR * k) : k;
+    if (mode !== 'hybrid') {
+      // One hit per unit: rows are windows, so read deeper until k units or the end of the list.
+      const list = (limit: number) =>
+        this.#read(
+          (generation) =>
+            mode === 'vector'
+              ? vectorSearch(generation, vector!, limit, filter)
+              : lexicalSearch(generation, text, limit, filter),
+          () => [],
+        );
+      const score = (row: Record<string, unknown>) =>
+        mode === 'vector' ? 1 - Number(row._distance) : Number(row._score);
+      let limit = k + UNIT_DEPTH_SLACK;
+      for (;;) {
+        const rows = await list(limit);
+        const units = bestWindows(rows);
+        if (units.length >= k || rows.length < limit || limit >= MAX_ROWS_READ) {
+          return units.slice(0, k).map((row) => toCandidate(row, score(row)));
+        }
+        limit = Math.min(limit * 4, MAX_ROWS_READ);
+      }
+    }
 
+    const depth = Math.max(HYBRID_MIN_DEPTH, HYBRID_DEPTH_FACTOR * k);
     const [vectorRows, lexicalRows] = await this.#read(
       (generation) =>
         Promise.all([
-          mode !== 'lexical' && vector ? vectorSearch(generation, vector, depth, filter) : undefined,
-          mode !== 'vector' ? lexicalSearch(generation, text, depth, filter) : undefined,
+          vector ? vectorSearch(generation, vector, depth, filter) : undefined,
+          lexicalSearch(generation, text, depth, filter),
         ]),
-      () => [mode !== 'lexical' && vector ? [] : undefined, mode !== 'vector' ? [] : undefined],
+      () => [vector ? [] : undefined, []],
     );
-    if (mode === 'vector') return vectorRows!.map((row) => toHit(row, 1 - Number(row._distance)));
-    if (mode === 'lexical') return lexicalRows!.map((row) => toHit(row, Number(row._score)));
-
     const weighted = [
       { rows: vectorRows, weight: HYBRID_WEIGHTS[0] },
       { rows: lexicalRows, weight: HYBRID_WEIGHTS[1] },
-    ].filter(
-      (list): list is { rows: Array<Record<string, unknown>>; weight: 2 | 1 } => list.rows !== undefined,
-    );
-    const byKey = new Map<string, Record<string, unknown>>();
-    for (const { rows } of weighted) for (const row of rows) byKey.set(row.locationKey as string, row);
+    ]
+      .filter(
+        (list): list is { rows: Array<Record<string, unknown>>; weight: 2 | 1 } => list.rows !== undefined,
+      )
+      .map(({ rows, weight }) => ({ rows: bestWindows(rows), weight }));
     const fused = reciprocalRankFusion(
       weighted.map(({ rows }) => rows.map((row) => row.locationKey as string)),
       { k: DEFAULT_RRF_K, weights: weighted.map(({ weight }) => weight) },
     );
-    return fused.slice(0, k).map((item) => toHit(byKey.get(item.id)!, item.score));
+    return fused.slice(0, k).map((item) => {
+      // The unit's window is the one of the list where it contributed most to the fused score.
+      let best: Record<string, unknown> | undefined;
+      let bestShare = -1;
+      item.ranks.forEach((rank, list) => {
+        if (rank === undefined) return;
+        const share = weighted[list]!.weight / (DEFAULT_RRF_K + rank);
+        if (share > bestShare) {
+          bestShare = share;
+          best = weighted[list]!.rows[rank - 1];
+        }
+      });
+      return toCandidate(best!, item.score);
+    });
+  }
+
+  async vectorCandidates(vector: Float32Array, options: CandidateOptions): Promise<Candidate[]> {
+    this.#checkOpen();
+    const query = checkQueryVector('vectorCandidates', vector, this.model);
+    const { depth, filter } = checkCandidates('vectorCandidates', options);
+    const rows = await this.#read(
+      (generation) => vectorSearch(generation, query, depth, filter),
+      () => [],
+    );
+    return rows.map((row) => toCandidate(row, 1 - Number(row._distance)));
+  }
+
+  async lexicalCandidates(text: string, options: CandidateOptions): Promise<Candidate[]> {
+    this.#checkOpen();
+    if (typeof text !== 'string') throw invalidInput('lexicalCandidates needs text (a string)');
+    const { depth, filter } = checkCandidates('lexicalCandidates', options);
+    const rows = await this.#read(
+      (generation) => lexicalSearch(generation, text, depth, filter),
+      () => [],
+    );
+    return rows.map((row) => toCandidate(row, Number(row._score)));
+  }
+
+  async namedCandidates(names: readonly string[], options: CandidateOptions): Promise<Candidate[]> {
+    this.#checkOpen();
+    if (!Array.isArray(names) || !names.every((name) => typeof name === 'string')) {
+      throw invalidInput('namedCandidates needs an array of names (strings)');
+    }
+    const { depth, filter } = checkCandidates('namedCandidates', options);
+    const wanted = [...new Set(names.map((name) => name.toLowerCase()))];
+    if (wanted.length === 0) return [];
+    const list = wanted.map(sqlString).join(', ');
+    const where = [`window = 0`, `(lower(name) IN (${list}) OR lower(qualifiedName) IN (${list}))`, filter]
+      .filter((part) => part !== undefined)
+      .join(' AND ');
+    const rows = await this.#read(
+      async (generation) =>
+        (await generation.table
+          .query()
+          .where(where)
+          .select([...HIT_COLUMNS])
+          .toArray()) as Record<string, unknown>[],
+      () => [],
+    );
+    // A scan's order is the storage order: sort, so the same index gives the same list.
+    rows.sort(
+      (a, b) =>
+        compareText(a.filePath as string, b.filePath as string) ||
+        Number(a.lineNumber) - Number(b.lineNumber) ||
+        compareText(a.locationKey as string, b.locationKey as string),
+    );
+    return rows.slice(0, depth).map((row) => toCandidate(row, 1));
   }
 
   async digests(): Promise<Set<string>> {
@@ -502,11 +628,14 @@ class LanceCodeIndex implements CodeIndex {
     return this.#read(
       async (generation) => {
         const table = generation.table;
-        const rows = await table.query().select(['filePath', 'language']).toArray();
+        const rows = await table.query().select(['filePath', 'language', 'window']).toArray();
         const files = new Set<string>();
         const languages: Record<string, number> = {};
+        let units = 0;
         for (const row of rows) {
           files.add(row.filePath as string);
+          if (Number(row.window) !== 0) continue;
+          units += 1;
           const language = row.language as string;
           languages[language] = (languages[language] ?? 0) + 1;
         }
@@ -514,7 +643,8 @@ class LanceCodeIndex implements CodeIndex {
         const latest = versions.reduce((a, b) => (b.version > a.version ? b : a));
         const metadata = generation.metadata;
         return {
-          entities: rows.length,
+          entities: units,
+          rows: rows.length,
           files: files.size,
           languages,
           model: { modelName: metadata.modelName, modelVersion: metadata.modelVersion },
@@ -528,6 +658,7 @@ class LanceCodeIndex implements CodeIndex {
       // Nothing synced yet: the index does not exist on disk.
       () => ({
         entities: 0,
+        rows: 0,
         files: 0,
         languages: {},
         model: { modelName: this.model.modelName, modelVersion: this.model.modelVersion },
@@ -586,6 +717,22 @@ class LanceCodeIndex implements CodeIndex {
       throw writeFailed(this.directory, what, error);
     }
   }
+}
+
+/** Rows of one list, best first, keeping each unit's first (best) window only. */
+function bestWindows(rows: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  const seen = new Set<string>();
+  return rows.filter((row) => {
+    const key = row.locationKey as string;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Code-point order (not locale order): the same everywhere. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 async function vectorSearch(

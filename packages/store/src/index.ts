@@ -13,14 +13,18 @@ export {
   DEFAULT_PREVIEW_LINES,
   type RecordsInput,
   type RecordsResult,
+  type RecordWindow,
   recordsFromEntities,
   sourcePreview,
 } from './records.js';
+export { rowKey } from './rows.js';
 export { DEFAULT_RRF_K, type FusedItem, HYBRID_WEIGHTS, reciprocalRankFusion } from './rrf.js';
-export { INDEX_FORMAT, type IndexMetadata } from './schema.js';
+export { INDEX_FORMAT, type IndexMetadata, OUTDATED_FORMATS } from './schema.js';
 export { buildSearchText, identifierParts } from './search-text.js';
 export { planSync, type SyncCounts, type SyncPlan } from './sync-plan.js';
 export type {
+  Candidate,
+  CandidateOptions,
   CodeIndex,
   IndexRecord,
   IndexStats,

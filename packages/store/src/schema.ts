@@ -5,9 +5,14 @@ export const METADATA_KEY = 'codesearch';
 /**
  * Changes when the layout on disk or the columns change; an index of another format must be
  * rebuilt. In the marker and in the table's schema metadata. `/1` was the table directly in
- * the index directory, without a marker.
+ * the index directory, without a marker; `/2` had one row per unit (no windows).
  */
-export const INDEX_FORMAT = 'codesearch-index/2';
+export const INDEX_FORMAT = 'codesearch-index/3';
+/**
+ * Older marked formats this version replaces by itself: the index is data codesearch derived
+ * from the code, so a sync rebuilds it (a read-only open says `INDEX_OUTDATED`).
+ */
+export const OUTDATED_FORMATS: ReadonlySet<string> = new Set(['codesearch-index/2']);
 /** The column the full-text index covers. */
 export const SEARCH_TEXT_COLUMN = 'searchText';
 export const VECTOR_COLUMN = 'vector';
@@ -22,9 +27,16 @@ export interface IndexMetadata {
   createdAt: string;
 }
 
-/** Columns returned with each hit (never the vector or the texts). */
+/** The row identity column: `rowKey(locationKey, window)`, what merges and deletes match on. */
+export const ROW_KEY_COLUMN = 'rowKey';
+
+/** Columns returned with each hit or candidate (never the vector or the texts). */
 export const HIT_COLUMNS = [
   'locationKey',
+  'window',
+  'windowStart',
+  'windowEnd',
+  'parent',
   'filePath',
   'lineNumber',
   'endLine',
@@ -42,7 +54,12 @@ export function indexSchema(arrow: ArrowModule, metadata: IndexMetadata) {
   const text = (name: string, nullable = false) => new Field(name, new Utf8(), nullable);
   return new Schema(
     [
+      text(ROW_KEY_COLUMN),
       text('locationKey'),
+      new Field('window', new Int32(), false),
+      new Field('windowStart', new Int32(), false),
+      new Field('windowEnd', new Int32(), false),
+      text('parent', true),
       text('filePath'),
       new Field('lineNumber', new Int32(), false),
       new Field('endLine', new Int32(), false),

@@ -61,6 +61,18 @@ export function indexFormat(directory: string, what: string, hints: Hints): Stor
   });
 }
 
+/**
+ * An index of an older marked format (`OUTDATED_FORMATS`): derived data this version replaces
+ * by itself, so the command to run is the plain index command, whose sync rebuilds it.
+ */
+export function indexOutdated(directory: string, format: string, current: string, hints: Hints): StoreError {
+  return new StoreError(
+    `index at ${directory} was built by an older codesearch (format ${format}; this version reads ${current}); ` +
+      `update it with ${hints.create}, which rebuilds it`,
+    { code: 'INDEX_OUTDATED', directory },
+  );
+}
+
 /** A directory with the pre-marker layout (`code.lance` alone). */
 export function legacyIndex(directory: string, hints: Hints): StoreError {
   return indexFormat(

@@ -1,3 +1,4 @@
+import { rowKey } from './rows.js';
 import type { IndexRecord } from './types.js';
 
 export interface SyncCounts {
@@ -12,12 +13,13 @@ export interface SyncPlan {
   counts: SyncCounts;
   /** Records to write (relocated, updated and added ones), in input order. */
   upserts: IndexRecord[];
-  /** Location keys of rows to delete: the old keys that no record has. */
+  /** Row keys (`rowKey`) of rows to delete: the old keys that no record has. */
   deletes: string[];
 }
 
 /**
- * Compares the rows on disk (location key → content digest) with the desired records.
+ * Compares the rows on disk (row key → content digest) with the desired records, row by row:
+ * a row is one window of a unit, identified by `rowKey(locationKey, window)`.
  *
  * Every old row and every record is counted once: old rows = unchanged + relocated + updated +
  * removed, records = unchanged + relocated + updated + added. A record whose digest belonged
@@ -31,9 +33,12 @@ export function planSync(existing: ReadonlyMap<string, string>, records: readonl
   const recordKeys = new Set<string>();
   const unchangedKeys = new Set<string>();
   const upserts: IndexRecord[] = [];
+  const keyOf = new Map<IndexRecord, string>();
   for (const record of records) {
-    recordKeys.add(record.locationKey);
-    if (existing.get(record.locationKey) === record.contentDigest) unchangedKeys.add(record.locationKey);
+    const key = rowKey(record.locationKey, record.window ?? 0);
+    keyOf.set(record, key);
+    recordKeys.add(key);
+    if (existing.get(key) === record.contentDigest) unchangedKeys.add(key);
     else upserts.push(record);
   }
   counts.unchanged = unchangedKeys.size;
@@ -59,8 +64,9 @@ export function planSync(existing: ReadonlyMap<string, string>, records: readonl
     }
   }
   for (const record of notRelocated) {
-    if (existing.has(record.locationKey) && !taken.has(record.locationKey)) {
-      taken.add(record.locationKey);
+    const key = keyOf.get(record)!;
+    if (existing.has(key) && !taken.has(key)) {
+      taken.add(key);
       counts.updated += 1;
     } else {
       counts.added += 1;

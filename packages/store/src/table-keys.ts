@@ -1,27 +1,28 @@
 import type { Table } from '@lancedb/lancedb';
+import { ROW_KEY_COLUMN } from './schema.js';
 
-/** The `(locationKey, contentDigest)` pairs of a table, and the rows that repeat a key. */
+/** The `(rowKey, contentDigest)` pairs of a table, and the rows that repeat a row key. */
 export interface TableKeys {
-  /** Location key → content digest, one entry per key (the row kept). */
+  /** Row key (`rowKey(locationKey, window)`) → content digest, one entry per key (the row kept). */
   keys: Map<string, string>;
   /** Row ids of the other rows of keys found on more than one row: the rows to delete. */
   extraRowIds: bigint[];
-  /** How many location keys are on more than one row. */
+  /** How many row keys are on more than one row. */
   duplicatedKeys: number;
 }
 
 /**
- * One two-column scan (plus LanceDB's row ids). A location key is unique in a healthy index;
+ * One two-column scan (plus LanceDB's row ids). A row key is unique in a healthy index;
  * concurrent writers before the write lock could store one twice, and every hit then showed
  * up twice. The first row of each key is kept; the others are listed for deletion.
  */
 export async function readTableKeys(table: Table): Promise<TableKeys> {
-  const rows = await table.query().withRowId().select(['locationKey', 'contentDigest']).toArray();
+  const rows = await table.query().withRowId().select([ROW_KEY_COLUMN, 'contentDigest']).toArray();
   const keys = new Map<string, string>();
   const repeated = new Set<string>();
   const extraRowIds: bigint[] = [];
   for (const row of rows) {
-    const key = row.locationKey as string;
+    const key = row[ROW_KEY_COLUMN] as string;
     if (keys.has(key)) {
       repeated.add(key);
       extraRowIds.push(BigInt(row._rowid as bigint | number));

@@ -2,22 +2,35 @@ import type { EmbeddingModelInfo, EntityKind, IndexManifest, Language, LocationK
 import type { LockHolder } from '@codesearch/fs';
 import type { StoredManifest } from './manifest-file.js';
 
-/** One row of the index: an entity, the text the model saw, its content digest and vector. */
+/**
+ * One row of the index: one window of a unit (an entity), the text the model saw, its content
+ * digest and vector. A unit embedded whole is one row (window 0, spanning the unit); a long unit
+ * embedded as overlapping windows is one row per window. A row is identified by
+ * `(locationKey, window)`.
+ */
 export interface IndexRecord {
-  /** `${filePath}:${lineNumber}` (batch's `result.keys[i]`): unique within one index. */
+  /** `${filePath}:${lineNumber}` (batch's `result.keys[i]`): the unit's key, shared by its windows. */
   locationKey: LocationKey;
+  /** 0-based window of the unit; 0 for a unit embedded whole. Every unit has a window 0. */
+  window: number;
+  /** First file line of this window (the unit's `lineNumber` for a unit embedded whole). */
+  windowStart: number;
+  /** Last file line of this window (the unit's `endLine` for a unit embedded whole). */
+  windowEnd: number;
   filePath: string;
   lineNumber: number;
   endLine: number;
   kind: EntityKind;
   name: string;
   qualifiedName: string;
+  /** Qualified name of the enclosing class or function, if any. */
+  parent?: string;
   language: Language;
   docstring?: string;
   signature?: string;
-  /** The prepared text (what the model embedded). */
+  /** The prepared text of this window (what the model embedded). */
   text: string;
-  /** The first lines of the code, for showing a hit. */
+  /** The first lines of this window's code, for showing a hit. */
   sourcePreview?: string;
   /** Digest of model + text format + prepared text (`contentKey` of `@codesearch/cache`). */
   contentDigest: string;
@@ -66,26 +79,70 @@ export interface SearchOptions {
   languages?: readonly Language[];
 }
 
+/** One unit found by `search` (one hit per unit: the best-ranked of its windows). */
 export interface SearchHit {
   locationKey: LocationKey;
+  /** The window that ranked best, and its file lines (a unit embedded whole: 0, its own lines). */
+  window: number;
+  windowStart: number;
+  windowEnd: number;
   filePath: string;
   lineNumber: number;
   endLine: number;
   qualifiedName: string;
   name: string;
+  parent?: string;
   kind: EntityKind;
   language: Language;
   /** Vector: cosine similarity. Lexical: BM25. Hybrid: the fused RRF score. Higher is better. */
   score: number;
   docstring?: string;
   signature?: string;
+  /** The first lines of the best window. */
   sourcePreview?: string;
 }
 
+/** Which rows a candidate query may return, and how many. */
+export interface CandidateOptions {
+  /** Most candidates returned: an integer in 1..`MAX_K`. */
+  depth: number;
+  /** Only rows of these languages (an empty list: no filter). */
+  languages?: readonly Language[];
+  /** Only rows of these kinds (an empty list: no filter). */
+  kinds?: readonly EntityKind[];
+}
+
+/**
+ * One row (a window of a unit) found by a candidate query: everything needed to rank and show
+ * it, without the vector or the prepared text. One unit may appear once per window.
+ */
+export interface Candidate {
+  locationKey: LocationKey;
+  window: number;
+  windowStart: number;
+  windowEnd: number;
+  filePath: string;
+  lineNumber: number;
+  endLine: number;
+  kind: EntityKind;
+  name: string;
+  qualifiedName: string;
+  parent?: string;
+  language: Language;
+  docstring?: string;
+  signature?: string;
+  sourcePreview?: string;
+  /** `vectorCandidates`: cosine similarity; `lexicalCandidates`: BM25; `namedCandidates`: 1. */
+  score: number;
+}
+
 export interface IndexStats {
+  /** Units (window-0 rows). */
   entities: number;
+  /** All rows: a unit embedded as n windows has n. */
+  rows: number;
   files: number;
-  /** Entities per language. */
+  /** Units per language. */
   languages: Record<string, number>;
   model: { modelName: string; modelVersion: string };
   dimensions: number;
@@ -142,7 +199,17 @@ export interface CodeIndex {
    * under the index's write lock (another writer is waited for).
    */
   sync(records: readonly IndexRecord[], options?: SyncOptions): Promise<SyncReport>;
+  /** Hybrid, vector or lexical search; one hit per unit (its best window). */
   search(query: SearchQuery, options?: SearchOptions): Promise<SearchHit[]>;
+  /** Rows nearest to `vector` (cosine similarity, exact), best first; `vector` from the index model. */
+  vectorCandidates(vector: Float32Array, options: CandidateOptions): Promise<Candidate[]>;
+  /** Rows matching the words of `text` (BM25 over the full-text index), best first. */
+  lexicalCandidates(text: string, options: CandidateOptions): Promise<Candidate[]>;
+  /**
+   * Window-0 rows whose `name` or `qualifiedName` equals one of `names`, ignoring case; score 1,
+   * ordered by file path and line.
+   */
+  namedCandidates(names: readonly string[], options: CandidateOptions): Promise<Candidate[]>;
   stats(): Promise<IndexStats>;
   /**
    * The content digests of all rows (`IndexRecord.contentDigest`: the embedding cache keys of

@@ -42,7 +42,8 @@ function records(n, salt = 'a', textBytes = 200) {
     const line = (i % 20) * 10 + 1;
     const name = 'fn_' + salt + '_' + i;
     out.push({
-      locationKey: file + ':' + line, filePath: file, lineNumber: line, endLine: line + 5,
+      locationKey: file + ':' + line, window: 0, windowStart: line, windowEnd: line + 5,
+      filePath: file, lineNumber: line, endLine: line + 5,
       kind: 'function', name, qualifiedName: name, language: 'python',
       text: 'python function ' + name + ' ' + ('w' + i + ' ').repeat(Math.ceil(textBytes / 6)),
       contentDigest: 'digest-' + salt + '-' + i, vector: v,

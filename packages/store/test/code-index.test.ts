@@ -113,6 +113,9 @@ describe('openCodeIndex + sync + search', () => {
     for (const [i, hit] of hits.entries()) expect(hit.score).toBeCloseTo(expected[i]!.score, 5);
     expect(hits[0]).toEqual({
       locationKey: 'a.py:1',
+      window: 0,
+      windowStart: 1,
+      windowEnd: 2,
       filePath: 'a.py',
       lineNumber: 1,
       endLine: 2,

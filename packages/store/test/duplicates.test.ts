@@ -30,15 +30,15 @@ describe('duplicate repair', () => {
     });
     expect((await keyCounts(dir)).get(twice[0]!)).toBe(2);
     expect(await withTable(dir, (table) => table.countRows())).toBe(9);
-    const hits = await index.search({ text: '', vector: unit(1, 0) }, { mode: 'vector', k: 100 });
-    expect(hits).toHaveLength(9); // every duplicated hit shows twice
+    const rows = await index.vectorCandidates(unit(1, 0), { depth: 100 });
+    expect(rows).toHaveLength(9); // every duplicated row is a candidate twice
 
     const report = await index.sync(records);
     expect(report).toMatchObject({ repaired: 3, unchanged: 6, added: 0, removed: 0, written: true });
     const counts = await keyCounts(dir);
     expect([...counts.keys()].sort()).toEqual(records.map((r) => r.locationKey).sort());
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
-    expect(await index.search({ text: '', vector: unit(1, 0) }, { mode: 'vector', k: 100 })).toHaveLength(6);
+    expect(await index.vectorCandidates(unit(1, 0), { depth: 100 })).toHaveLength(6);
     expect(await index.sync(records)).toMatchObject({ repaired: 0, written: false });
   });
 

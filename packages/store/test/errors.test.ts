@@ -134,7 +134,7 @@ describe('corrupt index', () => {
     });
     const error = await storeError(openCodeIndex(dir, { model: MODEL }));
     expect(error.code).toBe('INDEX_FORMAT');
-    expect(error.message).toContain('has format codesearch-index/0, this version reads codesearch-index/2');
+    expect(error.message).toContain('has format codesearch-index/0, this version reads codesearch-index/3');
     expect(error.message).toContain('rebuild it with `codesearch index --rebuild <path>`');
   });
 
@@ -188,7 +188,7 @@ describe('invalid input and closed handles', () => {
       ],
       [[{ ...good, vector: Array.from(good.vector) }], /convert it with Float32Array\.from/],
       [[{ ...good, vector: unit(1).map(() => Number.NaN) }], /vector with NaN/],
-      [[good, { ...good }], /record 1 \(a\.py:1\): location key given twice/],
+      [[good, { ...good }], /record 1 \(a\.py:1\): location key and window given twice/],
       [[{ ...good, contentDigest: '' }], /has no contentDigest/],
       [[{ ...good, lineNumber: 1.5 }], /integer lineNumber/],
       [[{ ...good, name: undefined }], /has no name/],

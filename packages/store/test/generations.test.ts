@@ -36,7 +36,7 @@ describe('first build', () => {
     );
     await index.sync(named('a', 3));
     expect(await readMarkerJson(dir)).toMatchObject({
-      format: 'codesearch-index/2',
+      format: 'codesearch-index/3',
       modelName: MODEL.modelName,
       modelVersion: MODEL.modelVersion,
       dimensions: MODEL.dimensions,

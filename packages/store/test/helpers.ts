@@ -69,11 +69,15 @@ export function record(spec: RecordSpec): IndexRecord {
   const body = spec.body ?? `def ${spec.name}():\n    pass`;
   const qualifiedName = spec.parent ? `${spec.parent}.${spec.name}` : spec.name;
   const text = `python function ${qualifiedName}\npath: ${spec.file}\n${spec.doc ? `doc: ${spec.doc}\n` : ''}\n${body}`;
+  const endLine = spec.line + body.split('\n').length - 1;
   const result: IndexRecord = {
     locationKey: `${spec.file}:${spec.line}` as LocationKey,
+    window: 0,
+    windowStart: spec.line,
+    windowEnd: endLine,
     filePath: spec.file,
     lineNumber: spec.line,
-    endLine: spec.line + body.split('\n').length - 1,
+    endLine,
     kind: spec.parent ? 'method' : 'function',
     name: spec.name,
     qualifiedName,
@@ -84,6 +88,7 @@ export function record(spec: RecordSpec): IndexRecord {
     vector: spec.vector ?? unit(1, spec.line % 7, spec.name.length),
   };
   if (spec.doc) result.docstring = spec.doc;
+  if (spec.parent) result.parent = spec.parent;
   return result;
 }
 
@@ -93,6 +98,8 @@ export function shifted(records: IndexRecord[], lines: number): IndexRecord[] {
     ...r,
     lineNumber: r.lineNumber + lines,
     endLine: r.endLine + lines,
+    windowStart: r.windowStart + lines,
+    windowEnd: r.windowEnd + lines,
     locationKey: `${r.filePath}:${r.lineNumber + lines}` as LocationKey,
   }));
 }

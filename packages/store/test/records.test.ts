@@ -43,6 +43,10 @@ describe('recordsFromEntities', () => {
     expect(skipped).toEqual([]);
     expect(records[0]).toEqual({
       locationKey: 'src/parser.py:12',
+      window: 0,
+      windowStart: 12,
+      windowEnd: 14,
+      parent: 'Parser',
       filePath: 'src/parser.py',
       lineNumber: 12,
       endLine: 14,
