@@ -10,7 +10,7 @@ import {
   type LocationKey,
   type TextPreparator,
 } from '@codesearch/core';
-import { messageOf, prepareText } from './prepare.js';
+import { messageOf, prepareWindowTexts, type WindowText } from './prepare.js';
 import { buildResult, cacheWarning, type ItemOutcome, type Tally, usableVector, Warnings } from './result.js';
 import type {
   BatchEmbeddingOptions,
@@ -34,18 +34,31 @@ export const DEFAULT_CHECKPOINT_INTERVAL_MS = 2_000;
 /** The default logger: a library writes nothing unless asked. */
 export const SILENT: BatchLogger = { warn() {}, error() {} };
 
+/** A valid item and how far its windows got. */
 interface Item {
   index: number;
   key: LocationKey;
   entity: CodeEntity;
   label: string;
+  windows: WindowText[];
+  /** Windows still without a vector or an error. */
+  pending: number;
+  /** Whether the model computed one of its windows for it in this run. */
+  embedded: boolean;
+  failed: boolean;
 }
 
-/** Items whose prepared texts are identical: embedded once, shared by all. */
+/** One window of one item. */
+interface WindowRef {
+  item: Item;
+  window: number;
+}
+
+/** Windows whose prepared texts are identical: embedded once, shared by all. */
 interface Group {
   contentKey: string;
   text: string;
-  items: Item[];
+  refs: WindowRef[];
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
@@ -105,17 +118,17 @@ export class BatchEmbeddingGenerator {
     this.signal = options.signal;
   }
 
-  /** Functions and methods; a class here is an invalid item. */
+  /** Functions and methods (`FUNCTION_KINDS`); any other kind here is an invalid item. */
   processFunctions(functions: readonly CodeEntity[]): Promise<BatchEmbeddingResult> {
     return this.run(functions, 'function');
   }
 
-  /** Classes; a function here is an invalid item. */
+  /** Class-like units (`CLASS_LIKE_KINDS`); any other kind here is an invalid item. */
   processClasses(classes: readonly CodeEntity[]): Promise<BatchEmbeddingResult> {
     return this.run(classes, 'class');
   }
 
-  /** Functions, methods and classes together; anything else (null, garbage) is an invalid item. */
+  /** Units of every kind together; anything else (null, garbage, an unknown kind) is an invalid item. */
   processBatch(items: readonly unknown[]): Promise<BatchEmbeddingResult> {
     return this.run(items, 'any');
   }
@@ -158,14 +171,32 @@ export class BatchEmbeddingGenerator {
     const total = items.length;
     const keys: LocationKey[] = new Array(total);
     const prepared: Array<PreparedItem | null> = new Array(total).fill(null);
-    const outcomes: ItemOutcome[] = new Array(total);
+    const outcomes: ItemOutcome[] = Array.from({ length: total }, () => ({ vectors: [] }));
     const tally: Tally = { cached: 0, embedded: 0, failed: 0 };
     const progress = (phase: BatchProgress['phase']) =>
       this.onProgress?.({ phase, total, done: tally.cached + tally.embedded + tally.failed, ...tally });
     const fail = (index: number, message: string, level: keyof BatchLogger) => {
-      outcomes[index] = { error: message };
+      outcomes[index]!.error = message;
       tally.failed++;
       this.logger[level](`[batch] ${message}`);
+    };
+    /** A window got its vector; the item is done when all its windows are. */
+    const resolve = ({ item, window }: WindowRef, vector: ArrayLike<number>, newlyEmbedded: boolean) => {
+      outcomes[item.index]!.vectors[window] = vector;
+      item.embedded ||= newlyEmbedded;
+      if (--item.pending === 0 && !item.failed) tally[item.embedded ? 'embedded' : 'cached']++;
+    };
+    /** A window failed: its item fails (once), naming the window's lines when it has several. */
+    const failWindow = ({ item, window }: WindowRef, cause: string) => {
+      item.pending--;
+      if (item.failed) return;
+      item.failed = true;
+      const count = item.windows.length;
+      const which =
+        count > 1
+          ? ` for window ${window + 1} of ${count} (lines ${item.windows[window]!.startLine}-${item.windows[window]!.endLine})`
+          : '';
+      fail(item.index, `${item.label}: embedding failed${which}: ${cause}`, 'error');
     };
 
     // 1. Validate, key and prepare every item; group identical texts.
@@ -182,24 +213,47 @@ export class BatchEmbeddingGenerator {
         fail(index, `${checked.label}: invalid input: ${checked.reason}`, 'error');
         continue;
       }
-      let text: string;
+      let windows: WindowText[];
       try {
-        text = prepareText(this.preparator, checked.entity);
+        windows = prepareWindowTexts(this.preparator, checked.entity);
       } catch (error) {
         fail(index, `${checked.label}: text preparation failed: ${messageOf(error)}`, 'warn');
         continue;
       }
-      const digest = contentKey({
-        modelName: info.modelName,
-        modelVersion: info.modelVersion,
-        textPrepVersion: this.preparator.version,
-        text,
+      const item: Item = {
+        index,
+        key,
+        entity: checked.entity,
+        label: checked.label,
+        windows,
+        pending: windows.length,
+        embedded: false,
+        failed: false,
+      };
+      outcomes[index]!.vectors = new Array(windows.length).fill(undefined);
+      const keyed = windows.map((window, position) => {
+        const digest = contentKey({
+          modelName: info.modelName,
+          modelVersion: info.modelVersion,
+          textPrepVersion: this.preparator.version,
+          text: window.text,
+        });
+        const ref: WindowRef = { item, window: position };
+        const group = groups.get(digest);
+        if (group) group.refs.push(ref);
+        else groups.set(digest, { contentKey: digest, text: window.text, refs: [ref] });
+        return {
+          text: window.text,
+          contentKey: digest,
+          startLine: window.startLine,
+          endLine: window.endLine,
+        };
       });
-      prepared[index] = { text, contentKey: digest };
-      const item: Item = { index, key, entity: checked.entity, label: checked.label };
-      const group = groups.get(digest);
-      if (group) group.items.push(item);
-      else groups.set(digest, { contentKey: digest, text, items: [item] });
+      prepared[index] = {
+        text: keyed[0]!.text,
+        contentKey: keyed[0]!.contentKey,
+        ...(keyed.length > 1 ? { windows: keyed } : {}),
+      };
     }
 
     // 2. One cache lookup for all distinct texts.
@@ -225,8 +279,7 @@ export class BatchEmbeddingGenerator {
         misses.push(group);
         return;
       }
-      for (const item of group.items) outcomes[item.index] = { vector };
-      tally.cached += group.items.length;
+      for (const ref of group.refs) resolve(ref, vector, false);
     });
     progress('preparing');
 
@@ -285,15 +338,12 @@ export class BatchEmbeddingGenerator {
               : !outcome.ok
                 ? messageOf(outcome.error)
                 : `the embedder returned ${outcome.vector?.length} values, expected ${info.dimensions}`);
-          for (const item of group.items)
-            fail(item.index, `${item.label}: embedding failed: ${cause}`, 'error');
+          for (const ref of group.refs) failWindow(ref, cause);
           return;
         }
-        // The first item is newly embedded; the others reuse its vector (counted as cached).
-        for (const item of group.items) outcomes[item.index] = { vector };
-        tally.embedded += 1;
-        tally.cached += group.items.length - 1;
-        const first = group.items[0]!;
+        // Newly embedded for the first window that has this text; the others reuse its vector.
+        group.refs.forEach((ref, position) => resolve(ref, vector, position === 0));
+        const first = group.refs[0]!.item;
         fresh.push([
           group.contentKey,
           {

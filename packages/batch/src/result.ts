@@ -8,8 +8,11 @@ import {
 import { messageOf } from './prepare.js';
 import type { BatchEmbeddingResult, BatchLogger, PreparedItem } from './types.js';
 
-/** What became of one input item. */
-export type ItemOutcome = { vector: ArrayLike<number> } | { error: string };
+/** What became of one input item: a vector per window (as far as it got), and why it failed. */
+export interface ItemOutcome {
+  vectors: Array<ArrayLike<number> | undefined>;
+  error?: string;
+}
 
 export interface Tally {
   cached: number;
@@ -85,20 +88,22 @@ export function buildResult(input: {
   warnings: string[];
 }): BatchEmbeddingResult {
   const embeddings: Record<LocationKey, number[] | null> = {};
+  const windowEmbeddings: Record<LocationKey, Array<number[] | null>> = {};
   const errors: Record<LocationKey, string> = {};
   input.keys.forEach((key, index) => {
-    const outcome = input.outcomes[index]!;
-    if ('vector' in outcome) {
-      // A copy per item: items sharing a text must not share a mutable array.
-      embeddings[key] = Array.from(outcome.vector);
-    } else {
-      embeddings[key] = null;
-      errors[key] = outcome.error;
-    }
+    const { vectors, error } = input.outcomes[index]!;
+    // Copies per item: items sharing a text must not share a mutable array.
+    const first = vectors[0];
+    embeddings[key] = error === undefined && first ? Array.from(first) : null;
+    if (error !== undefined) errors[key] = error;
+    // Also for a failed item: the windows that were embedded are not lost.
+    if (vectors.length >= 2)
+      windowEmbeddings[key] = vectors.map((vector) => (vector ? Array.from(vector) : null));
   });
   return {
     summary: summarize(input.keys.length, input.tally),
     embeddings,
+    windowEmbeddings,
     errors,
     metadata: {
       modelName: input.info.modelName,

@@ -6,7 +6,10 @@ import type {
   TextPreparator,
 } from '@codesearch/core';
 
-/** Where a batch is. Counts are items (entities), not distinct texts; `done = cached + embedded + failed`. */
+/**
+ * Where a batch is. Counts are items (units), not texts or windows: an item is done when all its
+ * windows are; `done = cached + embedded + failed`.
+ */
 export interface BatchProgress {
   phase: 'preparing' | 'embedding' | 'done';
   total: number;
@@ -43,12 +46,23 @@ export interface BatchEmbeddingOptions {
   signal?: AbortSignal;
 }
 
+/** One of the windows a long item was embedded as: its text, cache key and file lines. */
+export interface PreparedWindowItem {
+  text: string;
+  contentKey: string;
+  /** 1-based file lines the window's code stands for. */
+  startLine: number;
+  endLine: number;
+}
+
 /** The text the model saw for an item, and the cache key of that text. */
 export interface PreparedItem {
-  /** The prepared text (what was embedded, or found in the cache). */
+  /** The prepared text (what was embedded, or found in the cache); the first window's. */
   text: string;
   /** `contentKey({ modelVersion, textPrepVersion, text })` of `@codesearch/cache`. */
   contentKey: string;
+  /** Every window, when the item has two or more; `windows[0]` is `text`/`contentKey`. */
+  windows?: PreparedWindowItem[];
 }
 
 /**
@@ -59,6 +73,11 @@ export interface PreparedItem {
 export interface BatchEmbeddingResult extends EmbeddingBatchResult {
   keys: LocationKey[];
   prepared: Array<PreparedItem | null>;
+  /**
+   * For each key whose item has two or more windows: one vector per window, parallel to
+   * `prepared[i].windows` (`null` for a window that failed). `embeddings[key]` is window 0's.
+   */
+  windowEmbeddings: Record<LocationKey, Array<number[] | null>>;
   /**
    * Whether every new embedding reached the cache's storage (the last checkpoint succeeded).
    * `false` when it could not be written (full disk, read-only): the vectors are in this

@@ -1,9 +1,18 @@
-import type { CodeEntity, EntityKind, LocationKey } from '@codesearch/core';
+import {
+  CLASS_LIKE_KINDS,
+  type CodeEntity,
+  ENTITY_KINDS,
+  FUNCTION_KINDS,
+  type LocationKey,
+} from '@codesearch/core';
 
-/** What a process method accepts: `processFunctions` functions and methods, `processClasses` classes. */
+/**
+ * What a process method accepts: `processFunctions` FUNCTION_KINDS, `processClasses`
+ * CLASS_LIKE_KINDS, `processBatch` every kind.
+ */
 export type Accepted = 'function' | 'class' | 'any';
 
-const KINDS: ReadonlySet<string> = new Set<EntityKind>(['function', 'method', 'class']);
+const KINDS: ReadonlySet<string> = new Set<string>(ENTITY_KINDS);
 
 export type CheckedItem =
   | { ok: true; entity: CodeEntity; key: LocationKey; label: string }
@@ -70,8 +79,9 @@ export function checkItem(item: unknown, index: number, accepted: Accepted): Che
   if (!isLine(fields.lineNumber)) {
     return fail(`lineNumber must be a positive integer, got ${String(fields.lineNumber)}`);
   }
-  const isClass = fields.kind === 'class';
-  if ((accepted === 'class' && !isClass) || (accepted === 'function' && isClass)) {
+  const kinds: ReadonlySet<string> =
+    accepted === 'class' ? CLASS_LIKE_KINDS : accepted === 'function' ? FUNCTION_KINDS : KINDS;
+  if (!kinds.has(fields.kind)) {
     return fail(`a ${fields.kind} given to ${accepted === 'class' ? 'processClasses' : 'processFunctions'}`);
   }
   const entity = item as CodeEntity;

@@ -8,7 +8,7 @@ import {
   type PreparedText,
   type TextPreparator,
 } from '@codesearch/core';
-import { createTextPreparator, DEFAULT_MAX_CHARS } from '@codesearch/text-prep';
+import { createTextPreparator, DEFAULT_MAX_CHARS, MAX_WINDOWS } from '@codesearch/text-prep';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BatchEmbeddingGenerator, type BatchEmbeddingOptions, type BatchProgress } from '../src/index.js';
 import {
@@ -622,7 +622,7 @@ describe('error handling', () => {
     const { generator, logger } = setup();
     const valid = fn('valid');
     const noKind = { ...fn('nokind'), kind: undefined };
-    const badKind = { ...fn('weird'), kind: 'module' };
+    const badKind = { ...fn('weird'), kind: 'lambda' };
     const items: unknown[] = [
       null,
       undefined,
@@ -646,7 +646,7 @@ describe('error handling', () => {
       '<invalid item>:5': 'item 5 nowhere: invalid input: missing filePath',
       '<invalid item>:6': 'item 6 zero: invalid input: lineNumber must be a positive integer, got 0',
       [key(noKind)]: `item 7 nokind (${key(noKind)}): invalid input: missing kind`,
-      [key(badKind)]: `item 8 weird (${key(badKind)}): invalid input: unknown kind "module"`,
+      [key(badKind)]: `item 8 weird (${key(badKind)}): invalid input: unknown kind "lambda"`,
       [key(items[9] as CodeEntity)]:
         `item 9 anon (${key(items[9] as CodeEntity)}): invalid input: missing name`,
     });
@@ -898,15 +898,18 @@ describe('keys and edge cases', () => {
     expect(result.embeddings[key(bare)]).toEqual(vectorOf(bare));
   });
 
-  it('very long function bodies: the text is cut to the budget and still embedded', async () => {
+  it('very long function bodies: embedded as capped windows within the budget, counted as one item', async () => {
     const body = Array.from({ length: 5000 }, (_, i) => `    total += compute_${i}(x)`).join('\n');
     const long = fn('long', { sourceCode: `def long(x):\n${body}\n    return total\n` });
     const { generator, embedder } = setup();
     const result = await generator.processFunctions([long]);
     expect(long.sourceCode.length).toBeGreaterThan(100_000);
-    expect(embedder.texts[0]!.length).toBeLessThanOrEqual(DEFAULT_MAX_CHARS);
-    expect(embedder.texts[0]).toMatch(/… \[truncated: \d+ more characters\]$/);
-    expect(result.summary.newlyEmbedded).toBe(1);
+    expect(embedder.texts).toHaveLength(MAX_WINDOWS);
+    for (const text of embedder.texts) expect(text.length).toBeLessThanOrEqual(DEFAULT_MAX_CHARS);
+    expect(embedder.texts[0]).toBe(textOf(long));
+    expect(embedder.texts.at(-1)).toMatch(/ {4}return total$/);
+    expect(result.windowEmbeddings[key(long)]).toHaveLength(MAX_WINDOWS);
+    expect(result.summary).toMatchObject({ total: 1, newlyEmbedded: 1, cached: 0 });
   });
 
   it('unicode in function names, qualified names and paths', async () => {
