@@ -36,6 +36,7 @@ const PACKAGES: PackageUnderTest[] = [
   { name: '@codesearch/cache', directory: 'packages/cache' },
   { name: '@codesearch/batch', directory: 'packages/batch', checkedIn: 'codesearch' },
   { name: '@codesearch/store', directory: 'packages/store', checkedIn: 'codesearch' },
+  { name: '@codesearch/search', directory: 'packages/search' },
   { name: 'codesearch', directory: 'apps/cli', alsoShips: ['bin/codesearch.js'] },
 ];
 
@@ -386,6 +387,26 @@ export function parseGo(): Promise<DirectoryParseResult> {
 parseSource('', 'cobol', 'x.cob');
 `,
     );
+  });
+
+  it('@codesearch/search: ranks candidate lists alone (no store, no model)', async () => {
+    const project = projectOf('@codesearch/search');
+    const observed = (await runScript(
+      project,
+      `import { analyseQuery, rankCandidates } from '@codesearch/search';
+const row = (name, kind, line) => ({
+  locationKey: 'src/router.py:' + line, window: 0, windowStart: line, windowEnd: line + 9,
+  filePath: 'src/router.py', lineNumber: line, endLine: line + 9, kind, name,
+  qualifiedName: name, language: 'python', score: 0.5,
+});
+const klass = row('Router', 'class', 1);
+const method = { ...row('add', 'method', 40), qualifiedName: 'Router.add', endLine: 49 };
+const hits = rankCandidates(analyseQuery('Router'), { vector: [method, klass], lexical: [method, klass], named: [klass] }, { k: 5, mode: 'ranked' });
+console.log(JSON.stringify({ first: hits[0].qualifiedName, signals: hits[0].explanation.map((note) => note.signal) }));
+`,
+    )) as { first: string; signals: string[] };
+    expect(observed.first).toBe('Router');
+    expect(observed.signals).toContain('exact name');
   });
 
   it('@codesearch/text-prep: prepares the text of an entity', async () => {

@@ -98,6 +98,19 @@ export async function runIndex(
     vectors: result.keys.map((key) => result.embeddings[key] ?? null),
     texts: result.prepared.map((item) => item?.text ?? null),
     digests: result.prepared.map((item) => item?.contentKey ?? null),
+    // A long unit is one row per window (its overlapping parts), so each part is searchable.
+    windows: result.keys.map((key, position) => {
+      const windows = result.prepared[position]?.windows;
+      if (!windows) return null;
+      const vectors = result.windowEmbeddings[key];
+      return windows.map((window, index) => ({
+        startLine: window.startLine,
+        endLine: window.endLine,
+        text: window.text,
+        digest: window.contentKey,
+        vector: vectors?.[index] ?? null,
+      }));
+    }),
   });
   const manifest = await manifestFromParse(outcome.parse, walk);
 

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
-import { CodesearchError } from '@codesearch/core';
+import { CodesearchError, ENTITY_KINDS } from '@codesearch/core';
 import { Command, CommanderError, Option } from 'commander';
 import {
+  collectKinds,
   collectLanguages,
   collectStrings,
   MAX_RESULTS,
@@ -133,7 +134,7 @@ runs on one index take turns to write it; the second says whom it waits for.`,
       new Option('-k <n>', `number of results, 1 to ${MAX_RESULTS}`).argParser(parseResultCount).default(10),
     )
     .addOption(
-      new Option('--mode <mode>', 'vector (meaning), lexical (words, BM25) or hybrid (both, fused)')
+      new Option('--mode <mode>', 'hybrid (both lists, then the ranking stage), vector (meaning) or lexical (words, BM25)')
         .choices(['hybrid', 'vector', 'lexical'])
         .default('hybrid'),
     )
@@ -142,6 +143,12 @@ runs on one index take turns to write it; the second says whom it waits for.`,
       'only these languages, comma-separated (python, typescript, tsx, javascript, go, rust, java)',
       collectLanguages,
     )
+    .option(
+      '--kind <kinds>',
+      `only these kinds of unit, comma-separated (${ENTITY_KINDS.join(', ')})`,
+      collectKinds,
+    )
+    .option('--explain', 'show the signals behind each hit\'s score (in --json: an "explanation" field)')
     .option('--json', 'one JSON line per query: {"query", "results": [{filePath, lineNumber, …, score}]}')
     .option('--queries-file <file>', 'answer every line of this file (blank lines skipped) in one process')
     .option('--model <name|dir>', 'the model the index was built with', 'Xenova/all-MiniLM-L6-v2')
@@ -155,7 +162,10 @@ Examples:
   $ codesearch search "HttpClient" --mode lexical          # words only: never loads the model
   $ codesearch search --queries-file questions.txt --json  # model loaded once for all lines
 
-Scores: cosine similarity (vector), BM25 (lexical), reciprocal rank fusion (hybrid).
+Ranking (hybrid): the vector and BM25 lists fused with weights chosen by the kind of query (a
+bare name leans on words, a question on meaning), then exact-name, path, test-path and
+file-coherence signals; --explain shows them per hit. Scores: ranked (hybrid), cosine (vector),
+BM25 (lexical); comparable within one answer only.
 The query is embedded by the model the index was built with (--model must match it).`,
     )
     .action(async (query: string | undefined, options) =>

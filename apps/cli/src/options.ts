@@ -1,4 +1,4 @@
-import type { Language } from '@codesearch/core';
+import { ENTITY_KINDS, type EntityKind, type Language } from '@codesearch/core';
 import type { ParseDirectoryOptions } from '@codesearch/parser';
 // The light entry point: option parsing must not load the tree-sitter grammars.
 import { normaliseLanguage, SUPPORTED_LANGUAGES } from '@codesearch/parser/languages';
@@ -17,6 +17,17 @@ export function collectLanguages(value: string, previous: Language[] = []): Lang
     if (!languages.includes(language)) languages.push(language);
   }
   return languages;
+}
+
+/** `--kind class,function --kind constant` → ['class', 'function', 'constant']. */
+export function collectKinds(value: string, previous: EntityKind[] = []): EntityKind[] {
+  const kinds = [...previous];
+  for (const name of value.split(',').filter(Boolean)) {
+    const kind = ENTITY_KINDS.find((known) => known === name.trim().toLowerCase());
+    if (!kind) throw new InvalidArgumentError(`unknown kind '${name}' (known: ${ENTITY_KINDS.join(', ')})`);
+    if (!kinds.includes(kind)) kinds.push(kind);
+  }
+  return kinds;
 }
 
 export function collectStrings(value: string, previous: string[] = []): string[] {

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileStates, walkOptionsFromJson } from '@codesearch/batch';
-import type { Language } from '@codesearch/core';
-import type { CodeIndex, SearchHit, SearchMode } from '@codesearch/store';
+import type { EntityKind, Language } from '@codesearch/core';
+import { type RankedHit, type RankMode, searchCode } from '@codesearch/search';
+import type { CodeIndex } from '@codesearch/store';
 import { openExistingIndex } from './existing-index.js';
 import { indexHint } from './index-location.js';
 import { formatResults, type HitFreshness, jsonLine, parseQueries } from './search-format.js';
@@ -12,8 +13,12 @@ export interface SearchCommandOptions {
   path?: string;
   index?: string;
   k?: number;
-  mode?: SearchMode;
+  /** `hybrid` (default): the ranking stage over both lists; `vector`, `lexical`: one list. */
+  mode?: 'hybrid' | 'vector' | 'lexical';
   lang?: Language[];
+  kind?: EntityKind[];
+  /** Show the signals behind each hit's score. */
+  explain?: boolean;
   json?: boolean;
   queriesFile?: string;
   model?: string;
@@ -56,14 +61,20 @@ export async function runSearch(
         return outcome.vector;
       });
     }
-    const answers: SearchHit[][] = [];
+    // `hybrid` is the ranking stage (both lists, then the signals); the others keep one list.
+    const rankMode: RankMode = mode === 'hybrid' ? 'ranked' : mode;
+    const answers: RankedHit[][] = [];
     for (const [position, text] of queries.entries()) {
       const vector = vectors[position];
       answers.push(
-        await index.search(
-          { text, ...(vector ? { vector } : {}) },
-          { k: options.k ?? 10, mode, ...(options.lang?.length ? { languages: options.lang } : {}) },
-        ),
+        await searchCode(index, {
+          query: text,
+          ...(vector ? { vector } : {}),
+          k: options.k ?? 10,
+          mode: rankMode,
+          ...(options.lang?.length ? { languages: options.lang } : {}),
+          ...(options.kind?.length ? { kinds: options.kind } : {}),
+        }),
       );
     }
     const stale = await staleHitFiles(index, root, options.index, answers.flat());
@@ -71,12 +82,17 @@ export async function runSearch(
     for (const [position, text] of queries.entries()) {
       const hits = answers[position]!;
       if (options.json) {
-        terminal.out(jsonLine(text, hits, stale.files));
+        terminal.out(jsonLine(text, hits, stale.files, options.explain ?? false));
         continue;
       }
       if (several && position > 0) terminal.out('');
       const style = { rank: colors.bold, location: colors.cyan, name: colors.green, preview: colors.dim };
-      for (const line of formatResults(text, hits, { header: several, style, stale: stale.files })) {
+      for (const line of formatResults(text, hits, {
+        header: several,
+        style,
+        stale: stale.files,
+        explain: options.explain ?? false,
+      })) {
         terminal.out(line);
       }
     }
@@ -101,7 +117,7 @@ async function staleHitFiles(
   index: CodeIndex,
   root: string,
   indexFlag: string | undefined,
-  hits: readonly SearchHit[],
+  hits: readonly RankedHit[],
 ): Promise<{ files: Map<string, HitFreshness>; refresh: string }> {
   const files = new Map<string, HitFreshness>();
   const manifest = await index.manifest();

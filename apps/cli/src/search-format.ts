@@ -1,4 +1,4 @@
-import type { SearchHit } from '@codesearch/store';
+import type { RankedHit } from '@codesearch/search';
 
 /** A hit in a file that changed (`changed`) or vanished (`deleted`) since it was indexed. */
 export type HitFreshness = 'changed' | 'deleted';
@@ -21,7 +21,12 @@ export function parseQueries(text: string): string[] {
  * What `--json` prints for one query: one line, the hits without docstrings or previews; a hit
  * whose file changed or vanished since indexing has `stale: "changed" | "deleted"`.
  */
-export function jsonLine(query: string, hits: readonly SearchHit[], stale: StaleFiles = new Map()): string {
+export function jsonLine(
+  query: string,
+  hits: readonly RankedHit[],
+  stale: StaleFiles = new Map(),
+  explain = false,
+): string {
   return JSON.stringify({
     query,
     results: hits.map((hit) => {
@@ -35,13 +40,17 @@ export function jsonLine(query: string, hits: readonly SearchHit[], stale: Stale
         kind: hit.kind,
         language: hit.language,
         score: hit.score,
+        matchStart: hit.matchStart,
+        matchEnd: hit.matchEnd,
+        ...(hit.folded ? { folded: hit.folded } : {}),
         ...(freshness ? { stale: freshness } : {}),
+        ...(explain ? { explanation: hit.explanation } : {}),
       };
     }),
   });
 }
 
-/** A score with 4 significant digits: RRF scores are ~0.016, BM25 scores ~5, cosine ~0.6. */
+/** A score with 4 significant digits: ranked scores ~0.1–2, BM25 scores ~5, cosine ~0.6. */
 export function formatScore(score: number): string {
   return Number.isFinite(score) ? Number(score.toPrecision(4)).toString() : String(score);
 }
@@ -56,36 +65,48 @@ export interface HitStyle {
 const PLAIN: HitStyle = { rank: (t) => t, location: (t) => t, name: (t) => t, preview: (t) => t };
 
 /**
- * The human form of one hit: `rank. score  file:line  qualifiedName (kind)`, then up to
- * `PREVIEW_LINES` lines of its code, indented.
+ * The human form of one hit: `rank. score  file:line-end  qualifiedName (kind)`, the lines that
+ * matched when they are not the unit's start, then up to `PREVIEW_LINES` lines of its code
+ * (of the matching window), indented; with `explain`, the signals behind the score.
  */
 export function formatHit(
-  hit: SearchHit,
+  hit: RankedHit,
   rank: number,
   style: HitStyle = PLAIN,
   freshness?: HitFreshness,
+  explain = false,
 ): string[] {
   const note = freshness
     ? `  [${freshness === 'deleted' ? 'file deleted' : 'file changed'} since indexed]`
     : '';
   const lines = [
-    `${style.rank(`${rank}.`)} ${formatScore(hit.score)}  ${style.location(`${hit.filePath}:${hit.lineNumber}`)}  ${style.name(hit.qualifiedName)} (${hit.kind})${note}`,
+    `${style.rank(`${rank}.`)} ${formatScore(hit.score)}  ${style.location(`${hit.filePath}:${hit.lineNumber}-${hit.endLine}`)}  ${style.name(hit.qualifiedName)} (${hit.kind})${note}`,
   ];
+  if (hit.matchStart > hit.lineNumber) lines.push(style.preview(`    matched lines ${hit.matchStart}-${hit.matchEnd}:`));
   const preview = (hit.sourcePreview ?? '').split(/\r?\n/).slice(0, PREVIEW_LINES);
   for (const line of preview) if (line.trim()) lines.push(style.preview(`    ${line.trimEnd()}`));
+  if (hit.folded?.length) {
+    const names = hit.folded.map((unit) => `${unit.qualifiedName} (${unit.lineNumber}-${unit.endLine})`);
+    lines.push(style.preview(`    also matched inside: ${names.join(', ')}`));
+  }
+  if (explain) {
+    for (const note of hit.explanation) lines.push(`      ${note.effect.padStart(7)}  ${note.signal}: ${note.detail}`);
+  }
   return lines;
 }
 
 /** The human form of one query's results. `header` names the query when several are answered. */
 export function formatResults(
   query: string,
-  hits: readonly SearchHit[],
-  options: { header?: boolean; style?: HitStyle; stale?: StaleFiles } = {},
+  hits: readonly RankedHit[],
+  options: { header?: boolean; style?: HitStyle; stale?: StaleFiles; explain?: boolean } = {},
 ): string[] {
   const lines: string[] = options.header ? [`query: ${query}`] : [];
   if (hits.length === 0) lines.push('no results');
   hits.forEach((hit, index) => {
-    lines.push(...formatHit(hit, index + 1, options.style, options.stale?.get(hit.filePath)));
+    lines.push(
+      ...formatHit(hit, index + 1, options.style, options.stale?.get(hit.filePath), options.explain ?? false),
+    );
   });
   return lines;
 }
