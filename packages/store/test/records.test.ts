@@ -87,6 +87,85 @@ describe('recordsFromEntities', () => {
   });
 });
 
+describe('recordsFromEntities with windows', () => {
+  const long = entity({
+    lineNumber: 100,
+    endLine: 119,
+    sourceCode: Array.from({ length: 20 }, (_, i) => `line ${100 + i}`).join('\n'),
+  });
+  const window = (startLine: number, endLine: number, vector: number[] | null = [1, 0]) => ({
+    startLine,
+    endLine,
+    text: `text ${startLine}`,
+    digest: `d${startLine}`,
+    vector,
+  });
+
+  it('one record per window: its lines, text, digest, vector; later windows preview their own lines', () => {
+    const { records, skipped } = recordsFromEntities(
+      {
+        entities: [long, entity()],
+        keys: ['src/parser.py:100', 'src/parser.py:12'],
+        vectors: [null, [0.6, 0.8]],
+        texts: [null, 'whole'],
+        digests: [null, 'dw'],
+        windows: [[window(100, 109), window(108, 117, [0, 1]), window(116, 119)], null],
+      },
+      { previewLines: 2 },
+    );
+    expect(skipped).toEqual([]);
+    expect(
+      records.map((r) => [
+        r.locationKey,
+        r.window,
+        r.windowStart,
+        r.windowEnd,
+        r.text,
+        r.contentDigest,
+        r.sourcePreview,
+      ]),
+    ).toEqual([
+      ['src/parser.py:100', 0, 100, 109, 'text 100', 'd100', 'line 100\nline 101'],
+      ['src/parser.py:100', 1, 108, 117, 'text 108', 'd108', 'line 108\nline 109'],
+      ['src/parser.py:100', 2, 116, 119, 'text 116', 'd116', 'line 116\nline 117'],
+      ['src/parser.py:12', 0, 12, 14, 'whole', 'dw', 'def parse(self):\n    """Parse it."""'],
+    ]);
+    expect(records[1]!.vector).toEqual(new Float32Array([0, 1]));
+    // Every window row carries the unit's own fields.
+    expect(records[2]).toMatchObject({ lineNumber: 100, endLine: 119, parent: 'Parser', name: 'parse' });
+  });
+
+  it('a unit with any window lacking a vector is left out whole', () => {
+    const { records, skipped } = recordsFromEntities({
+      entities: [long, entity()],
+      keys: ['src/parser.py:100', 'src/parser.py:12'],
+      vectors: [
+        [1, 0],
+        [0.6, 0.8],
+      ],
+      texts: ['t', 'whole'],
+      digests: ['d', 'dw'],
+      windows: [[window(100, 109), window(108, 119, null)], []],
+    });
+    expect(skipped).toEqual(['src/parser.py:100']);
+    // An empty window list means the unit was embedded whole.
+    expect(records.map((r) => [r.locationKey, r.window, r.text])).toEqual([['src/parser.py:12', 0, 'whole']]);
+  });
+
+  it('windows must be parallel to entities', () => {
+    const call = () =>
+      recordsFromEntities({
+        entities: [entity()],
+        keys: ['a:1'],
+        vectors: [[1]],
+        texts: ['t'],
+        digests: ['d'],
+        windows: [],
+      });
+    expect(call).toThrow('[store] recordsFromEntities: windows has 0 items for 1 entities');
+  });
+});
+
 describe('sourcePreview', () => {
   it('keeps the first lines, drops trailing blanks, caps the length', () => {
     const code = Array.from({ length: 20 }, (_, i) => `line ${i}`).join('\n');
