@@ -62,6 +62,8 @@ const TS_QUERIES = 300;
 const DEPTH = 50;
 const K = 10;
 const MODES = ['vector', 'lexical', 'hybrid'];
+/** The ranking stage of `@codesearch/search` (what `codesearch search` answers with). */
+const RANKED = 'hybrid + ranking';
 /** Fusions of the vector and lexical lists, computed here from the same two lists. */
 const FUSIONS = {
   'rrf k=60': { k: 60, weights: [1, 1] },
@@ -116,6 +118,7 @@ const NO_PATH_VARIANT = 'no path in vector text';
  * list weighted 2, lexical 1 — chosen from this section's numbers; default text).
  */
 const COMPARISONS = [
+  ['ranking − hybrid', [DEFAULT_VARIANT, RANKED], [DEFAULT_VARIANT, 'hybrid']],
   ['vector − hybrid', [DEFAULT_VARIANT, 'vector'], [DEFAULT_VARIANT, 'hybrid']],
   ['lexical − hybrid', [DEFAULT_VARIANT, 'lexical'], [DEFAULT_VARIANT, 'hybrid']],
   ['rrf equal weights − hybrid', [DEFAULT_VARIANT, 'rrf k=60'], [DEFAULT_VARIANT, 'hybrid']],
@@ -333,7 +336,7 @@ async function evaluate({
     await index.sync(records);
     const indexSeconds = (performance.now() - opened) / 1000;
     const times = { vector: [], lexical: [], hybrid: [] };
-    const ranks = Object.fromEntries([...MODES, ...Object.keys(FUSIONS)].map((name) => [name, []]));
+    const ranks = Object.fromEntries([...MODES, RANKED, ...Object.keys(FUSIONS)].map((name) => [name, []]));
     let sameAsStoreHybrid = 0;
     // One warm-up query per mode, not counted.
     const warm = { text: queries[0].query, vector: queryVectors[0] };
@@ -352,6 +355,15 @@ async function evaluate({
       ranks.vector.push(rankOf(vectorList, item.key));
       ranks.lexical.push(rankOf(lexicalList, item.key));
       ranks.hybrid.push(rankOf(hybridList, item.key));
+      // The ranking stage on its own candidate lists (vector, BM25, exact names), as `codesearch search` ranks.
+      const fetched = await search.fetchCandidates(index, { query: item.query, vector: query.vector, k: K });
+      const ranked = search.rankCandidates(fetched.analysis, fetched.lists, { k: K, mode: 'ranked' });
+      ranks[RANKED].push(
+        rankOf(
+          ranked.map((hit) => hit.locationKey),
+          item.key,
+        ),
+      );
       for (const [name, options] of Object.entries(FUSIONS)) {
         const fused = weightedRrf([vectorList, lexicalList], options).slice(0, DEPTH);
         ranks[name].push(rankOf(fused, item.key));
@@ -478,10 +490,14 @@ function pathStyleComparison(pathQueries, results) {
 
 // ---------------------------------------------------------------------------------------------
 
+/** `@codesearch/search`, loaded by `run`. */
+let search;
+
 export async function run({ repoRoot, benchDir, python, log }) {
   const cacheRoot = path.join(benchDir, 'results', '.cache');
   await mkdir(cacheRoot, { recursive: true });
   const store = await loadDist(repoRoot, 'store');
+  search = await loadDist(repoRoot, 'search');
   const { createTextPreparator, DEFAULT_MAX_CHARS } = await loadDist(repoRoot, 'text-prep');
   const variants = textVariants(createTextPreparator, DEFAULT_MAX_CHARS);
   const embed = await cachedEmbedder(
@@ -665,20 +681,20 @@ export async function run({ repoRoot, benchDir, python, log }) {
       }
 
       const main = entry.variants[DEFAULT_VARIANT];
-      for (const name of [...MODES, ...Object.keys(FUSIONS)]) {
+      for (const name of [...MODES, RANKED, ...Object.keys(FUSIONS)]) {
         const m = main.metrics[name];
         tableRows.push([
           corpus.name,
           name === 'hybrid'
             ? 'hybrid (store: rrf k=60, vector x2)'
-            : MODES.includes(name)
+            : MODES.includes(name) || name === RANKED
               ? name
               : `  ${name}`,
           String(m.queries),
           m.mrr10.toFixed(3),
           m.recall1.toFixed(3),
           m.recall10.toFixed(3),
-          name === 'hybrid' ? '—' : m.recall50.toFixed(3),
+          name === 'hybrid' || name === RANKED ? '—' : m.recall50.toFixed(3),
           MODES.includes(name) ? main.timings.searchMedianMs[name].toFixed(1) : '',
         ]);
       }
