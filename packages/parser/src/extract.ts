@@ -7,11 +7,14 @@ export type SyntaxNode = Parser.SyntaxNode;
 /**
  * How a language spec sees one captured node.
  * - `function` / `class`: an entity; `method` is decided by the enclosing scope.
- * - `scope`: names a scope without being an entity (a Rust `impl`, a module).
+ * - `scope`: names a scope; an entity too when it has a `kind` (a namespace, a `const api = {…}`),
+ *   not without one (a Rust `impl`).
  */
 export interface Definition {
   role: 'function' | 'class' | 'scope';
   name: string;
+  /** The entity's kind when not `function`/`method`/`class` (`interface`, `constant`, `module`, …). */
+  kind?: EntityKind;
   /** Scopes whose functions are methods (classes, impls, traits). Default: true for classes. */
   classLike?: boolean;
   /**
@@ -21,7 +24,10 @@ export interface Definition {
   ownerName?: string;
   /** Overrides whether a function is a method (`obj.handler = () => …` has an owner but is not). */
   method?: boolean;
-  /** Where the declaration's body starts; the signature is the text before it. */
+  /**
+   * Where the declaration's body starts; the signature is the text before it. A function's or a
+   * class's body is what an outline leaves out.
+   */
   body?: SyntaxNode | null;
   /**
    * Where the signature starts when before the node (the `const` of `const f = () => …`).
@@ -57,6 +63,29 @@ export interface LanguageSpec {
    * `decorated_definition`). When set, decorators are read from it, never from siblings.
    */
   decoratorWrapper?: string;
+  /**
+   * Candidates the node types cannot name cheaply, found among the top-level nodes only (Python's
+   * `MAX_SIZE = 10`: asking for every assignment of a file would cost more than it finds).
+   */
+  topLevelCandidate?(node: SyntaxNode): boolean;
+  /** Top-level node types that are imports (a code chunk made only of them is named `imports`). */
+  importTypes: ReadonlySet<string>;
+  /** What replaces a body in outlines: `...` (Python) or `{ … }`. */
+  elision: string;
+}
+
+/** An entity and the source ranges the coverage and outline passes need. */
+export interface ExtractedUnit {
+  entity: CodeEntity;
+  /** Where the entity's text starts, its attached doc comment and decorators included. */
+  attachedStart: number;
+  /** The row `attachedStart` is on. */
+  attachedRow: number;
+  end: number;
+  /** The body an outline leaves out (functions and classes only). */
+  body?: { start: number; end: number };
+  /** Whether the entity is a top-level node of the file (or inside one's export/decorators). */
+  topLevel: boolean;
 }
 
 interface OpenScope {
@@ -150,24 +179,24 @@ function outerDecorators(
   return texts;
 }
 
-/** Extracts the definitions of one parsed file, in source order. */
-export function extractEntities(
+/** Extracts the definitions of one parsed file, in source order, with their ranges. */
+export function extractUnits(
   tree: Parser.Tree,
   spec: LanguageSpec,
   source: string,
   filePath: string,
-): CodeEntity[] {
+): ExtractedUnit[] {
   // Pre-order (outer before inner, in source order), found natively: much faster than a query.
   const wrapperType = spec.decoratorWrapper;
   const types = wrapperType === undefined ? spec.nodeTypes : [...spec.nodeTypes, wrapperType];
-  const nodes = tree.rootNode.descendantsOfType(types as string[]);
+  const nodes = withTopLevelCandidates(tree, spec, tree.rootNode.descendantsOfType(types as string[]));
   // Every property read or node made through the binding costs microseconds; a cursor reads the
   // children of a node without making JS nodes for them. `home` is put on each candidate, and
   // `cursor` copies it for each walk.
   const home = tree.walk();
   const cursor = tree.walk();
 
-  const entities: CodeEntity[] = [];
+  const units: ExtractedUnit[] = [];
   const scopes: OpenScope[] = [];
   let previousStart = -1;
   let previousEnd = -1;
@@ -196,14 +225,14 @@ export function extractEntities(
     const qualifiedName = ownerName ? `${ownerName}.${definition.name}` : definition.name;
     const classLike = definition.classLike ?? definition.role === 'class';
     scopes.push({ end, qualifiedName, classLike });
-    if (definition.role === 'scope') continue;
+    if (definition.role === 'scope' && definition.kind === undefined) continue;
 
-    let kind: EntityKind = 'class';
+    let kind: EntityKind = definition.kind ?? 'class';
     if (definition.role === 'function') {
       const method = definition.method ?? (definition.ownerName !== undefined || enclosing?.classLike);
       kind = method ? 'method' : 'function';
     }
-    const anchor = spec.attachmentAnchor?.(node) ?? node;
+    const anchor = decoratedBy ?? spec.attachmentAnchor?.(node) ?? node;
     const at = cursorAt(home, node, start, end);
     const inner = innerDecorators(at, cursor, start, spec, source);
     const decorators = [...outerDecorators(node, anchor, spec, decoratedBy), ...inner.texts];
@@ -219,6 +248,8 @@ export function extractEntities(
       cursor,
     );
     if (definition.signaturePrefix) signature = `${definition.signaturePrefix} ${signature}`;
+    // A value left out of a declaration's signature leaves its `=` behind: `const routes`.
+    if (definition.role === 'scope') signature = shorten(signature.replace(/\s*(?:=|:=|:)$/, ''));
     const lineStart = lineStartIndex(source, declarationStart);
     const requestedStart = definition.sourceStart;
     const sourceStart =
@@ -242,12 +273,63 @@ export function extractEntities(
     const parent = ownerName;
     if (parent) entity.parent = parent;
     if (decorators.length > 0) entity.decorators = decorators;
-    entities.push(entity);
+    const attached = attachedStart(anchor, spec.decoratorTypes);
+    const unit: ExtractedUnit = {
+      entity,
+      attachedStart: Math.min(attached.index, sourceStart),
+      attachedRow: Math.min(attached.row, startRow),
+      end: last.index,
+      topLevel: anchor.parent?.parent === null,
+    };
+    const body = definition.body;
+    if (body && kind !== 'constant' && kind !== 'variable' && kind !== 'type')
+      unit.body = { start: body.startIndex, end: Math.min(body.endIndex, last.index) };
+    units.push(unit);
   }
-  return entities;
+  return units;
 }
 
-const COMMENT_TYPES = new Set(['comment', 'line_comment', 'block_comment']);
+/** The candidates with the spec's top-level ones merged in, in source order. */
+function withTopLevelCandidates(tree: Parser.Tree, spec: LanguageSpec, nodes: SyntaxNode[]): SyntaxNode[] {
+  const accept = spec.topLevelCandidate;
+  if (!accept) return nodes;
+  const extra = tree.rootNode.namedChildren.filter((child) => accept(child));
+  if (extra.length === 0) return nodes;
+  const merged: SyntaxNode[] = [];
+  let next = 0;
+  for (const node of nodes) {
+    const start = node.startIndex;
+    while (next < extra.length && extra[next]!.startIndex <= start) merged.push(extra[next++]!);
+    merged.push(node);
+  }
+  while (next < extra.length) merged.push(extra[next++]!);
+  return merged;
+}
+
+/**
+ * Where the comments and decorators written directly above `anchor` start (no blank line
+ * between): the lines that belong to the definition that follows them.
+ */
+function attachedStart(anchor: SyntaxNode, decoratorTypes: ReadonlySet<string>): { index: number; row: number } {
+  let index = anchor.startIndex;
+  let row = anchor.startPosition.row;
+  let sibling = anchor.previousNamedSibling;
+  while (sibling && (COMMENT_TYPES.has(sibling.type) || decoratorTypes.has(sibling.type))) {
+    const end = sibling.endPosition;
+    const lastRow = end.column === 0 && end.row > sibling.startPosition.row ? end.row - 1 : end.row;
+    if (lastRow < row - 1) break;
+    // A comment trailing the previous statement on its line belongs to that statement.
+    const before = sibling.previousSibling;
+    if (before && !COMMENT_TYPES.has(before.type) && before.endPosition.row === sibling.startPosition.row)
+      break;
+    index = sibling.startIndex;
+    row = sibling.startPosition.row;
+    sibling = sibling.previousNamedSibling;
+  }
+  return { index, row };
+}
+
+export const COMMENT_TYPES: ReadonlySet<string> = new Set(['comment', 'line_comment', 'block_comment']);
 
 /** Where the last non-comment token of `node` ends (where the definition's code ends). */
 function lastCodeEnd(at: Parser.TreeCursor, cursor: Parser.TreeCursor): { row: number; index: number } {
@@ -320,10 +402,19 @@ function commentsBefore(
  * block whose first line is indented by the declaration's column, so the body keeps its
  * indentation relative to the declaration even when other code comes first on the line.
  */
-function sourceText(source: string, lineStart: number, start: number, end: number): string {
+export function sourceText(source: string, lineStart: number, start: number, end: number): string {
   let indentEnd = lineStart; // the whitespace the line starts with, kept as written (tabs)
   while (indentEnd < start && (source[indentEnd] === ' ' || source[indentEnd] === '\t')) indentEnd++;
   return dedentBlock(source.slice(start, end), source.slice(lineStart, indentEnd), start - lineStart);
+}
+
+/** Declarations' signatures stay short: a long one-line value is cut. */
+const MAX_DECLARATION_SIGNATURE = 160;
+
+function shorten(signature: string): string {
+  return signature.length > MAX_DECLARATION_SIGNATURE
+    ? `${signature.slice(0, MAX_DECLARATION_SIGNATURE - 1)}…`
+    : signature;
 }
 
 /** Row of an index inside `node`, counted from the node's own start row. */

@@ -1,8 +1,10 @@
 import type { CodeEntity, Language } from '@codesearch/core';
 import type Parser from 'tree-sitter';
-import { extractEntities } from './extract.js';
+import { codeChunks } from './code-chunks.js';
+import { extractUnits } from './extract.js';
 import { parserFor } from './grammars.js';
 import { LANGUAGE_SPECS } from './languages/index.js';
+import { addOutlines } from './outline.js';
 
 /** The entities of one file and what the parser noticed while reading it. */
 export interface ParsedFile {
@@ -57,13 +59,17 @@ function countLines(source: string): number {
  */
 export function parseSource(source: string, language: Language, filePath: string): ParsedFile {
   const tree = parserFor(language).parse(source);
-  const entities = extractEntities(tree, LANGUAGE_SPECS[language], source, filePath);
+  const spec = LANGUAGE_SPECS[language];
+  const units = extractUnits(tree, spec, source, filePath);
+  addOutlines(source, units, spec.elision);
+  const definitions = units.map((unit) => unit.entity);
+  const entities = mergeByLine(definitions, codeChunks(tree, spec, source, filePath, units));
   const warnings: string[] = [];
   if (tree.rootNode.hasError) {
     const lines = syntaxErrorLines(tree);
     warnings.push(
       `syntax errors near line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}; ` +
-        `${entities.length} definition${entities.length === 1 ? '' : 's'} extracted from the rest`,
+        `${definitions.length} definition${definitions.length === 1 ? '' : 's'} extracted from the rest`,
     );
   }
   return {
@@ -74,4 +80,17 @@ export function parseSource(source: string, language: Language, filePath: string
     bytes: Buffer.byteLength(source),
     warnings,
   };
+}
+
+/** Definitions (in source order) and code chunks (between them) as one list ordered by line. */
+function mergeByLine(definitions: CodeEntity[], chunks: CodeEntity[]): CodeEntity[] {
+  if (chunks.length === 0) return definitions;
+  const merged: CodeEntity[] = [];
+  let next = 0;
+  for (const definition of definitions) {
+    while (next < chunks.length && chunks[next]!.lineNumber < definition.lineNumber) merged.push(chunks[next++]!);
+    merged.push(definition);
+  }
+  while (next < chunks.length) merged.push(chunks[next++]!);
+  return merged;
 }

@@ -20,12 +20,13 @@ describe('go fixture', () => {
 
   it('extracts struct and interface types, functions, and methods named after their receiver', () => {
     expect(outline(result.entities, 'server/server.go')).toEqual([
-      'class Handler 11-14',
+      'interface Handler 11-14',
       'method Handler.ServeHTTP 12-12',
       'method Handler.Name 13-13',
-      'class Server 17-20',
-      'class Options 24-24',
-      'class route 31-33',
+      'struct Server 17-20',
+      'struct Options 24-24',
+      'type Middleware 28-28',
+      'struct route 31-33',
       'function NewServer 37-39',
       'method Server.Handle 42-44',
       'method Server.Run 49-52',
@@ -105,13 +106,13 @@ describe('go fixture', () => {
 describe('go interfaces (container/source.go)', () => {
   it('extracts the method elements of named interfaces as their methods', () => {
     expect(outline(result.entities, 'container/source.go')).toEqual([
-      'class Source 6-14',
+      'interface Source 6-14',
       'method Source.Next 9-9',
       'method Source.Close 11-11',
       'method Source.Len 12-12',
-      'class Sink 18-21',
+      'interface Sink 18-21',
       'method Sink.Put 20-20',
-      'class counter 23-23',
+      'struct counter 23-23',
       // The interface of Drain's parameter is not a named type: its `Next` is not extracted.
       'function Drain 27-30',
     ]);

@@ -15,14 +15,24 @@ export async function parseFixture(language: string): Promise<DirectoryParseResu
   return parseDirectory(fixtureRoot(language), { concurrency: 1 });
 }
 
-/** `kind qualifiedName start-end`, the compact form the expectations are written in. */
+/**
+ * `kind qualifiedName start-end`, the compact form the expectations are written in, for the
+ * definitions of a file (`code` chunks are listed by `codeChunks`).
+ */
 export function outline(entities: readonly CodeEntity[], filePath: string): string[] {
   return entities
-    .filter((entity) => entity.filePath === filePath)
+    .filter((entity) => entity.filePath === filePath && entity.kind !== 'code')
     .map((entity) => `${entity.kind} ${entity.qualifiedName} ${entity.lineNumber}-${entity.endLine}`);
 }
 
-/** The one entity with this qualified name (and start line, when names repeat). */
+/** The `code` chunks of a file as `name start-end`. */
+export function codeChunks(entities: readonly CodeEntity[], filePath: string): string[] {
+  return entities
+    .filter((entity) => entity.filePath === filePath && entity.kind === 'code')
+    .map((entity) => `${entity.name} ${entity.lineNumber}-${entity.endLine}`);
+}
+
+/** The one definition (not code chunk) with this qualified name (and start line, when names repeat). */
 export function entity(
   entities: readonly CodeEntity[],
   qualifiedName: string,
@@ -30,6 +40,7 @@ export function entity(
 ): CodeEntity {
   const found = entities.filter(
     (candidate) =>
+      candidate.kind !== 'code' &&
       candidate.qualifiedName === qualifiedName &&
       (lineNumber === undefined || candidate.lineNumber === lineNumber),
   );

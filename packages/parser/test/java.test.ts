@@ -21,7 +21,7 @@ describe('java fixture', () => {
 
   it('extracts interfaces, classes, nested classes, enums, records, constructors and methods', () => {
     expect(outline(result.entities, `${DIR}/Repository.java`)).toEqual([
-      'class Repository 11-24',
+      'interface Repository 11-24',
       'method Repository.findById 13-13',
       'method Repository.findAll 15-15',
       'method Repository.count 21-23',
@@ -36,14 +36,16 @@ describe('java fixture', () => {
       'method OrderService.Line.Line 44-46',
       'class OrderService.Line.Discount 49-51',
       'method OrderService.Line.Discount.percent 50-50',
-      'class OrderService.Status 55-67',
+      'enum OrderService.Status 55-67',
+      'field OrderService.Status.OPEN 56-56',
       // The body of the SHIPPED constant: its own scope.
+      'field OrderService.Status.SHIPPED 57-62',
       'method OrderService.Status.SHIPPED.isFinal 59-61',
       'method OrderService.Status.isFinal 64-66',
       'class OrderService.Money 70-78',
       'method OrderService.Money.Money 71-73',
       'method OrderService.Money.zero 75-77',
-      'class OrderService.Audited 80-82',
+      'interface OrderService.Audited 80-82',
     ]);
   });
 

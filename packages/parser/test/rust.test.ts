@@ -19,26 +19,27 @@ describe('rust fixture', () => {
 
   it('extracts structs, enums, unions, traits and impl methods named after the type', () => {
     expect(outline(result.entities, 'src/lib.rs')).toEqual([
-      'class Point 9-12',
+      'struct Point 9-12',
       'method Point.origin 16-18',
       'method Point.distance 25-30',
       'function Point.distance.square 26-28',
       'method Point.fmt 34-36',
       'function unattached 41-41',
       'function load 44-46',
-      'class Direction 49-52',
+      'enum Direction 49-52',
       'method Direction.flip 55-60',
+      'module tests 64-71',
       'function tests.origin_is_zero 68-70',
     ]);
     expect(outline(result.entities, 'src/shapes.rs')).toEqual([
-      'class Shape 4-12',
+      'trait Shape 4-12',
       'method Shape.area 6-6',
       'method Shape.name 9-11',
-      'class Circle 15-18',
+      'struct Circle 15-18',
       'method Circle.area 21-23',
-      'class Wrapper 26-26',
+      'struct Wrapper 26-26',
       'method Wrapper.area 29-31',
-      'class Bits 34-37',
+      'struct Bits 34-37',
       'function größe 39-41',
       // `impl Shape for &'a Circle`, `impl dyn Shape`, `impl From<f64> for crate::shapes::Circle`
       'method Circle.area 44-46',

@@ -20,12 +20,12 @@ describe('tsx fixture', () => {
 
   it('extracts components, class components and nested helpers', () => {
     expect(outline(result.entities, 'components/Button.tsx')).toEqual([
-      'class ButtonProps 3-6',
+      'interface ButtonProps 3-6',
       'function Button 9-13',
       'function Icon 18-21',
     ]);
     expect(outline(result.entities, 'components/Counter.tsx')).toEqual([
-      'class State 3-5',
+      'interface State 3-5',
       'class Counter 8-24',
       'method Counter.increment 12-14',
       'method Counter.render 16-23',

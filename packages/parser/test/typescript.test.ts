@@ -20,7 +20,7 @@ describe('typescript fixture', () => {
 
   it('extracts abstract classes, class expressions, field arrows, generators and nested functions', () => {
     expect(outline(result.entities, 'src/store.ts')).toEqual([
-      'class Entity 4-6',
+      'interface Entity 4-6',
       'class Repository 13-23',
       'method Repository.load 17-17',
       'method Repository.save 20-22',
@@ -133,16 +133,18 @@ describe('typescript fixture', () => {
 describe('interfaces and object literals (src/shapes.ts)', () => {
   it('extracts interfaces as classes with their method signatures as methods', () => {
     expect(outline(result.entities, 'src/shapes.ts')).toEqual([
-      'class Named 1-3',
-      'class Drawable 6-15',
+      'interface Named 1-3',
+      'interface Drawable 6-15',
       'method Drawable.draw 8-8',
       'method Drawable.resize 11-13',
       // `move` is in an object type, not an interface: not extracted.
+      'type Point 17-17',
+      'constant routes 20-26',
       'function routes.home 22-24',
       'function routes.about 25-25',
       'function first 28-28',
       'function second 29-29',
-      'class Plugin 31-33',
+      'interface Plugin 31-33',
       'method Plugin.setup 32-32',
     ]);
   });

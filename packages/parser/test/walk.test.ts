@@ -316,11 +316,12 @@ describe('parseDirectory on a walked tree', () => {
     expect(result.errors).toEqual([]);
     expect(
       result.entities.map((entity) => `${entity.filePath}:${entity.lineNumber} ${entity.qualifiedName}`),
-    ).toEqual(['a/b/deep.py:1 f', 'top.go:3 Top']);
+      // `package main` is a code chunk: every line of a file is in a unit.
+    ).toEqual(['a/b/deep.py:1 f', 'top.go:1 imports', 'top.go:3 Top']);
     expect(result.stats.filesParsed).toBe(2);
     expect(result.stats.byLanguage).toEqual({
       python: { files: 1, entities: 1 },
-      go: { files: 1, entities: 1 },
+      go: { files: 1, entities: 2 },
     });
   });
 });
@@ -341,7 +342,7 @@ describe('parseDirectoryStream', () => {
     });
     const events: string[] = [];
     for await (const event of parseDirectoryStream(root)) events.push(describeEvent(event));
-    expect(events).toEqual(['file a.py 1', 'skipped b.py', 'error c.py INVALID_ENCODING', 'file d/e.go 2']);
+    expect(events).toEqual(['file a.py 1', 'skipped b.py', 'error c.py INVALID_ENCODING', 'file d/e.go 3']);
   });
 
   it('stops with an AbortError once the signal is aborted', async () => {

@@ -2,6 +2,8 @@ import type { LanguageSpec, SyntaxNode } from '../extract.js';
 import { cleanBlockDoc, cleanLineDocs, commentsAbove } from './comments.js';
 
 const NONE = new Set<string>();
+/** Declarations longer than this (or on several lines) leave their value out of the signature. */
+const SHORT_DECLARATION = 100;
 
 /** `func (s *Server[T]) Handle()` → `Server`. Read from the tree: Go names may be non-ASCII. */
 function receiverTypeName(node: SyntaxNode): string | undefined {
@@ -38,19 +40,60 @@ function goDoc(anchor: SyntaxNode): string | undefined {
 
 export const go: LanguageSpec = {
   language: 'go',
-  nodeTypes: ['function_declaration', 'method_declaration', 'type_spec', 'method_elem'],
+  nodeTypes: [
+    'function_declaration',
+    'method_declaration',
+    'type_spec',
+    'type_alias',
+    'method_elem',
+    'const_declaration',
+    'var_declaration',
+  ],
   decoratorTypes: NONE,
+  importTypes: new Set(['package_clause', 'import_declaration']),
+  elision: '{ … }',
   describe(node) {
+    if (node.type === 'const_declaration' || node.type === 'var_declaration') {
+      // Top-level only; a grouped `const ( … )` is one unit, named after its first name.
+      if (node.parent?.type !== 'source_file') return undefined;
+      const spec = node.descendantsOfType(node.type === 'const_declaration' ? 'const_spec' : 'var_spec')[0];
+      const name = spec?.childForFieldName('name')?.text ?? '';
+      const grouped = node.child(1)?.type === '(' || node.child(1)?.type === 'var_spec_list';
+      const long = node.text.length > SHORT_DECLARATION || node.startPosition.row !== node.endPosition.row;
+      return {
+        role: 'scope',
+        kind: node.type === 'const_declaration' ? 'constant' : 'variable',
+        name,
+        classLike: false,
+        // `const ( … )`: the signature is its first spec; a long single one stops before its value.
+        ...(grouped && spec
+          ? { body: spec.nextSibling, signatureStart: spec.startIndex, signaturePrefix: node.child(0)!.text }
+          : long
+            ? { body: spec?.childForFieldName('value') }
+            : {}),
+      };
+    }
     const name = node.childForFieldName('name')?.text ?? '';
-    if (node.type === 'type_spec') {
-      const type = node.childForFieldName('type');
-      if (type?.type !== 'struct_type' && type?.type !== 'interface_type') return undefined;
+    if (node.type === 'type_spec' || node.type === 'type_alias') {
       // `type Foo struct`: the source starts at `type` when the declaration holds this spec alone;
       // in a grouped `type ( … )` it is the spec's own text, and `type` is added to the signature.
       const declaration = node.parent;
       const alone = declaration?.type === 'type_declaration' && declaration.child(1)?.type !== '(';
+      const type = node.childForFieldName('type');
+      if (type?.type !== 'struct_type' && type?.type !== 'interface_type') {
+        return {
+          role: 'scope',
+          kind: 'type',
+          name,
+          classLike: false,
+          signaturePrefix: 'type',
+          body: typeBody(type),
+          ...(alone ? { sourceStart: declaration.startIndex } : {}),
+        };
+      }
       return {
         role: 'class',
+        kind: type.type === 'struct_type' ? 'struct' : 'interface',
         name,
         body: typeBody(type),
         signaturePrefix: 'type',
@@ -72,7 +115,11 @@ export const go: LanguageSpec = {
   attachmentAnchor(node) {
     // `type Foo struct {…}` alone: the comment is above the `type` keyword (the type_declaration).
     const parent = node.parent;
-    if (node.type === 'type_spec' && parent?.type === 'type_declaration' && parent.namedChildCount === 1)
+    if (
+      (node.type === 'type_spec' || node.type === 'type_alias') &&
+      parent?.type === 'type_declaration' &&
+      parent.namedChildCount === 1
+    )
       return parent;
     return node;
   },

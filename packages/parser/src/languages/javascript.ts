@@ -30,7 +30,13 @@ const TYPESCRIPT_TYPES = [
   'public_field_definition',
   'interface_declaration',
   'method_signature',
+  'enum_declaration',
+  'type_alias_declaration',
+  'internal_module',
+  'module',
 ];
+
+const IMPORT_TYPES = new Set(['import_statement']);
 
 function unwrap(value: SyntaxNode | null): SyntaxNode | null {
   while (value && EXPRESSION_WRAPPERS.has(value.type)) value = value.firstNamedChild;
@@ -118,20 +124,34 @@ function describeAssignment(node: SyntaxNode): Definition | undefined {
 function describeVariable(node: SyntaxNode): Definition | undefined {
   const nameNode =
     node.childForFieldName('name') ?? node.childForFieldName('property') ?? node.childForFieldName('key');
-  const value = unwrap(node.childForFieldName('value'));
-  if (!nameNode || !value) return undefined;
+  const written = node.childForFieldName('value');
+  const value = unwrap(written);
+  if (!nameNode || !value || !written) return undefined;
   const isVariable = node.type === 'variable_declarator';
   if (isVariable && nameNode.type !== 'identifier') return undefined;
   const name = nameNode.text;
-  if (value.type === 'object') return { role: 'scope', name, classLike: false };
   const isClass = value.type === 'class';
-  if (!isClass && !FUNCTION_VALUES.has(value.type)) return undefined;
-  const definition: Definition = {
-    role: isClass ? 'class' : 'function',
-    name,
-    body: value.childForFieldName('body'),
-  };
+  const isFunction = FUNCTION_VALUES.has(value.type);
   const declaration = node.parent;
+  // Top-level `const X = …` (not a function or class) is a constant, `let`/`var` a variable;
+  // `const fs = require('fs')` is an import, left to the code chunks.
+  const topLevelKind =
+    isVariable && !isClass && !isFunction && declaration && isTopLevel(declaration) && !isRequire(value)
+      ? declaration.firstChild?.type === 'const'
+        ? 'constant'
+        : 'variable'
+      : undefined;
+  let definition: Definition;
+  if (isClass || isFunction) {
+    definition = { role: isClass ? 'class' : 'function', name, body: value.childForFieldName('body') };
+  } else if (topLevelKind) {
+    const long = written.text.length > SHORT_VALUE || written.startPosition.row !== written.endPosition.row;
+    definition = { role: 'scope', kind: topLevelKind, name, classLike: false, ...(long ? { body: written } : {}) };
+  } else if (value.type === 'object') {
+    return { role: 'scope', name, classLike: false };
+  } else {
+    return undefined;
+  }
   if (isVariable && declaration) {
     // The signature starts at `const`/`let`/`var`; the source at `export` or the keyword, when
     // this is the first declarator (`const a = …, b = …`: `b`'s source is its own).
@@ -146,6 +166,21 @@ function describeVariable(node: SyntaxNode): Definition | undefined {
   return definition;
 }
 
+/** Values longer than this (or on several lines) are left out of a constant's signature. */
+const SHORT_VALUE = 80;
+
+/** A declaration written at module level (`export` allowed). */
+function isTopLevel(declaration: SyntaxNode): boolean {
+  let parent = declaration.parent;
+  if (parent?.type === 'export_statement') parent = parent.parent;
+  return parent?.type === 'program';
+}
+
+/** `require('x')`, `require('x').y`, `await import('x')`: imports. */
+function isRequire(value: SyntaxNode): boolean {
+  return /^(?:require\s*\(|await\s+import\s*\()/.test(value.text.slice(0, 20));
+}
+
 /** No declarator before this one (only comments may come between two: a constant-time check). */
 function isFirstDeclarator(declarator: SyntaxNode): boolean {
   let sibling = declarator.previousNamedSibling;
@@ -158,11 +193,32 @@ function describe(node: SyntaxNode): Definition | undefined {
     case 'class_declaration':
     case 'abstract_class_declaration':
     case 'interface_declaration':
+    case 'enum_declaration':
       return {
         role: 'class',
         name: node.childForFieldName('name')?.text ?? '',
         body: node.childForFieldName('body'),
+        ...(node.type === 'interface_declaration' ? { kind: 'interface' as const } : {}),
+        ...(node.type === 'enum_declaration' ? { kind: 'enum' as const } : {}),
       };
+    case 'type_alias_declaration': {
+      const value = node.childForFieldName('value');
+      const long = value !== null && (value.text.length > SHORT_VALUE || value.startPosition.row !== value.endPosition.row);
+      return {
+        role: 'scope',
+        kind: 'type',
+        name: node.childForFieldName('name')?.text ?? '',
+        classLike: false,
+        ...(long ? { body: value } : {}),
+      };
+    }
+    case 'internal_module':
+    case 'module': {
+      // `namespace A.B { … }`, `declare module 'x' { … }`: a scope its functions are named in.
+      const nameNode = node.childForFieldName('name');
+      const name = nameNode?.type === 'string' ? nameNode.text.slice(1, -1) : (nameNode?.text ?? '');
+      return { role: 'scope', kind: 'module', name, classLike: false, body: node.childForFieldName('body') };
+    }
     case 'variable_declarator':
     case 'field_definition':
     case 'public_field_definition':
@@ -210,6 +266,10 @@ function attachmentAnchor(node: SyntaxNode): SyntaxNode {
   let anchor = node;
   if ((node.type === 'variable_declarator' || node.type === 'assignment_expression') && node.parent) {
     anchor = node.parent; // lexical_declaration / variable_declaration / expression_statement
+  } else if ((node.type === 'internal_module' || node.type === 'module') && node.parent) {
+    // `namespace A {}` is an expression statement; `declare module 'x' {}` an ambient declaration.
+    const holder = node.parent.type;
+    if (holder === 'expression_statement' || holder === 'ambient_declaration') anchor = node.parent;
   }
   if (anchor.parent?.type === 'export_statement') anchor = anchor.parent;
   return anchor;
@@ -220,12 +280,19 @@ function makeSpec(language: Language, nodeTypes: readonly string[]): LanguageSpe
     language,
     nodeTypes,
     decoratorTypes: DECORATORS,
+    importTypes: IMPORT_TYPES,
+    elision: '{ … }',
     describe(node) {
       const definition = describe(node);
       // `export class …`, `export default function …`: the source starts at `export`.
       const parent = node.parent;
       if (definition && definition.sourceStart === undefined && parent?.type === 'export_statement')
         definition.sourceStart = statementStart(parent, node.startIndex);
+      // `declare module 'x' { … }`: the source and the signature start at `declare`.
+      if (definition && parent?.type === 'ambient_declaration' && node.type === 'module') {
+        definition.sourceStart = parent.startIndex;
+        definition.signatureStart = parent.startIndex;
+      }
       return definition;
     },
     attachmentAnchor,

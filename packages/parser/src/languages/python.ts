@@ -62,18 +62,48 @@ function pythonDocstring(body: SyntaxNode | null | undefined): string | undefine
   return cleandoc(value) || undefined;
 }
 
+const UPPER_CASE = /^_*[A-Z][A-Z0-9_]*$/;
+
+/** `MAX_SIZE = 10` or `MAX_SIZE: int = 10` at module level: its assignment, else undefined. */
+function constantAssignment(statement: SyntaxNode): SyntaxNode | undefined {
+  if (statement.namedChildCount !== 1) return undefined;
+  const assignment = statement.firstNamedChild;
+  if (assignment?.type !== 'assignment') return undefined;
+  const left = assignment.childForFieldName('left');
+  return left?.type === 'identifier' && UPPER_CASE.test(left.text) ? assignment : undefined;
+}
+
+/** Values longer than this are left out of a constant's signature. */
+const SHORT_VALUE = 80;
+
 export const python: LanguageSpec = {
   language: 'python',
   nodeTypes: ['function_definition', 'class_definition'],
   endAtLastCode: true,
   decoratorTypes: new Set(['decorator']),
   decoratorWrapper: 'decorated_definition',
+  importTypes: new Set(['import_statement', 'import_from_statement', 'future_import_statement']),
+  elision: '...',
+  topLevelCandidate: (node) => node.type === 'expression_statement' && constantAssignment(node) !== undefined,
   describe(node) {
+    if (node.type === 'expression_statement') {
+      const assignment = constantAssignment(node)!;
+      const value = assignment.childForFieldName('right');
+      const long = value !== null && (value.text.length > SHORT_VALUE || value.text.includes('\n'));
+      return {
+        role: 'scope',
+        kind: 'constant',
+        name: assignment.childForFieldName('left')!.text,
+        classLike: false,
+        ...(long ? { body: value } : {}),
+      };
+    }
     const name = node.childForFieldName('name')?.text ?? '';
     const body = node.childForFieldName('body');
     return { role: node.type === 'class_definition' ? 'class' : 'function', name, body };
   },
-  docstring(_node, _source, _anchor, definition) {
+  docstring(node, _source, _anchor, definition) {
+    if (node.type === 'expression_statement') return undefined;
     return pythonDocstring(definition.body);
   },
 };

@@ -1,7 +1,16 @@
+import type { EntityKind } from '@codesearch/core';
 import type { LanguageSpec, SyntaxNode } from '../extract.js';
 import { cleanBlockDoc, cleanLineDocs, commentsAbove } from './comments.js';
 
 const ATTRIBUTES = new Set(['attribute_item']);
+/** Values longer than this (or on several lines) are left out of a declaration's signature. */
+const SHORT_VALUE = 80;
+const CLASS_KINDS: Readonly<Record<string, EntityKind>> = {
+  struct_item: 'struct',
+  union_item: 'struct',
+  enum_item: 'enum',
+  trait_item: 'trait',
+};
 
 /** `impl<T> Display for Wrapper<T>` → `Wrapper`; `impl Foo for &'a m::Bar` → `Bar`; `impl dyn Shape` → `Shape`. */
 function implTypeName(node: SyntaxNode): string {
@@ -51,21 +60,42 @@ export const rust: LanguageSpec = {
     'trait_item',
     'impl_item',
     'mod_item',
+    'const_item',
+    'static_item',
+    'type_item',
+    'macro_definition',
   ],
   decoratorTypes: ATTRIBUTES,
+  importTypes: new Set(['use_declaration', 'extern_crate_declaration', 'mod_item']),
+  elision: '{ … }',
   describe(node) {
     const body = node.childForFieldName('body');
+    const name = node.childForFieldName('name')?.text ?? '';
     switch (node.type) {
       case 'impl_item':
         return { role: 'scope', name: implTypeName(node), classLike: true, body };
       case 'mod_item':
-        return { role: 'scope', name: node.childForFieldName('name')?.text ?? '', classLike: false, body };
+        // `mod parser;` is an import, left to the code chunks; `mod tests { … }` a module.
+        return body ? { role: 'scope', kind: 'module', name, classLike: false, body } : undefined;
       case 'function_item':
       case 'function_signature_item':
-        return { role: 'function', name: node.childForFieldName('name')?.text ?? '', body };
+        return { role: 'function', name, body };
+      case 'const_item':
+      case 'static_item':
+      case 'type_item': {
+        const value = node.childForFieldName(node.type === 'type_item' ? 'type' : 'value');
+        const long = value !== null && (value.text.length > SHORT_VALUE || value.startPosition.row !== value.endPosition.row);
+        const kind = node.type === 'type_item' ? 'type' : 'constant';
+        return { role: 'scope', kind, name, classLike: false, ...(long ? { body: value } : {}) };
+      }
+      case 'macro_definition': {
+        // `macro_rules! name { … }`: the signature stops before the rules.
+        const rules = node.children.find((child) => child.type === '{' || child.type === '(' || child.type === '[');
+        return { role: 'scope', kind: 'macro', name, classLike: false, body: rules };
+      }
       default:
         // struct, enum, union, trait: the type-like definitions; a trait's functions are methods.
-        return { role: 'class', name: node.childForFieldName('name')?.text ?? '', body };
+        return { role: 'class', kind: CLASS_KINDS[node.type] ?? 'class', name, body };
     }
   },
   docstring: (_node, _source, anchor) => rustDoc(anchor),

@@ -1,0 +1,178 @@
+import type { CodeEntity } from '@codesearch/core';
+import type Parser from 'tree-sitter';
+import { elideBodies } from './elide.js';
+import { COMMENT_TYPES, type ExtractedUnit, type LanguageSpec } from './extract.js';
+import { collapseWhitespace } from './text-utils.js';
+
+/** A chunk of top-level code grows to at most this many lines… */
+export const MAX_CHUNK_LINES = 40;
+/** …and characters, unless one top-level node alone is longer (it stays whole). */
+export const MAX_CHUNK_CHARS = 1500;
+const MAX_SIGNATURE_CHARS = 120;
+const NAME_TYPES = new Set(['identifier', 'property_identifier', 'type_identifier', 'field_identifier']);
+/** How far into a chunk's first node a name is looked for. */
+const MAX_NAME_STEPS = 200;
+
+interface Chunk {
+  firstRow: number;
+  lastRow: number;
+  chars: number;
+  nodes: { type: string; start: number; startRow: number }[];
+}
+
+/**
+ * The `code` units of a file: every non-blank line no definition covers (with its attached doc
+ * comment and decorators) lands in one, made of consecutive top-level nodes and cut only
+ * between them. A top-level node holding definitions (a Rust `impl`, `if __name__ == …:` with
+ * a `def`) gives its other lines, the definitions' bodies elided.
+ */
+export function codeChunks(
+  tree: Parser.Tree,
+  spec: LanguageSpec,
+  source: string,
+  filePath: string,
+  units: readonly ExtractedUnit[],
+): CodeEntity[] {
+  const lineStarts = lineStartsOf(source);
+  const rows = lineStarts.length;
+  const covered = new Uint8Array(rows);
+  for (const { attachedRow, entity } of units) covered.fill(1, attachedRow, entity.endLine);
+  const blank = blankLines(source, lineStarts);
+  const needed = (row: number): boolean => covered[row] === 0 && blank[row] === 0;
+
+  const chunks: CodeEntity[] = [];
+  let chunk: Chunk | undefined;
+  const flush = (): void => {
+    if (chunk) chunks.push(chunkEntity(chunk, tree, spec, source, filePath, units, lineStarts));
+    chunk = undefined;
+  };
+  const cursor = tree.walk();
+  if (!cursor.gotoFirstChild()) return chunks;
+  do {
+    const startRow = cursor.startPosition.row;
+    const end = cursor.endPosition;
+    // A Rust `//` comment ends at column 0 of the next line.
+    const endRow = end.column === 0 && end.row > startRow ? end.row - 1 : end.row;
+    let first = startRow;
+    while (first <= endRow && !needed(first)) first++;
+    if (first > endRow) {
+      flush(); // a definition (or blank): chunks never run across it
+      continue;
+    }
+    let last = endRow;
+    while (!needed(last)) last--;
+    if (chunk) {
+      const lines = last - chunk.firstRow + 1;
+      const chars = chunk.chars + charsOf(lineStarts, source, Math.max(first, chunk.lastRow + 1), last);
+      if (lines > MAX_CHUNK_LINES || chars > MAX_CHUNK_CHARS) flush();
+    }
+    const node = { type: cursor.nodeType, start: cursor.startIndex, startRow };
+    if (!chunk) {
+      chunk = { firstRow: first, lastRow: last, chars: charsOf(lineStarts, source, first, last), nodes: [node] };
+    } else {
+      chunk.chars += charsOf(lineStarts, source, Math.max(first, chunk.lastRow + 1), last);
+      chunk.lastRow = Math.max(chunk.lastRow, last);
+      chunk.nodes.push(node);
+    }
+  } while (cursor.gotoNextSibling());
+  flush();
+  return chunks;
+}
+
+function chunkEntity(
+  chunk: Chunk,
+  tree: Parser.Tree,
+  spec: LanguageSpec,
+  source: string,
+  filePath: string,
+  units: readonly ExtractedUnit[],
+  lineStarts: readonly number[],
+): CodeEntity {
+  const from = lineStarts[chunk.firstRow]!;
+  const next = lineStarts[chunk.lastRow + 1];
+  let to = next === undefined ? source.length : next;
+  if (source[to - 1] === '\n') to--;
+  if (source[to - 1] === '\r') to--;
+  const name = chunkName(chunk, tree, spec);
+  const entity: CodeEntity = {
+    kind: 'code',
+    name,
+    qualifiedName: name,
+    filePath,
+    lineNumber: chunk.firstRow + 1,
+    endLine: chunk.lastRow + 1,
+    language: spec.language,
+    sourceCode: source.slice(from, to),
+  };
+  // Definitions inside (a Rust `impl`'s methods) are units of their own: the outline leaves
+  // their bodies out, for a model that should not read them twice.
+  const elided = elideBodies(source, from, to, units, spec.elision, () => true);
+  if (elided.memberEnds.length > 0) entity.outline = elided.text;
+  const signature = firstCodeLine(chunk, source, lineStarts);
+  if (signature) entity.signature = signature;
+  return entity;
+}
+
+/** `imports` for a block of imports, else the first name written in its first statement. */
+function chunkName(chunk: Chunk, tree: Parser.Tree, spec: LanguageSpec): string {
+  const code = chunk.nodes.filter((node) => !COMMENT_TYPES.has(node.type));
+  if (code.length === 0) return '<top-level>';
+  if (code.every((node) => spec.importTypes.has(node.type))) return 'imports';
+  for (const node of code) {
+    if (spec.importTypes.has(node.type)) continue;
+    const name = firstName(tree, node.start);
+    if (name !== undefined) return name;
+  }
+  return '<top-level>';
+}
+
+/** The first identifier inside the top-level node starting at `start`, looked for not too deep. */
+function firstName(tree: Parser.Tree, start: number): string | undefined {
+  const cursor = tree.walk();
+  cursor.gotoFirstChildForIndex(start);
+  const stop = cursor.endIndex;
+  for (let step = 0; step < MAX_NAME_STEPS; step++) {
+    if (NAME_TYPES.has(cursor.nodeType)) return cursor.nodeText;
+    if (cursor.gotoFirstChild()) continue;
+    while (!cursor.gotoNextSibling()) {
+      if (!cursor.gotoParent() || cursor.endIndex >= stop) return undefined;
+    }
+    if (cursor.startIndex >= stop) return undefined;
+  }
+  return undefined;
+}
+
+/** The first line of the chunk's first statement (comments skipped), shortened. */
+function firstCodeLine(chunk: Chunk, source: string, lineStarts: readonly number[]): string | undefined {
+  const node = chunk.nodes.find((candidate) => !COMMENT_TYPES.has(candidate.type)) ?? chunk.nodes[0]!;
+  const row = Math.max(node.startRow, chunk.firstRow);
+  const next = lineStarts[row + 1];
+  const line = collapseWhitespace(source.slice(lineStarts[row]!, next === undefined ? source.length : next));
+  if (line === '') return undefined;
+  return line.length > MAX_SIGNATURE_CHARS ? `${line.slice(0, MAX_SIGNATURE_CHARS - 1)}…` : line;
+}
+
+function lineStartsOf(source: string): number[] {
+  const starts = [0];
+  for (let index = source.indexOf('\n'); index !== -1; index = source.indexOf('\n', index + 1))
+    starts.push(index + 1);
+  // A final line break does not start a line.
+  if (starts.length > 1 && starts[starts.length - 1] === source.length) starts.pop();
+  return starts;
+}
+
+function blankLines(source: string, lineStarts: readonly number[]): Uint8Array {
+  const blank = new Uint8Array(lineStarts.length);
+  for (let row = 0; row < lineStarts.length; row++) {
+    const next = lineStarts[row + 1];
+    const text = source.slice(lineStarts[row]!, next === undefined ? source.length : next);
+    if (text.trim() === '') blank[row] = 1;
+  }
+  return blank;
+}
+
+function charsOf(lineStarts: readonly number[], source: string, first: number, last: number): number {
+  if (last < first) return 0;
+  const next = lineStarts[last + 1];
+  return (next === undefined ? source.length : next) - lineStarts[first]!;
+}
