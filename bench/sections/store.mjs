@@ -12,9 +12,11 @@ import { pathToFileURL } from 'node:url';
 import { formatRange, formatTable, summarise } from '../lib/stats.mjs';
 
 export const description =
-  'store: LanceDB sync (first, unchanged, typical edit) and search latency, 1k and 10k rows';
+  'store: LanceDB sync (first, unchanged, typical edit), search and candidate-query latency, 1k, 10k and 100k rows';
 
-const SIZES = [1_000, 10_000];
+const SIZES = [1_000, 10_000, 100_000];
+/** Depth of the candidate queries measured (what the ranking stage asks for). */
+const DEPTH = 50;
 const DIMS = 384;
 const PER_FILE = 20;
 const QUERIES = 30;
@@ -68,6 +70,9 @@ function makeRecord(i, random, line = (i % PER_FILE) * 30 + 1, version = 0) {
   const code = `def ${name}(${words(2).join(', ')}):\n    """${doc}"""\n${body}`;
   return {
     locationKey: `${file}:${line}`,
+    window: 0,
+    windowStart: line,
+    windowEnd: line + 25,
     filePath: file,
     lineNumber: line,
     endLine: line + 25,
@@ -95,6 +100,8 @@ function typicalEdit(records, random) {
           ...r,
           lineNumber: r.lineNumber + 5,
           endLine: r.endLine + 5,
+          windowStart: r.windowStart + 5,
+          windowEnd: r.windowEnd + 5,
           locationKey: `${r.filePath}:${r.lineNumber + 5}`,
         };
       }
@@ -154,6 +161,24 @@ async function measureSize(store, size, run) {
       filtered.push((await timed(() => index.search(query, { mode: 'hybrid', languages: ['go'] }))).ms);
     }
     latency['hybrid, languages: [go]'] = summarise(filtered);
+    // The ranking stage's primitives (warm): each alone, and vector + lexical together as it runs them.
+    const names = records.slice(0, QUERIES).map((r) => r.name.toUpperCase());
+    const primitives = {
+      vectorCandidates: (query) => index.vectorCandidates(query.vector, { depth: DEPTH }),
+      lexicalCandidates: (query) => index.lexicalCandidates(query.text, { depth: DEPTH }),
+      namedCandidates: (_query, i) => index.namedCandidates([names[i]], { depth: DEPTH }),
+      'vector + lexical': (query) =>
+        Promise.all([
+          index.vectorCandidates(query.vector, { depth: DEPTH }),
+          index.lexicalCandidates(query.text, { depth: DEPTH }),
+        ]),
+    };
+    for (const [name, call] of Object.entries(primitives)) {
+      await call(queries[0], 0); // warm caches
+      const times = [];
+      for (const [i, query] of queries.entries()) times.push((await timed(() => call(query, i))).ms);
+      latency[name] = summarise(times);
+    }
     await index.close();
     return {
       firstSyncMs: first.ms,
@@ -168,6 +193,8 @@ async function measureSize(store, size, run) {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+const PRIMITIVES = ['vectorCandidates', 'lexicalCandidates', 'namedCandidates', 'vector + lexical'];
 
 export async function run({ repoRoot, runs, log }) {
   const store = await loadStore(repoRoot);
@@ -185,6 +212,7 @@ export async function run({ repoRoot, runs, log }) {
       'MB',
     ],
   ];
+  const primitiveRows = [['rows', ...PRIMITIVES.map((name) => `${name} ms`)]];
   for (const size of SIZES) {
     const measured = [];
     for (let r = 1; r <= runs; r++) {
@@ -217,6 +245,10 @@ export async function run({ repoRoot, runs, log }) {
       formatRange(summary.searchMedianMs['hybrid, languages: [go]'], 1),
       (summary.indexBytes.median / 1e6).toFixed(1),
     ]);
+    primitiveRows.push([
+      String(size),
+      ...PRIMITIVES.map((name) => formatRange(summary.searchMedianMs[name], 1)),
+    ]);
   }
   const edit = result.sizes[SIZES.at(-1)].editReport;
   const table = [
@@ -226,6 +258,10 @@ export async function run({ repoRoot, runs, log }) {
       `${edit.updated} updated, ${edit.relocated} relocated, ${edit.removed} removed, ${edit.unchanged} unchanged ` +
       '(one merge-insert, then optimize). A sync with nothing changed wrote nothing: ' +
       `${Object.values(result.sizes).every((s) => !s.unchangedWritten)}.`,
+    '',
+    formatTable(primitiveRows),
+    `candidate queries (the ranking stage's primitives), depth ${DEPTH}, warm: per-run median (p50) of ${QUERIES} queries; ` +
+      'namedCandidates looks up one existing name, upper-cased; vector + lexical runs both at once.',
   ].join('\n');
   return { result, table };
 }
