@@ -71,15 +71,10 @@ function indexCorpus(repoRoot, corpus, root, log) {
 async function unitsByFile(parser, root, corpus) {
   const parsed = await parser.parseDirectory(root, { exclude: corpus.exclude ?? [] });
   const byFile = new Map();
-  for (const file of parsed.files ?? []) {
-    byFile.set(
-      file.filePath,
-      file.entities.map((entity) => ({
-        filePath: entity.filePath,
-        lineNumber: entity.lineNumber,
-        endLine: entity.endLine,
-      })),
-    );
+  for (const entity of parsed.entities) {
+    const list = byFile.get(entity.filePath) ?? [];
+    list.push({ filePath: entity.filePath, lineNumber: entity.lineNumber, endLine: entity.endLine });
+    byFile.set(entity.filePath, list);
   }
   return byFile;
 }

@@ -1,5 +1,5 @@
 import { manifestFromParse } from '@codesearch/batch';
-import { type EmbeddingModelInfo, ModelNotFoundError } from '@codesearch/core';
+import { type EmbeddingModelInfo, ModelNotFoundError, StoreError } from '@codesearch/core';
 import { createTransformersEmbedder } from '@codesearch/embedder';
 import type { LockHolder } from '@codesearch/fs';
 import { checkIndexLocation, openCodeIndex, recordsFromEntities, type SyncReport } from '@codesearch/store';
@@ -61,12 +61,18 @@ async function checkExistingIndex(
     if (ModelNotFoundError.isInstance(error)) return;
     throw error;
   }
-  const index = await openCodeIndex(directory, {
-    model: { modelName: info.modelName, modelVersion: info.modelVersion, dimensions: info.dimensions },
-    create: false,
-    indexCommand,
-  });
-  await index.close();
+  try {
+    const index = await openCodeIndex(directory, {
+      model: { modelName: info.modelName, modelVersion: info.modelVersion, dimensions: info.dimensions },
+      create: false,
+      indexCommand,
+    });
+    await index.close();
+  } catch (error) {
+    // An index of an older format is ours to rebuild: this run's sync builds it anew, aside.
+    if (StoreError.isInstance(error) && error.code === 'INDEX_OUTDATED') return;
+    throw error;
+  }
 }
 
 function describeHolder(holder: LockHolder | undefined): string {
