@@ -34,14 +34,14 @@ describe('go fixture', () => {
       'method Server.Close 62-62',
     ]);
     expect(outline(result.entities, 'container/stack.go')).toEqual([
-      'class Stack 4-6',
+      'struct Stack 4-6',
       'method Stack.Push 9-11',
       'method Stack.Pop 14-22',
-      'class Pair 25-28',
+      'struct Pair 25-28',
       'method Pair.Swap 31-31',
       'function Map 34-40',
       'function Länge 43-43',
-      'class Zähler 46-46',
+      'struct Zähler 46-46',
       'method Zähler.Inc 49-49',
     ]);
   });
