@@ -342,7 +342,9 @@ export class BatchEmbeddingGenerator {
           return;
         }
         // Newly embedded for the first window that has this text; the others reuse its vector.
-        group.refs.forEach((ref, position) => resolve(ref, vector, position === 0));
+        group.refs.forEach((ref, position) => {
+          resolve(ref, vector, position === 0);
+        });
         const first = group.refs[0]!.item;
         fresh.push([
           group.contentKey,

@@ -92,7 +92,9 @@ describe('embedRepository with the real parser, model and cache', () => {
     const { root, cacheFile } = await repository();
     const run = await embedRepository(root, { modelsDir, cache: cacheFile });
     const { result, entities } = run;
-    expect(entities.map((e) => e.qualifiedName).sort()).toEqual(
+    // Definitions; top-level code between them (kind `code`) is a unit too, whatever the parser makes of it.
+    const definitions = entities.filter((e) => e.kind !== 'code');
+    expect(definitions.map((e) => e.qualifiedName).sort()).toEqual(
       [
         'Circle',
         'Circle.__init__',
@@ -134,8 +136,17 @@ describe('embedRepository with the real parser, model and cache', () => {
       expect(norm(vector)).toBeCloseTo(1, 4);
       expect(cosine(vector, outcome.vector), entity.qualifiedName).toBeGreaterThan(0.9999);
     });
-    // The huge function was cut to the text budget and embedded.
-    expect(preparator.prepareEntity(entities.find((e) => e.name === 'weighted_total')!).truncated).toBe(true);
+    // The huge function is several windows, each embedded: the model's vector for that window's text.
+    const huge = entities.findIndex((e) => e.name === 'weighted_total');
+    const windows = preparator.prepareWindows(entities[huge]!);
+    expect(windows.length).toBeGreaterThan(1);
+    expect(result.prepared[huge]!.windows!.map((window) => window.text)).toEqual(windows.map((w) => w.text));
+    const windowVectors = result.windowEmbeddings[result.keys[huge]!]!;
+    const directWindows = await reference.embed(windows.map((window) => window.text));
+    directWindows.forEach((outcome, index) => {
+      if (!outcome.ok) throw outcome.error;
+      expect(cosine(windowVectors[index]!, outcome.vector), `window ${index}`).toBeGreaterThan(0.9999);
+    });
     // Related code lands closer than unrelated code.
     expect(cosine(vectorFor(run, 'Circle.area'), vectorFor(run, 'Circle'))).toBeGreaterThan(
       cosine(vectorFor(run, 'Circle.area'), vectorFor(run, 'retry')),
@@ -201,7 +212,16 @@ describe('embedRepository with the real parser, model and cache', () => {
     const line = (run: RepositoryEmbedding, name: string) =>
       run.entities.find((e) => e.name === name)!.lineNumber;
     expect(line(second, 'stable')).not.toBe(line(first, 'stable'));
-    expect(second.result.summary).toEqual({ total: 3, success: 3, failed: 0, cached: 1, newlyEmbedded: 2 });
+    // stable, edited, added and whatever units the parser makes of the new `import os`.
+    const total = second.entities.length;
+    expect(second.entities.filter((e) => e.kind !== 'code')).toHaveLength(3);
+    expect(second.result.summary).toEqual({
+      total,
+      success: total,
+      failed: 0,
+      cached: 1,
+      newlyEmbedded: total - 1,
+    });
     expect(vectorFor(second, 'stable')).toEqual(vectorFor(first, 'stable'));
     expect(cosine(vectorFor(second, 'edited'), vectorFor(first, 'edited'))).toBeLessThan(0.99999);
   });

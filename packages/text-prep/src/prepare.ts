@@ -14,10 +14,10 @@ export const TEXT_FORMAT = 'codesearch-text/2';
  * Characters per window. Measured with the default model's tokenizer (all-MiniLM-L6-v2, 256
  * tokens): 95% of the windows of real Python and TypeScript code fit (see the README).
  */
-export const DEFAULT_MAX_CHARS = 750;
+export const DEFAULT_MAX_CHARS = 700;
 /**
  * At most this many windows per unit; a longer unit's windows are spread out, leaving gaps.
- * 64 windows of the default budget cover about 750 lines of typical code, so a 600-line
+ * 64 windows of the default budget cover about 650 lines of typical code, so a 600-line
  * function is still read whole.
  */
 export const MAX_WINDOWS = 64;
