@@ -37,7 +37,7 @@ describe('a real codebase', () => {
     expect(summary.failed).toBe(0);
     expect(errors).toEqual([]);
     expect(summary.success).toBe(summary.total);
-    // Identical prepared texts (if any) are embedded once: newlyEmbedded counts distinct texts.
+    // Every unit is either newly embedded (at least one of its windows) or cached (shared texts).
     expect(summary.newlyEmbedded + summary.cached).toBe(summary.total);
     for (const key of first.result.keys) {
       const vector = first.result.embeddings[key]!;
