@@ -26,5 +26,6 @@ export type {
   BatchLogger,
   BatchProgress,
   PreparedItem,
+  PreparedWindowItem,
 } from './types.js';
 export { invalidItemKey } from './validate.js';
