@@ -108,6 +108,9 @@ function wholeRecord(
   ];
 }
 
+/** The most of a unit's code the full-text index holds on its window-0 row. */
+export const MAX_LEXICAL_CHARS = 100_000;
+
 function windowRecords(
   entity: CodeEntity,
   key: LocationKey,
@@ -124,6 +127,10 @@ function windowRecords(
       windowStart: w.startLine,
       windowEnd: w.endLine,
       text: w.text,
+      // Window 0 carries the whole unit for BM25 (bounded): windows may skip lines, words do not.
+      ...(j === 0 && windows.length > 1
+        ? { lexicalText: `${w.text}\n${entity.sourceCode.slice(0, MAX_LEXICAL_CHARS)}` }
+        : {}),
       contentDigest: w.digest,
       vector: w.vector!,
       // Window 0 shows the unit's start; a later window its own first lines.
@@ -143,7 +150,7 @@ function unitRecord(
   key: LocationKey,
   row: Pick<
     IndexRecord,
-    'window' | 'windowStart' | 'windowEnd' | 'text' | 'contentDigest' | 'sourcePreview'
+    'window' | 'windowStart' | 'windowEnd' | 'text' | 'lexicalText' | 'contentDigest' | 'sourcePreview'
   > & {
     vector: number[] | Float32Array;
   },
@@ -165,6 +172,7 @@ function unitRecord(
     vector: row.vector instanceof Float32Array ? row.vector : Float32Array.from(row.vector),
   };
   if (row.sourcePreview !== undefined) record.sourcePreview = row.sourcePreview;
+  if (row.lexicalText !== undefined) record.lexicalText = row.lexicalText;
   if (entity.parent) record.parent = entity.parent;
   if (entity.docstring) record.docstring = entity.docstring;
   if (entity.signature) record.signature = entity.signature;

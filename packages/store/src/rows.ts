@@ -32,7 +32,10 @@ export function toRow(record: IndexRecord): Record<string, unknown> {
     text: record.text,
     sourcePreview: record.sourcePreview ?? null,
     contentDigest: record.contentDigest,
-    searchText: buildSearchText(record),
+    searchText: buildSearchText({
+      qualifiedName: record.qualifiedName,
+      text: record.lexicalText ?? record.text,
+    }),
     vector: record.vector,
   };
 }

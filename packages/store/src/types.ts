@@ -30,6 +30,12 @@ export interface IndexRecord {
   signature?: string;
   /** The prepared text of this window (what the model embedded). */
   text: string;
+  /**
+   * What the full-text (BM25) index covers for this row, when not `text`: window 0 of a unit
+   * embedded as windows holds the whole unit, so every line is found by its words even where
+   * the windows leave gaps.
+   */
+  lexicalText?: string;
   /** The first lines of this window's code, for showing a hit. */
   sourcePreview?: string;
   /** Digest of model + text format + prepared text (`contentKey` of `@codesearch/cache`). */

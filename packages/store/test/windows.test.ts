@@ -152,3 +152,14 @@ describe('one row per window', () => {
     );
   });
 });
+
+describe('full-text coverage of a unit embedded as windows', () => {
+  it('finds a windowed unit by a word of its code that no window text holds', async () => {
+    // The window texts above say only "window j words"; step_17 is in the code alone.
+    const entity = longEntity(5);
+    const index = track(await openCodeIndex(await tempDir(), { model: MODEL }));
+    await index.sync(build(entity, 3));
+    const found = await index.lexicalCandidates('step_17', { depth: 5 });
+    expect(found.map((row) => [row.locationKey, row.window])).toEqual([['src/runner.py:5', 0]]);
+  });
+});
