@@ -113,17 +113,22 @@ function chunkEntity(
   return entity;
 }
 
-/** `imports` for a block of imports, else the first name written in its first statement. */
+/**
+ * The first name declared or called in the chunk's statements (imports and nameless ones, such
+ * as a module docstring, stepped over); `imports` when it holds imports and nothing named.
+ */
 function chunkName(chunk: Chunk, tree: Parser.Tree, spec: LanguageSpec): string {
-  const code = chunk.nodes.filter((node) => !COMMENT_TYPES.has(node.type));
-  if (code.length === 0) return '<top-level>';
-  if (code.every((node) => spec.importTypes.has(node.type))) return 'imports';
-  for (const node of code) {
-    if (spec.importTypes.has(node.type)) continue;
+  let imports = false;
+  for (const node of chunk.nodes) {
+    if (COMMENT_TYPES.has(node.type)) continue;
+    if (spec.importTypes.has(node.type)) {
+      imports = true;
+      continue;
+    }
     const name = firstName(tree, node.start);
     if (name !== undefined) return name;
   }
-  return '<top-level>';
+  return imports ? 'imports' : '<top-level>';
 }
 
 /** The first identifier inside the top-level node starting at `start`, looked for not too deep. */
