@@ -16,11 +16,13 @@ export const TEXT_FORMAT = 'codesearch-text/2';
  */
 export const DEFAULT_MAX_CHARS = 700;
 /**
- * At most this many windows per unit; a longer unit's windows are spread out, leaving gaps.
- * 64 windows of the default budget cover about 650 lines of typical code, so a 600-line
- * function is still read whole.
+ * At most this many windows per unit by default; a longer unit's windows are spread out
+ * (first lines, last lines and evenly between), leaving gaps for the vector side only — the
+ * index's full-text side still holds the whole unit. Measured on 5 real projects with the
+ * model's tokenizer, embedding cost against the previous format (one text per unit): every
+ * window ×1.9–2.8, 4 windows ×1.7–2.1, 2 windows ×1.4–1.8 (see the README).
  */
-export const MAX_WINDOWS = 64;
+export const MAX_WINDOWS = 4;
 
 export interface TextPrepOptions {
   /**
@@ -28,6 +30,8 @@ export interface TextPrepOptions {
    * the 256 tokens of the default model; a unit longer than that becomes several windows.
    */
   maxChars?: number;
+  /** Most windows per unit (default `MAX_WINDOWS`, at least 2); past it the windows spread out. */
+  maxWindows?: number;
 }
 
 /** Ends a window whose unit goes on in the next one. */
@@ -42,6 +46,7 @@ function clip(text: string, max: number): string {
 export class DefaultTextPreparator implements TextPreparator {
   readonly version: string;
   private readonly maxChars: number;
+  private readonly maxWindows: number;
 
   constructor(options: TextPrepOptions = {}) {
     this.maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
@@ -50,7 +55,13 @@ export class DefaultTextPreparator implements TextPreparator {
         code: 'INVALID_OPTION',
       });
     }
-    this.version = `${TEXT_FORMAT};maxChars=${this.maxChars}`;
+    this.maxWindows = options.maxWindows ?? MAX_WINDOWS;
+    if (!Number.isInteger(this.maxWindows) || this.maxWindows < 2) {
+      throw new TextPrepError(`maxWindows must be an integer of at least 2, got ${options.maxWindows}`, {
+        code: 'INVALID_OPTION',
+      });
+    }
+    this.version = `${TEXT_FORMAT};maxChars=${this.maxChars};maxWindows=${this.maxWindows}`;
   }
 
   /** Functions and methods: the first window's text. */
@@ -100,7 +111,7 @@ export class DefaultTextPreparator implements TextPreparator {
     const laterHead = clip(shortHeader(entity), half);
     const roomAfter = (header: string) => this.maxChars - header.length - 2 - CONTINUED.length;
     const pieces = splitIntoPieces(code, Math.min(roomAfter(firstHead), roomAfter(laterHead)));
-    const spans = planWindows(pieces, roomAfter(firstHead), roomAfter(laterHead), MAX_WINDOWS);
+    const spans = planWindows(pieces, roomAfter(firstHead), roomAfter(laterHead), this.maxWindows);
     return spans.map(({ start, end }, index) => {
       const lines = pieces.slice(start, end).map((piece) => piece.text);
       const more = end < pieces.length ? CONTINUED : '';

@@ -77,7 +77,8 @@ export function planWindows(
   const lastStart = packBackTo(pieces, pieces.length, laterRoom);
   const spread: Span[] = [spans[0]!];
   for (let index = 1; index < maxWindows; index++) {
-    const start = Math.round(secondStart + ((lastStart - secondStart) * (index - 1)) / (maxWindows - 2));
+    // Evenly over the rest of the unit: with 4 windows, a third, two thirds and the end.
+    const start = Math.round(secondStart + ((lastStart - secondStart) * index) / (maxWindows - 1));
     spread.push({ start, end: packFrom(pieces, start, laterRoom) });
   }
   return spread;

@@ -1,7 +1,7 @@
 import type { CodeEntity } from '@codesearch/core';
 import { TextPrepError } from '@codesearch/core';
 import { describe, expect, it } from 'vitest';
-import { createTextPreparator, DEFAULT_MAX_CHARS, TEXT_FORMAT } from '../src/index.js';
+import { createTextPreparator, DEFAULT_MAX_CHARS, MAX_WINDOWS, TEXT_FORMAT } from '../src/index.js';
 
 const method: CodeEntity = {
   kind: 'method',
@@ -109,7 +109,9 @@ describe('DefaultTextPreparator', () => {
   });
 
   it('names the format and the budget in its version (part of the cache identity)', () => {
-    expect(createTextPreparator().version).toBe(`${TEXT_FORMAT};maxChars=${DEFAULT_MAX_CHARS}`);
+    expect(createTextPreparator().version).toBe(
+      `${TEXT_FORMAT};maxChars=${DEFAULT_MAX_CHARS};maxWindows=${MAX_WINDOWS}`,
+    );
     expect(createTextPreparator({ maxChars: 4000 }).version).not.toBe(createTextPreparator().version);
   });
 

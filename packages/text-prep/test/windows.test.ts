@@ -35,9 +35,10 @@ function expectCovered(windows: PreparedWindow[], first: number, last: number) {
   expect(missing).toEqual([]);
 }
 
-describe('prepareWindows on a 600-line function', () => {
+describe('prepareWindows on a 600-line function (room for every window)', () => {
   const entity = longFunctionEntity(600);
-  const windows = preparator.prepareWindows(entity);
+  const roomy = createTextPreparator({ maxWindows: 64 });
+  const windows = roomy.prepareWindows(entity);
 
   it('has a 600-line source (the fixture is what it claims)', () => {
     expect(entity.sourceCode.trimEnd().split('\n')).toHaveLength(600);
@@ -46,7 +47,7 @@ describe('prepareWindows on a 600-line function', () => {
 
   it('cuts it into several windows, each within the budget', () => {
     expect(windows.length).toBeGreaterThan(10);
-    expect(windows.length).toBeLessThanOrEqual(MAX_WINDOWS);
+    expect(windows.length).toBeLessThanOrEqual(64);
     for (const window of windows) {
       expect(window.text.length).toBeLessThanOrEqual(DEFAULT_MAX_CHARS);
       expect(window.truncated).toBe(true);
@@ -107,7 +108,26 @@ describe('prepareWindows on a 600-line function', () => {
   });
 
   it('is deterministic', () => {
-    expect(preparator.prepareWindows({ ...entity })).toEqual(windows);
+    expect(roomy.prepareWindows({ ...entity })).toEqual(windows);
+  });
+});
+
+describe('prepareWindows: the default cap', () => {
+  it(`embeds a 600-line function as ${MAX_WINDOWS} windows: its first lines, its last lines and between`, () => {
+    const entity = longFunctionEntity(600);
+    const windows = preparator.prepareWindows(entity);
+    expect(windows).toHaveLength(MAX_WINDOWS);
+    expect(windows[0]!.startLine).toBe(entity.lineNumber);
+    expect(windows.at(-1)!.endLine).toBe(entity.endLine);
+    const starts = windows.map((window) => window.startLine);
+    expect([...starts].sort((a, b) => a - b)).toEqual(starts);
+    expect(starts[1]! - starts[0]!).toBeGreaterThan(100);
+  });
+
+  it('refuses a cap below 2', () => {
+    expect(() => createTextPreparator({ maxWindows: 1 })).toThrow(
+      'maxWindows must be an integer of at least 2',
+    );
   });
 });
 
@@ -153,7 +173,7 @@ describe('prepareWindows: limits', () => {
       language: 'typescript',
       sourceCode: line,
     };
-    const windows = preparator.prepareWindows(entity);
+    const windows = createTextPreparator({ maxWindows: 64 }).prepareWindows(entity);
     expect(windows.length).toBeGreaterThan(5);
     for (const window of windows) {
       expect(window.text.length).toBeLessThanOrEqual(DEFAULT_MAX_CHARS);
@@ -164,7 +184,7 @@ describe('prepareWindows: limits', () => {
 
   it('a docstring longer than the budget is cut in window 0, and every window keeps room for code', () => {
     const entity = { ...longFunctionEntity(60), docstring: 'Explains the report. '.repeat(200) };
-    const windows = preparator.prepareWindows(entity);
+    const windows = createTextPreparator({ maxWindows: 64 }).prepareWindows(entity);
     for (const window of windows) expect(window.text.length).toBeLessThanOrEqual(DEFAULT_MAX_CHARS);
     // The header takes at most half of window 0; the rest is code.
     expect(codeOf(windows[0]!).length).toBeGreaterThan(DEFAULT_MAX_CHARS / 3);
@@ -176,7 +196,7 @@ describe('prepareWindows: limits', () => {
     const small = createTextPreparator({ maxChars: 300 });
     const windows = small.prepareWindows(longFunctionEntity(100));
     for (const window of windows) expect(window.text.length).toBeLessThanOrEqual(300);
-    expect(small.version).toBe(`${TEXT_FORMAT};maxChars=300`);
+    expect(small.version).toBe(`${TEXT_FORMAT};maxChars=300;maxWindows=${MAX_WINDOWS}`);
     expect(TEXT_FORMAT).toBe('codesearch-text/2');
   });
 });
