@@ -1,6 +1,6 @@
 import type { CodeEntity } from '@codesearch/core';
 import { createTransformersEmbedder, type TransformersEmbedder } from '@codesearch/embedder';
-import { createTextPreparator } from '@codesearch/text-prep';
+import { createTextPreparator, MAX_WINDOWS } from '@codesearch/text-prep';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchEmbeddingGenerator } from '../src/index.js';
 import { longPythonSource } from './long-function.js';
@@ -70,7 +70,7 @@ describe('windows with the real model', () => {
     const [longKey, unrelatedKey] = result.keys;
     const windows = result.windowEmbeddings[longKey!]!;
     const prepared = result.prepared[0]!.windows!;
-    expect(windows.length).toBeGreaterThan(30);
+    expect(windows.length).toBe(MAX_WINDOWS);
     expect(prepared.at(-1)!.endLine).toBe(609);
     expect(prepared.at(-1)!.text).toContain('smtp.send_message(message)');
 
