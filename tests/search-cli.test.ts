@@ -170,8 +170,20 @@ describe('codesearch index, search and status on the mini repository', () => {
     const { results } = lines[0]!;
     expect(results).toHaveLength(4);
     for (const hit of results) {
-      expect(Object.keys(hit).sort()).toEqual(
-        ['endLine', 'filePath', 'kind', 'language', 'lineNumber', 'name', 'qualifiedName', 'score'].sort(),
+      // `folded` (units inside this hit) only when there are some.
+      expect(Object.keys(hit).filter((key) => key !== 'folded').sort()).toEqual(
+        [
+          'endLine',
+          'filePath',
+          'kind',
+          'language',
+          'lineNumber',
+          'matchEnd',
+          'matchStart',
+          'name',
+          'qualifiedName',
+          'score',
+        ].sort(),
       );
       // Every hit is an entity the parser found, with its own lines, name and language.
       const entity = entities.find((e) => e.filePath === hit.filePath && e.lineNumber === hit.lineNumber);
@@ -199,11 +211,13 @@ describe('codesearch index, search and status on the mini repository', () => {
     );
   });
 
-  it('human output shows rank, score, file:line, qualified name and the first lines of code', async () => {
+  it('human output shows rank, score, file:line-end, qualified name and the first lines of code', async () => {
     const result = ok(await codesearch(['search', query, '--path', tree, '--index', indexDir, '-k', '2']));
     const lines = stripAnsi(result.stdout).split('\n');
     expect(lines[0]).toMatch(
-      new RegExp(`^1\\. [0-9.e-]+\\s+${target.filePath}:${target.lineNumber}\\s+${target.qualifiedName}\\b`),
+      new RegExp(
+        `^1\\. [0-9.e-]+\\s+${target.filePath}:${target.lineNumber}-${target.endLine}\\s+${target.qualifiedName}\\b`,
+      ),
     );
     const source = (await readFile(path.join(tree, target.filePath), 'utf8')).split('\n');
     expect(lines[1]!.trim()).toBe(source[target.lineNumber - 1]!.trim());
