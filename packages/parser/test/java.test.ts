@@ -37,9 +37,7 @@ describe('java fixture', () => {
       'class OrderService.Line.Discount 49-51',
       'method OrderService.Line.Discount.percent 50-50',
       'enum OrderService.Status 55-67',
-      'field OrderService.Status.OPEN 56-56',
       // The body of the SHIPPED constant: its own scope.
-      'field OrderService.Status.SHIPPED 57-62',
       'method OrderService.Status.SHIPPED.isFinal 59-61',
       'method OrderService.Status.isFinal 64-66',
       'class OrderService.Money 70-78',

@@ -127,6 +127,9 @@ describe('precise kinds and code chunks', () => {
       'method Settings.new 32-34 | pub fn new() -> Self',
       'module defaults 37-41 | pub mod defaults',
       'function defaults.port 38-40 | pub fn port() -> u16',
+      // An impl's associated type is part of the impl's chunk, not a unit.
+      'code Iterator 43-49 | impl Iterator for Settings {',
+      'method Settings.next 46-48 | fn next(&mut self) -> Option<u16>',
     ]);
     expect(entities.find((entity) => entity.name === 'secs')!.docstring).toBe('Builds a duration.');
     const impl = entities.find((entity) => entity.kind === 'code' && entity.lineNumber === 29)!;
@@ -136,7 +139,7 @@ describe('precise kinds and code chunks', () => {
     );
   });
 
-  it('java: interface, enum (constants as fields), record, @interface, static final constants', () => {
+  it('java: interface, enum, record, @interface, static final constants', () => {
     expect(units(parseKinds('Limits.java', 'java'))).toEqual([
       'code imports 1-3 | package com.example.shop;',
       'interface Limits 6-10 | public interface Limits',
@@ -144,8 +147,6 @@ describe('precise kinds and code chunks', () => {
       'constant Limits.MAX_ITEMS 7-7 | int MAX_ITEMS = 100',
       'method Limits.names 9-9 | List<String> names()',
       'enum Color 12-22 | enum Color',
-      'field Color.RED 13-13 | RED',
-      'field Color.GREEN 14-14 | GREEN',
       // `static final` is a constant; the instance field `uses` is part of the enum.
       'constant Color.COUNT 16-16 | public static final int COUNT = 2',
       'method Color.uses 19-21 | int uses()',

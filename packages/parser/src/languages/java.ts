@@ -63,8 +63,9 @@ export const java: LanguageSpec = {
     const name = node.childForFieldName('name')?.text ?? '';
     const body = node.childForFieldName('body');
     if (node.type === 'enum_constant') {
-      // A field of its enum; with a body, also the scope of the body's methods.
-      return { role: 'scope', kind: 'field', name, classLike: true, ...(body ? { body } : {}) };
+      // The scope of its body's methods. Not a unit: the enum's own holds its constants, and one
+      // unit per constant would add many small ones.
+      return body ? { role: 'scope', name, classLike: true } : undefined;
     }
     const kind = CLASS_KINDS[node.type];
     if (kind) return { role: 'class', kind, name, body };

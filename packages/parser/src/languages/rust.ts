@@ -83,6 +83,8 @@ export const rust: LanguageSpec = {
       case 'const_item':
       case 'static_item':
       case 'type_item': {
+        // `type Item = u8;` in a trait impl is boilerplate of the impl, left to its code chunk.
+        if (node.type === 'type_item' && node.parent?.parent?.type === 'impl_item') return undefined;
         const value = node.childForFieldName(node.type === 'type_item' ? 'type' : 'value');
         const long = value !== null && (value.text.length > SHORT_VALUE || value.startPosition.row !== value.endPosition.row);
         const kind = node.type === 'type_item' ? 'type' : 'constant';
