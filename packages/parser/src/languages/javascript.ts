@@ -134,9 +134,16 @@ function describeVariable(node: SyntaxNode): Definition | undefined {
   const isFunction = FUNCTION_VALUES.has(value.type);
   const declaration = node.parent;
   // Top-level `const X = …` (not a function or class) is a constant, `let`/`var` a variable;
-  // `const fs = require('fs')` is an import, left to the code chunks.
+  // `const fs = require('fs')` is an import and `var extname = path.extname` an alias of one,
+  // left to the code chunks with the imports around them.
   const topLevelKind =
-    isVariable && !isClass && !isFunction && declaration && isTopLevel(declaration) && !isRequire(value)
+    isVariable &&
+    !isClass &&
+    !isFunction &&
+    declaration &&
+    isTopLevel(declaration) &&
+    !isRequire(value) &&
+    !ALIAS_VALUES.has(value.type)
       ? declaration.firstChild?.type === 'const'
         ? 'constant'
         : 'variable'
@@ -165,6 +172,9 @@ function describeVariable(node: SyntaxNode): Definition | undefined {
   }
   return definition;
 }
+
+/** Values that only name something defined elsewhere: `path.extname`, `Foo`. */
+const ALIAS_VALUES = new Set(['identifier', 'member_expression']);
 
 /** Values longer than this (or on several lines) are left out of a constant's signature. */
 const SHORT_VALUE = 80;
