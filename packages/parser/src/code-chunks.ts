@@ -9,7 +9,8 @@ export const MAX_CHUNK_LINES = 40;
 /** …and characters, unless one top-level node alone is longer (it stays whole). */
 export const MAX_CHUNK_CHARS = 1500;
 const MAX_SIGNATURE_CHARS = 120;
-const NAME_TYPES = new Set(['identifier', 'property_identifier', 'type_identifier', 'field_identifier']);
+// Property and field names (`{ port: 80 }`) say less than the names of variables and calls.
+const NAME_TYPES = new Set(['identifier', 'type_identifier']);
 /** How far into a chunk's first node a name is looked for. */
 const MAX_NAME_STEPS = 200;
 
