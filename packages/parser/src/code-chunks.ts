@@ -69,7 +69,12 @@ export function codeChunks(
     }
     const node = { type: cursor.nodeType, start: cursor.startIndex, startRow };
     if (!chunk) {
-      chunk = { firstRow: first, lastRow: last, chars: charsOf(lineStarts, source, first, last), nodes: [node] };
+      chunk = {
+        firstRow: first,
+        lastRow: last,
+        chars: charsOf(lineStarts, source, first, last),
+        nodes: [node],
+      };
     } else {
       chunk.chars += charsOf(lineStarts, source, Math.max(first, chunk.lastRow + 1), last);
       chunk.lastRow = Math.max(chunk.lastRow, last);
@@ -107,7 +112,7 @@ function chunkEntity(
   };
   // Definitions inside (a Rust `impl`'s methods) are units of their own: the outline leaves
   // their bodies out, for a model that should not read them twice.
-  const elided = elideBodies(source, from, to, units, spec.elision, () => true);
+  const elided = elideBodies(source, from, to, unitsFrom(units, from), spec.elision, () => true);
   if (elided.memberEnds.length > 0) entity.outline = elided.text;
   const signature = firstCodeLine(chunk, source, lineStarts);
   if (signature) entity.signature = signature;
@@ -158,6 +163,18 @@ function firstCodeLine(chunk: Chunk, source: string, lineStarts: readonly number
   return line.length > MAX_SIGNATURE_CHARS ? `${line.slice(0, MAX_SIGNATURE_CHARS - 1)}…` : line;
 }
 
+/** The units from the first one starting at or after `from` on (units are in source order). */
+function unitsFrom(units: readonly ExtractedUnit[], from: number): readonly ExtractedUnit[] {
+  let low = 0;
+  let high = units.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (units[middle]!.attachedStart < from) low = middle + 1;
+    else high = middle;
+  }
+  return low === 0 ? units : units.slice(low);
+}
+
 function lineStartsOf(source: string): number[] {
   const starts = [0];
   for (let index = source.indexOf('\n'); index !== -1; index = source.indexOf('\n', index + 1))
@@ -168,13 +185,20 @@ function lineStartsOf(source: string): number[] {
 }
 
 function blankLines(source: string, lineStarts: readonly number[]): Uint8Array {
+  // Character codes, not slices: a file may have many thousand lines.
   const blank = new Uint8Array(lineStarts.length);
   for (let row = 0; row < lineStarts.length; row++) {
-    const next = lineStarts[row + 1];
-    const text = source.slice(lineStarts[row]!, next === undefined ? source.length : next);
-    if (text.trim() === '') blank[row] = 1;
+    const end = lineStarts[row + 1] ?? source.length;
+    let index = lineStarts[row]!;
+    while (index < end && isSpace(source.charCodeAt(index))) index++;
+    if (index === end) blank[row] = 1;
   }
   return blank;
+}
+
+/** Space, tab, line feed, vertical tab, form feed, carriage return. */
+function isSpace(code: number): boolean {
+  return code === 32 || (code >= 9 && code <= 13);
 }
 
 function charsOf(lineStarts: readonly number[], source: string, first: number, last: number): number {

@@ -24,6 +24,7 @@ export function elideBodies(
   const memberEnds: number[] = [];
   let position = from;
   for (const unit of units) {
+    if (unit.attachedStart >= to) break; // the rest come later in the file
     const body = unit.body;
     if (!body || body.start < position || body.end > to || unit.attachedStart < from) continue;
     if (!elide(unit)) continue;

@@ -1,4 +1,4 @@
-import type { CodeEntity, EntityKind, Language } from '@codesearch/core';
+import { CLASS_LIKE_KINDS, type CodeEntity, type EntityKind, type Language } from '@codesearch/core';
 import type Parser from 'tree-sitter';
 import { collapseWhitespace, dedentBlock, lineStartIndex } from './text-utils.js';
 
@@ -84,8 +84,6 @@ export interface ExtractedUnit {
   end: number;
   /** The body an outline leaves out (functions and classes only). */
   body?: { start: number; end: number };
-  /** Whether the entity is a top-level node of the file (or inside one's export/decorators). */
-  topLevel: boolean;
 }
 
 interface OpenScope {
@@ -273,13 +271,17 @@ export function extractUnits(
     const parent = ownerName;
     if (parent) entity.parent = parent;
     if (decorators.length > 0) entity.decorators = decorators;
-    const attached = attachedStart(anchor, spec.decoratorTypes);
+    // Attached comments matter where no enclosing unit covers them (coverage) and above a
+    // class-like unit (its outline); looking for them costs calls into the binding.
+    const attached =
+      enclosing === undefined || CLASS_LIKE_KINDS.has(kind) || kind === 'module'
+        ? attachedStart(anchor, spec.decoratorTypes)
+        : { index: sourceStart, row: startRow };
     const unit: ExtractedUnit = {
       entity,
       attachedStart: Math.min(attached.index, sourceStart),
       attachedRow: Math.min(attached.row, startRow),
       end: last.index,
-      topLevel: anchor.parent?.parent === null,
     };
     const body = definition.body;
     if (body && kind !== 'constant' && kind !== 'variable' && kind !== 'type')
@@ -310,7 +312,10 @@ function withTopLevelCandidates(tree: Parser.Tree, spec: LanguageSpec, nodes: Sy
  * Where the comments and decorators written directly above `anchor` start (no blank line
  * between): the lines that belong to the definition that follows them.
  */
-function attachedStart(anchor: SyntaxNode, decoratorTypes: ReadonlySet<string>): { index: number; row: number } {
+function attachedStart(
+  anchor: SyntaxNode,
+  decoratorTypes: ReadonlySet<string>,
+): { index: number; row: number } {
   let index = anchor.startIndex;
   let row = anchor.startPosition.row;
   let sibling = anchor.previousNamedSibling;

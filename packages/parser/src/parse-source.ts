@@ -88,7 +88,8 @@ function mergeByLine(definitions: CodeEntity[], chunks: CodeEntity[]): CodeEntit
   const merged: CodeEntity[] = [];
   let next = 0;
   for (const definition of definitions) {
-    while (next < chunks.length && chunks[next]!.lineNumber < definition.lineNumber) merged.push(chunks[next++]!);
+    while (next < chunks.length && chunks[next]!.lineNumber < definition.lineNumber)
+      merged.push(chunks[next++]!);
     merged.push(definition);
   }
   while (next < chunks.length) merged.push(chunks[next++]!);

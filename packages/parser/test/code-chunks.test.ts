@@ -16,7 +16,10 @@ describe('code chunks', () => {
 
   it('are at most 1,500 characters', () => {
     // 30 statements of 100 characters and a line break: 14 fit in 1,500 characters.
-    const source = Array.from({ length: 30 }, (_, i) => `v${String(i).padStart(2, '0')} = '${'x'.repeat(92)}'\n`).join('');
+    const source = Array.from(
+      { length: 30 },
+      (_, i) => `v${String(i).padStart(2, '0')} = '${'x'.repeat(92)}'\n`,
+    ).join('');
     expect(source.split('\n')[0]).toHaveLength(100);
     expect(chunks(source)).toEqual(['v00 1-14', 'v14 15-28', 'v28 29-30']);
   });

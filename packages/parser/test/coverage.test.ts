@@ -79,7 +79,10 @@ describe('every non-blank line is in a unit (or attached above one)', () => {
     const packages = path.join(REPOSITORY, 'packages');
     checkCoverage(
       readdirSync(packages).flatMap((name) =>
-        filesUnder(path.join(packages, name, 'src'), (file) => /\.tsx?$/.test(file) && !file.endsWith('.d.ts')),
+        filesUnder(
+          path.join(packages, name, 'src'),
+          (file) => /\.tsx?$/.test(file) && !file.endsWith('.d.ts'),
+        ),
       ),
     );
   });
@@ -102,7 +105,9 @@ describe('every non-blank line is in a unit (or attached above one)', () => {
     const files = real
       .map((name) => path.join(corpora, name))
       .filter((root) => existsSync(root))
-      .flatMap((root) => filesUnder(root, (file) => detectLanguage(file) !== undefined && !file.includes('node_modules')));
+      .flatMap((root) =>
+        filesUnder(root, (file) => detectLanguage(file) !== undefined && !file.includes('node_modules')),
+      );
     checkCoverage(files.filter((_file, index) => index % 3 === 0));
   });
 });

@@ -67,7 +67,9 @@ describe('precise kinds and code chunks', () => {
     expect(port.docstring).toBe('The default port.');
     // As for `const f = () => …`, the source is the declarator's, without the `;`.
     expect(port.sourceCode).toBe('export const DEFAULT_PORT = 8080');
-    expect(entities.find((entity) => entity.name === 'LogLevel')!.docstring).toBe('How chatty the service is.');
+    expect(entities.find((entity) => entity.name === 'LogLevel')!.docstring).toBe(
+      'How chatty the service is.',
+    );
   });
 
   it('tsx: the same kinds in TSX', () => {

@@ -125,7 +125,10 @@ describe('class outlines', () => {
   });
 
   it('is cut at a member boundary, with a marker, when longer than 4,000 characters', () => {
-    const methods = Array.from({ length: 200 }, (_, i) => `    def method_${i}(self):\n        return ${i}\n`);
+    const methods = Array.from(
+      { length: 200 },
+      (_, i) => `    def method_${i}(self):\n        return ${i}\n`,
+    );
     const source = `class Big:\n${methods.join('')}`;
     const outline = unit(source, 'python', 'Big').outline!;
     const lines = outline.split('\n');

@@ -46,7 +46,9 @@ export const java: LanguageSpec = {
       if (node.type === 'field_declaration' && !isStaticFinal(node)) return undefined;
       const declarator = node.childForFieldName('declarator');
       const value = declarator?.childForFieldName('value');
-      const long = value != null && (value.text.length > SHORT_VALUE || value.startPosition.row !== value.endPosition.row);
+      const long =
+        value != null &&
+        (value.text.length > SHORT_VALUE || value.startPosition.row !== value.endPosition.row);
       return {
         role: 'scope',
         kind: 'constant',

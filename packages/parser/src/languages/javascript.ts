@@ -153,7 +153,13 @@ function describeVariable(node: SyntaxNode): Definition | undefined {
     definition = { role: isClass ? 'class' : 'function', name, body: value.childForFieldName('body') };
   } else if (topLevelKind) {
     const long = written.text.length > SHORT_VALUE || written.startPosition.row !== written.endPosition.row;
-    definition = { role: 'scope', kind: topLevelKind, name, classLike: false, ...(long ? { body: written } : {}) };
+    definition = {
+      role: 'scope',
+      kind: topLevelKind,
+      name,
+      classLike: false,
+      ...(long ? { body: written } : {}),
+    };
   } else if (value.type === 'object') {
     return { role: 'scope', name, classLike: false };
   } else {
@@ -213,7 +219,9 @@ function describe(node: SyntaxNode): Definition | undefined {
       };
     case 'type_alias_declaration': {
       const value = node.childForFieldName('value');
-      const long = value !== null && (value.text.length > SHORT_VALUE || value.startPosition.row !== value.endPosition.row);
+      const long =
+        value !== null &&
+        (value.text.length > SHORT_VALUE || value.startPosition.row !== value.endPosition.row);
       return {
         role: 'scope',
         kind: 'type',

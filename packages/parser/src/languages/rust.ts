@@ -86,13 +86,17 @@ export const rust: LanguageSpec = {
         // `type Item = u8;` in a trait impl is boilerplate of the impl, left to its code chunk.
         if (node.type === 'type_item' && node.parent?.parent?.type === 'impl_item') return undefined;
         const value = node.childForFieldName(node.type === 'type_item' ? 'type' : 'value');
-        const long = value !== null && (value.text.length > SHORT_VALUE || value.startPosition.row !== value.endPosition.row);
+        const long =
+          value !== null &&
+          (value.text.length > SHORT_VALUE || value.startPosition.row !== value.endPosition.row);
         const kind = node.type === 'type_item' ? 'type' : 'constant';
         return { role: 'scope', kind, name, classLike: false, ...(long ? { body: value } : {}) };
       }
       case 'macro_definition': {
         // `macro_rules! name { … }`: the signature stops before the rules.
-        const rules = node.children.find((child) => child.type === '{' || child.type === '(' || child.type === '[');
+        const rules = node.children.find(
+          (child) => child.type === '{' || child.type === '(' || child.type === '[',
+        );
         return { role: 'scope', kind: 'macro', name, classLike: false, body: rules };
       }
       default:
