@@ -99,7 +99,7 @@ function chunkEntity(
   let to = next === undefined ? source.length : next;
   if (source[to - 1] === '\n') to--;
   if (source[to - 1] === '\r') to--;
-  const name = chunkName(chunk, tree, spec);
+  const name = chunkName(chunk, tree, spec, source);
   const entity: CodeEntity = {
     kind: 'code',
     name,
@@ -123,7 +123,7 @@ function chunkEntity(
  * The first name declared or called in the chunk's statements (imports and nameless ones, such
  * as a module docstring, stepped over); `imports` when it holds imports and nothing named.
  */
-function chunkName(chunk: Chunk, tree: Parser.Tree, spec: LanguageSpec): string {
+function chunkName(chunk: Chunk, tree: Parser.Tree, spec: LanguageSpec, source: string): string {
   let imports = false;
   for (const node of chunk.nodes) {
     if (COMMENT_TYPES.has(node.type)) continue;
@@ -131,16 +131,23 @@ function chunkName(chunk: Chunk, tree: Parser.Tree, spec: LanguageSpec): string 
       imports = true;
       continue;
     }
-    const name = firstName(tree, node.start);
+    const name = firstName(tree, node.start, spec, source);
     if (name !== undefined) return name;
   }
   return imports ? 'imports' : '<top-level>';
 }
 
-/** The first identifier inside the top-level node starting at `start`, looked for not too deep. */
-function firstName(tree: Parser.Tree, start: number): string | undefined {
+/**
+ * The name of the top-level node starting at `start`: the scope it names (a Rust `impl<S> Foo<S>`
+ * is `Foo`), else its first identifier, looked for not too deep.
+ */
+function firstName(tree: Parser.Tree, start: number, spec: LanguageSpec, source: string): string | undefined {
   const cursor = tree.walk();
   cursor.gotoFirstChildForIndex(start);
+  if (spec.nodeTypes.includes(cursor.nodeType)) {
+    const name = spec.describe(cursor.currentNode, source)?.name;
+    if (name) return name;
+  }
   const stop = cursor.endIndex;
   for (let step = 0; step < MAX_NAME_STEPS; step++) {
     if (NAME_TYPES.has(cursor.nodeType)) return cursor.nodeText;

@@ -72,6 +72,12 @@ export interface LanguageSpec {
   importTypes: ReadonlySet<string>;
   /** What replaces a body in outlines: `...` (Python) or `{ … }`. */
   elision: string;
+  /**
+   * Definitions tree-sitter sees only as tokens (Rust's `cfg_feature! { pub fn f() {} }`): the
+   * source with everything but those tokens blanked out (line breaks kept, so offsets and lines
+   * stay those of the file), to be parsed again; undefined when there are none.
+   */
+  itemsInMacros?(tree: Parser.Tree, source: string): string | undefined;
 }
 
 /** An entity and the source ranges the coverage and outline passes need. */

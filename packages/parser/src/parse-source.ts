@@ -1,7 +1,7 @@
 import type { CodeEntity, Language } from '@codesearch/core';
 import type Parser from 'tree-sitter';
 import { codeChunks } from './code-chunks.js';
-import { extractUnits } from './extract.js';
+import { type ExtractedUnit, extractUnits } from './extract.js';
 import { parserFor } from './grammars.js';
 import { LANGUAGE_SPECS } from './languages/index.js';
 import { addOutlines } from './outline.js';
@@ -60,7 +60,13 @@ function countLines(source: string): number {
 export function parseSource(source: string, language: Language, filePath: string): ParsedFile {
   const tree = parserFor(language).parse(source);
   const spec = LANGUAGE_SPECS[language];
-  const units = extractUnits(tree, spec, source, filePath);
+  const units = withUnitsInMacros(
+    extractUnits(tree, spec, source, filePath),
+    tree,
+    language,
+    source,
+    filePath,
+  );
   addOutlines(source, units, spec.elision);
   const definitions = units.map((unit) => unit.entity);
   const entities = mergeByLine(definitions, codeChunks(tree, spec, source, filePath, units));
@@ -80,6 +86,25 @@ export function parseSource(source: string, language: Language, filePath: string
     bytes: Buffer.byteLength(source),
     warnings,
   };
+}
+
+/**
+ * Adds the definitions written inside macro invocations (parsed again from a copy of the source
+ * holding only those tokens, so their offsets and lines are the file's), in source order.
+ */
+function withUnitsInMacros(
+  units: ExtractedUnit[],
+  tree: Parser.Tree,
+  language: Language,
+  source: string,
+  filePath: string,
+): ExtractedUnit[] {
+  const spec = LANGUAGE_SPECS[language];
+  const masked = spec.itemsInMacros?.(tree, source);
+  if (masked === undefined) return units;
+  const inner = extractUnits(parserFor(language).parse(masked), spec, masked, filePath);
+  if (inner.length === 0) return units;
+  return [...units, ...inner].sort((a, b) => a.attachedStart - b.attachedStart || b.end - a.end);
 }
 
 /** Definitions (in source order) and code chunks (between them) as one list ordered by line. */

@@ -123,18 +123,26 @@ describe('precise kinds and code chunks', () => {
       'type Millis 8-8 | pub type Millis = u64',
       'macro secs 11-15 | macro_rules! secs',
       'code cfg_feature 17-21 | cfg_feature! {',
+      // Items wrapped in a macro invocation are parsed from its tokens.
+      'function timeout 18-20 | pub fn timeout() -> Duration',
       'struct Settings 25-27 | pub struct Settings',
-      // The impl's own lines are a code chunk whose outline leaves the method bodies out.
+      // The impl's own lines are a code chunk named after its type, whose outline leaves the
+      // method bodies out.
       'code Settings 29-35 | impl Settings {',
       'constant Settings.DEFAULT_PORT 30-30 | pub const DEFAULT_PORT: u16 = PORT',
       'method Settings.new 32-34 | pub fn new() -> Self',
       'module defaults 37-41 | pub mod defaults',
       'function defaults.port 38-40 | pub fn port() -> u16',
       // An impl's associated type is part of the impl's chunk, not a unit.
-      'code Iterator 43-49 | impl Iterator for Settings {',
+      'code Settings 43-49 | impl Iterator for Settings {',
       'method Settings.next 46-48 | fn next(&mut self) -> Option<u16>',
     ]);
     expect(entities.find((entity) => entity.name === 'secs')!.docstring).toBe('Builds a duration.');
+    const wrapped = entities.find((entity) => entity.name === 'timeout')!;
+    expect(wrapped.sourceCode).toBe('pub fn timeout() -> Duration {\n    secs!(30)\n}');
+    expect(entities.find((entity) => entity.name === 'cfg_feature')!.outline).toBe(
+      'cfg_feature! {\n    pub fn timeout() -> Duration { … }\n}',
+    );
     const impl = entities.find((entity) => entity.kind === 'code' && entity.lineNumber === 29)!;
     expect(impl.sourceCode).toContain('Settings { port: PORT }');
     expect(impl.outline).toBe(

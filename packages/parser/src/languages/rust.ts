@@ -1,4 +1,5 @@
 import type { EntityKind } from '@codesearch/core';
+import type Parser from 'tree-sitter';
 import type { LanguageSpec, SyntaxNode } from '../extract.js';
 import { cleanBlockDoc, cleanLineDocs, commentsAbove } from './comments.js';
 
@@ -49,6 +50,38 @@ function rustDoc(anchor: SyntaxNode): string | undefined {
   return docs.join('\n').trim() || undefined;
 }
 
+// A macro invocation's tokens that read as items: `{ pub fn …`, `{ #[cfg(…)] impl …`.
+const ITEMS_START =
+  /^[{([]\s*(?:#!?\[|pub\b|fn\b|async\b|unsafe\b|const\b|impl\b|struct\b|enum\b|trait\b|mod\b|static\b|type\b|use\b|\/\/\/)/;
+
+/**
+ * The source with only the contents of top-level macro invocations that wrap items kept
+ * (`cfg_feature! { pub fn f() {} }`): every other character but line breaks becomes a space.
+ */
+function itemsInMacros(tree: Parser.Tree, source: string): string | undefined {
+  const ranges: [number, number][] = [];
+  for (const node of tree.rootNode.namedChildren) {
+    // A statement-position invocation is an expression_statement in some grammar versions.
+    const invocation = node.type === 'expression_statement' ? node.firstNamedChild : node;
+    if (invocation?.type !== 'macro_invocation') continue;
+    const tokens = invocation.lastNamedChild;
+    if (
+      tokens?.type !== 'token_tree' ||
+      !ITEMS_START.test(source.slice(tokens.startIndex, tokens.startIndex + 40))
+    )
+      continue;
+    ranges.push([tokens.startIndex + 1, tokens.endIndex - 1]);
+  }
+  if (ranges.length === 0) return undefined;
+  let masked = '';
+  let position = 0;
+  for (const [start, end] of ranges) {
+    masked += source.slice(position, start).replace(/[^\n]/g, ' ') + source.slice(start, end);
+    position = end;
+  }
+  return masked + source.slice(position).replace(/[^\n]/g, ' ');
+}
+
 export const rust: LanguageSpec = {
   language: 'rust',
   nodeTypes: [
@@ -68,6 +101,7 @@ export const rust: LanguageSpec = {
   decoratorTypes: ATTRIBUTES,
   importTypes: new Set(['use_declaration', 'extern_crate_declaration', 'mod_item']),
   elision: '{ … }',
+  itemsInMacros,
   describe(node) {
     const body = node.childForFieldName('body');
     const name = node.childForFieldName('name')?.text ?? '';
