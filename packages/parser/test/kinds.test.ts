@@ -96,6 +96,26 @@ describe('precise kinds and code chunks', () => {
     expect(entities.find((entity) => entity.name === 'DEFAULTS')!.docstring).toBe('Default settings.');
   });
 
+  it('javascript: a function passed to a helper after a name-like string is named after it', () => {
+    const source = [
+      '/** The protocol. */', // 1
+      "defineGetter(req, 'protocol', function protocol() {", // 2
+      "  return 'http';", // 3
+      '});', // 4
+      "emitter.on('data', function () {});", // 5
+      "it('works', () => {});", // 6
+      "define(app.settings, 'x-y', () => 1);", // 7
+      '',
+    ].join('\n');
+    const entities = parseSource(source, 'javascript', 'request.js').entities;
+    // Two arguments (`on`, `it`) or a string that is no name (`x-y`): code.
+    expect(units(entities)).toEqual([
+      'function req.protocol 2-4 | function protocol()',
+      "code emitter 5-7 | emitter.on('data', function () {});",
+    ]);
+    expect(entities[0]).toMatchObject({ parent: 'req', docstring: 'The protocol.' });
+  });
+
   it('go: struct, interface, other types, const and var (a grouped block is one unit)', () => {
     const entities = parseKinds('config.go', 'go');
     expect(units(entities)).toEqual([

@@ -21,6 +21,9 @@ const COMMON_TYPES = [
   'pair',
   // `Foo.prototype.bar = function …`, `exports.x = …`, `obj.handler = () => …` (statements only).
   'assignment_expression',
+  // `defineGetter(req, 'protocol', function () {…})`: named after the string before it.
+  'function_expression',
+  'arrow_function',
 ];
 const JAVASCRIPT_TYPES = [...COMMON_TYPES, 'field_definition'];
 const TYPESCRIPT_TYPES = [
@@ -197,6 +200,37 @@ function isRequire(value: SyntaxNode): boolean {
   return /^(?:require\s*\(|await\s+import\s*\()/.test(value.text.slice(0, 20));
 }
 
+const IDENTIFIER_NAME = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * The last argument of a helper call that defines a member, `define(obj, 'name', function …)`
+ * (three arguments or more, a name-like string right before the function, an object path
+ * first): the function `name`, parent `obj`. Other callbacks (`on('data', …)`, `it('works', …)`)
+ * are not definitions.
+ */
+function describeCallback(node: SyntaxNode): Definition | undefined {
+  const list = node.parent;
+  if (
+    list?.type !== 'arguments' ||
+    list.namedChildCount < 3 ||
+    list.lastNamedChild?.startIndex !== node.startIndex
+  )
+    return undefined;
+  const key = node.previousNamedSibling;
+  if (key?.type !== 'string') return undefined;
+  const name = key.text.slice(1, -1);
+  if (!IDENTIFIER_NAME.test(name)) return undefined;
+  const owner = dottedPath(list.firstNamedChild);
+  if (!owner) return undefined;
+  return {
+    role: 'function',
+    name,
+    body: node.childForFieldName('body'),
+    ownerName: owner.join('.'),
+    method: false,
+  };
+}
+
 /** No declarator before this one (only comments may come between two: a constant-time check). */
 function isFirstDeclarator(declarator: SyntaxNode): boolean {
   let sibling = declarator.previousNamedSibling;
@@ -251,6 +285,9 @@ function describe(node: SyntaxNode): Definition | undefined {
       if (value.type === 'object') return { role: 'scope', name, classLike: false };
       return { role: 'function', name, body: value.childForFieldName('body') };
     }
+    case 'function_expression':
+    case 'arrow_function':
+      return describeCallback(node);
     case 'method_signature':
       // Only in interfaces: the method signatures of object types (`type T = { m(): void }`) are not.
       if (node.parent?.type !== 'interface_body') return undefined;
@@ -284,6 +321,10 @@ function attachmentAnchor(node: SyntaxNode): SyntaxNode {
   let anchor = node;
   if ((node.type === 'variable_declarator' || node.type === 'assignment_expression') && node.parent) {
     anchor = node.parent; // lexical_declaration / variable_declaration / expression_statement
+  } else if (node.parent?.type === 'arguments') {
+    // `defineGetter(req, 'protocol', function …)` as a statement: the doc is above the call.
+    const statement = node.parent.parent?.parent;
+    if (statement?.type === 'expression_statement') anchor = statement;
   } else if ((node.type === 'internal_module' || node.type === 'module') && node.parent) {
     // `namespace A {}` is an expression statement; `declare module 'x' {}` an ambient declaration.
     const holder = node.parent.type;
