@@ -1,4 +1,4 @@
-export { pathRole, pathStems } from './paths.js';
+export { isTestUnit, pathRole, pathStems } from './paths.js';
 export { analyseQuery, identifierParts, normaliseIdentifier, splitForm, stem } from './query.js';
 export { ALL_SIGNALS, type CandidateLists, RANKING, rankCandidates } from './rank.js';
 export {

@@ -29,3 +29,12 @@ export function pathStems(filePath: string): Set<string> {
   }
   return stems;
 }
+
+/**
+ * A unit that is a test by its name, wherever its file is: Rust's inline `mod tests`, Go's
+ * `TestX`, Python's `test_x`, a JUnit `testX` method, a `describe` block.
+ */
+export function isTestUnit(unit: { name: string; qualifiedName: string }): boolean {
+  if (/^(test_|tests?$|Test[A-Z_]|test[A-Z]|describe$|it$)/.test(unit.name)) return true;
+  return unit.qualifiedName.split('.').some((part) => part === 'tests' || part === 'test');
+}

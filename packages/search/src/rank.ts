@@ -1,5 +1,5 @@
 import { CLASS_LIKE_KINDS, type EntityKind } from '@codesearch/core';
-import { pathRole, pathStems } from './paths.js';
+import { isTestUnit, pathRole, pathStems } from './paths.js';
 import { identifierParts, splitForm, stem } from './query.js';
 import type { Candidate, QueryAnalysis, RankedHit, RankingSignals, RankMode, SignalNote } from './types.js';
 
@@ -22,10 +22,17 @@ export const ALL_SIGNALS: RankingSignals = {
 export const RANKING = {
   /** RRF constant (Cormack et al. 2009). */
   rrfK: 60,
+  /**
+   * How the ranking stage fuses the lists: `rrf` (ranks only) or `scores` (each list's scores
+   * divided by the list's best, weighted and summed): scores keep how far apart candidates are.
+   */
+  fusion: 'rrf' as 'rrf' | 'scores',
   /** Vector, lexical weights: the previous fixed fusion, kept as the `hybrid` mode. */
   fixedWeights: [2, 1] as const,
   /** Per query type: worded questions lean on meaning, bare names on words. */
   weights: { natural: [2, 1], mixed: [1.5, 1.5], symbol: [1, 2] } as const,
+  /** The same for score fusion. */
+  scoreWeights: { natural: [2, 1], mixed: [1.5, 1.5], symbol: [1, 2] } as const,
   /** Score added for a unit named as the query's identifier: case-exact, any case, split form. */
   exactName: { exact: 1, anyCase: 0.8, split: 0.6, lastSegment: 0.5 },
   /** Share of the name boost for identifiers inside a sentence (the words still matter). */
@@ -106,6 +113,46 @@ function collectUnits(lists: CandidateLists): Map<string, Unit> {
 const fixed = (value: number) => value.toFixed(3);
 const plus = (value: number) => `+${fixed(value)}`;
 const times = (value: number) => `×${value.toFixed(2)}`;
+
+/** Each list's best score, for score fusion. */
+interface ListTops {
+  vector: number;
+  lexical: number;
+}
+
+function listTops(units: Iterable<Unit>): ListTops {
+  const tops = { vector: 0, lexical: 0 };
+  for (const unit of units) {
+    tops.vector = Math.max(tops.vector, unit.vectorScore ?? 0);
+    tops.lexical = Math.max(tops.lexical, unit.lexicalScore ?? 0);
+  }
+  return tops;
+}
+
+/** Score fusion: each list's score over the list's best, weighted, normalised to at most 1. */
+function fuseScores(unit: Unit, weights: readonly number[], tops: ListTops): void {
+  const [vectorWeight, lexicalWeight] = weights as [number, number];
+  let score = 0;
+  if (unit.vectorScore !== undefined && tops.vector > 0) {
+    const part = (vectorWeight * unit.vectorScore) / tops.vector;
+    score += part;
+    unit.notes.push({
+      signal: 'vector',
+      detail: `rank ${unit.vectorRank}, cosine ${fixed(unit.vectorScore)} of best ${fixed(tops.vector)}, weight ${vectorWeight}`,
+      effect: plus(part / (vectorWeight + lexicalWeight)),
+    });
+  }
+  if (unit.lexicalScore !== undefined && tops.lexical > 0) {
+    const part = (lexicalWeight * unit.lexicalScore) / tops.lexical;
+    score += part;
+    unit.notes.push({
+      signal: 'lexical',
+      detail: `rank ${unit.lexicalRank}, BM25 ${unit.lexicalScore.toFixed(2)} of best ${tops.lexical.toFixed(2)}, weight ${lexicalWeight}`,
+      effect: plus(part / (vectorWeight + lexicalWeight)),
+    });
+  }
+  unit.score = score / (vectorWeight + lexicalWeight);
+}
 
 function fuse(unit: Unit, weights: readonly [number, number] | readonly number[], normalise: boolean): void {
   const k = RANKING.rrfK;
@@ -222,11 +269,15 @@ function applyPathTerms(unit: Unit, analysis: QueryAnalysis, stemsOf: (file: str
 }
 
 function applyTestPaths(unit: Unit, analysis: QueryAnalysis): void {
-  if (analysis.wantsTests || pathRole(unit.shown.filePath) === 'code') return;
+  if (analysis.wantsTests) return;
+  const byPath = pathRole(unit.shown.filePath) === 'secondary';
+  if (!byPath && !isTestUnit(unit.shown)) return;
   unit.score *= RANKING.secondaryPathFactor;
   unit.notes.push({
-    signal: 'test/example path',
-    detail: `${unit.shown.filePath} is test, example, generated or vendored code`,
+    signal: 'test/example code',
+    detail: byPath
+      ? `${unit.shown.filePath} is test, example, generated or vendored code`
+      : `${unit.shown.qualifiedName} is a test`,
     effect: times(RANKING.secondaryPathFactor),
   });
 }
@@ -396,8 +447,11 @@ export function rankCandidates(
     (unit) =>
       unit.vectorRank !== undefined || unit.lexicalRank !== undefined || (signals.exactName && unit.named),
   );
+  const tops = listTops(pool);
+  const scoreWeights = signals.queryTypeWeights ? RANKING.scoreWeights[analysis.type] : RANKING.fixedWeights;
   for (const unit of pool) {
-    fuse(unit, weights, true);
+    if (RANKING.fusion === 'scores') fuseScores(unit, scoreWeights, tops);
+    else fuse(unit, weights, true);
     if (signals.exactName) applyExactName(unit, analysis);
     if (signals.pathTerms) applyPathTerms(unit, analysis, stemsOf);
     if (signals.testPaths) applyTestPaths(unit, analysis);

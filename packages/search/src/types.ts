@@ -56,7 +56,7 @@ export interface RankingSignals {
   pathTerms: boolean;
   /** A file with several strong candidates lifts its best unit. */
   fileCoherence: boolean;
-  /** Tests, fixtures, examples, generated and vendored code count less unless asked for. */
+  /** Tests (by path or by name: Rust's `mod tests`, `TestX`, `test_x`), fixtures, examples, generated and vendored code count less unless asked for. */
   testPaths: boolean;
   /** One-line declarations and import blocks count less on worded questions. */
   thinUnits: boolean;

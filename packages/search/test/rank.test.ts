@@ -194,3 +194,13 @@ describe('rankCandidates: windows, modes and explanations', () => {
     expect(order('some words here', lists)).toEqual(once);
   });
 });
+
+describe('test code by name', () => {
+  it('an inline Rust test module steps down like a test file', () => {
+    const test = unit('host_header', 'src/extract/host.rs', 90, { qualifiedName: 'tests.host_header' });
+    const code = unit('from_request_parts', 'src/extract/host.rs', 30);
+    const lists = { vector: [test, code], lexical: [test, code] };
+    expect(order('get the host header', lists, off('testPaths'))[0]).toBe('tests.host_header');
+    expect(order('get the host header', lists, off('exactName'))[0]).toBe('from_request_parts');
+  });
+});

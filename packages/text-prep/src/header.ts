@@ -82,11 +82,12 @@ export function shortHeader(entity: CodeEntity): string {
 }
 
 /**
- * The code the model reads below the header. A class-like unit shows its outline (member
- * signatures; its methods are units of their own), or its source when the parser gave none.
+ * The code the model reads below the header. A unit with an outline (classes, modules, a Rust
+ * `impl` chunk, an object of functions) shows it: member signatures without the bodies, which
+ * are units of their own; otherwise its source.
  */
 export function bodyOf(entity: CodeEntity): { code: string; mapsToLines: boolean } {
-  const outline = CLASS_LIKE_KINDS.has(entity.kind) ? entity.outline : undefined;
+  const outline = entity.outline;
   if (typeof outline === 'string' && outline.trim() !== '') {
     return { code: outline.replace(/\s+$/, ''), mapsToLines: false };
   }

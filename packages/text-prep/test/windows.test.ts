@@ -320,3 +320,23 @@ describe('class-like units', () => {
     expect(windows.at(-1)!.text).toContain('def handler_199(self, event, context): ...');
   });
 });
+
+describe('outlines of other kinds', () => {
+  it('a module or code chunk with an outline is read through it, not its full source', () => {
+    const chunk: CodeEntity = {
+      kind: 'code',
+      name: 'impl Parser',
+      qualifiedName: 'impl Parser',
+      filePath: 'src/parser.rs',
+      lineNumber: 10,
+      endLine: 40,
+      language: 'rust',
+      sourceCode:
+        'impl Parser {\n    pub fn parse(&self) -> Tree {\n        let secret_body_detail = 1;\n    }\n}',
+      outline: 'impl Parser {\n    pub fn parse(&self) -> Tree { … }\n}',
+    };
+    const text = preparator.prepareEntity(chunk).text;
+    expect(text).toContain('pub fn parse(&self) -> Tree { … }');
+    expect(text).not.toContain('secret_body_detail');
+  });
+});
