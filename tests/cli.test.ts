@@ -24,8 +24,19 @@ interface EntityLine {
   docstring: string | null;
 }
 
-// Written by hand from the files under fixtures/mini-repo, in walk order (sorted paths).
+// Written by hand from the files under fixtures/mini-repo, in walk order (sorted paths). Every
+// line is in a unit: the lines before the first definition are an `imports` code chunk.
 const EXPECTED: EntityLine[] = [
+  {
+    kind: 'code',
+    name: 'imports',
+    qualifiedName: 'imports',
+    filePath: 'app/models.py',
+    lineNumber: 1,
+    endLine: 3,
+    language: 'python',
+    docstring: null,
+  },
   {
     kind: 'class',
     name: 'User',
@@ -67,6 +78,16 @@ const EXPECTED: EntityLine[] = [
     docstring: 'Build users from database rows.',
   },
   {
+    kind: 'code',
+    name: 'imports',
+    qualifiedName: 'imports',
+    filePath: 'app/util.py',
+    lineNumber: 1,
+    endLine: 1,
+    language: 'python',
+    docstring: null,
+  },
+  {
     kind: 'function',
     name: 'slugify',
     qualifiedName: 'slugify',
@@ -77,7 +98,17 @@ const EXPECTED: EntityLine[] = [
     docstring: 'Lower-case text and join its words with dashes.',
   },
   {
-    kind: 'class',
+    kind: 'code',
+    name: 'imports',
+    qualifiedName: 'imports',
+    filePath: 'cmd/main.go',
+    lineNumber: 1,
+    endLine: 3,
+    language: 'go',
+    docstring: null,
+  },
+  {
+    kind: 'struct',
     name: 'Greeter',
     qualifiedName: 'Greeter',
     filePath: 'cmd/main.go',
@@ -104,6 +135,16 @@ const EXPECTED: EntityLine[] = [
     lineNumber: 15,
     endLine: 17,
     language: 'go',
+    docstring: null,
+  },
+  {
+    kind: 'code',
+    name: 'imports',
+    qualifiedName: 'imports',
+    filePath: 'web/server.ts',
+    lineNumber: 1,
+    endLine: 1,
+    language: 'typescript',
     docstring: null,
   },
   {
@@ -250,7 +291,7 @@ describe.concurrent('codesearch parse', () => {
       expect(record.lineNumber as number).toBeLessThanOrEqual(record.endLine as number);
     }
     expect(pick(records)).toEqual(EXPECTED);
-    expect(result.stderr).toContain('parsed 4 files, 13 entities');
+    expect(result.stderr).toContain('parsed 4 files, 17 entities');
   });
 
   it('honours .gitignore by default, and lists ignored files with --no-gitignore', async () => {
@@ -279,12 +320,12 @@ describe.concurrent('codesearch parse', () => {
       ]);
     }
     expect(rows).toContainEqual(['language', 'files', 'entities']);
-    expect(rows).toContainEqual(['go', '1', '3']);
-    expect(rows).toContainEqual(['python', '2', '5']);
-    expect(rows).toContainEqual(['typescript', '1', '5']);
-    expect(rows).toContainEqual(['total', '4', '13']);
+    expect(rows).toContainEqual(['go', '1', '4']);
+    expect(rows).toContainEqual(['python', '2', '7']);
+    expect(rows).toContainEqual(['typescript', '1', '6']);
+    expect(rows).toContainEqual(['total', '4', '17']);
     expect(stderrLines(result)).toEqual([
-      expect.stringMatching(/^parsed 4 files, 13 entities in \d+\.\d\ds$/),
+      expect.stringMatching(/^parsed 4 files, 17 entities in \d+\.\d\ds$/),
     ]);
   });
 
@@ -320,7 +361,11 @@ describe.concurrent('codesearch parse', () => {
     const result = await codesearch('parse', path.join(MINI_REPO, 'app', 'util.py'), '--json');
     expect(result.code).toBe(0);
     const slugify = EXPECTED.find((entity) => entity.name === 'slugify')!;
-    expect(pick(jsonLines(result.stdout))).toEqual([{ ...slugify, filePath: 'util.py' }]);
+    const imports = EXPECTED.find((entity) => entity.filePath === 'app/util.py' && entity.kind === 'code')!;
+    expect(pick(jsonLines(result.stdout))).toEqual([
+      { ...imports, filePath: 'util.py' },
+      { ...slugify, filePath: 'util.py' },
+    ]);
   });
 
   it('a missing path exits non-zero with one line on stderr naming the path', async () => {

@@ -189,7 +189,6 @@ describe('codesearch embed on a real tree (Python standard library modules)', ()
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
     expect(saved).toBeGreaterThanOrEqual(2 * checkpointEvery);
-    expect(saved).toBeLessThan(keys.length);
 
     const onDisk = await cacheFileEntries(cacheFile); // parses: never a torn file
     expect(onDisk).toBeGreaterThanOrEqual(saved);
@@ -197,9 +196,12 @@ describe('codesearch embed on a real tree (Python standard library modules)', ()
     const resumed = jsonOf(await codesearch(['embed', tree, '--cache', cacheDir, '--json']));
     expect(resumed.summary.failed).toBe(0);
     expect(resumed.summary.total).toBe(keys.length);
-    expect(resumed.summary.cached).toBeGreaterThanOrEqual(onDisk);
+    // The cache holds texts (a long unit is several windows); a unit counts as cached only when
+    // every window was: the resumed run served units from the cache and embedded the rest.
+    expect(resumed.summary.cached).toBeGreaterThan(0);
     expect(resumed.summary.newlyEmbedded).toBe(keys.length - resumed.summary.cached);
     expect(resumed.summary.newlyEmbedded).toBeGreaterThan(0);
+    expect(await cacheFileEntries(cacheFile)).toBeGreaterThan(onDisk);
   });
 
   it('on SIGINT saves the cache, exits 130, and loses nothing it embedded', async () => {
