@@ -74,27 +74,29 @@ function set(params) {
   R.mixedNameShare = params.mixedShare;
 }
 console.log(`dev questions: ${dev.length}; current constants: ${score().toFixed(4)}`);
+// The grid that set the shipped constants. A first, wider one (RRF k 10/30/60, natural weights
+// up to [1, 1], coherence up to 0.2, diversity 0.85, path terms up to 0.3) ranked the same way:
+// score fusion over RRF, natural [2, 1], no coherence, no diversity.
 const grid = [];
 for (const [fusion, rrfK] of [
   ['rrf', 60],
-  ['rrf', 10],
   ['scores', 0],
 ])
   for (const natural of [
     [3, 1],
     [2, 1],
-    [1, 1],
   ])
     for (const mixed of [
+      [2, 1],
       [1.5, 1.5],
       [1, 2],
     ])
-      for (const pathTerms of [0.05, 0.15, 0.3])
-        for (const secondary of [0.6, 0.8])
+      for (const pathTerms of [0.05, 0.15])
+        for (const secondary of [0.5, 0.7])
           for (const coherence of [0, 0.05])
-            for (const diversity of [0.85, 1])
-              for (const nameWords of [0, 0.2])
-                for (const mixedShare of [0.5])
+            for (const diversity of [1])
+              for (const nameWords of [0, 0.1, 0.2])
+                for (const mixedShare of [0, 0.25, 0.5])
                   grid.push({
                     fusion,
                     rrfK,
