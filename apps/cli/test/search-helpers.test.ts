@@ -1,15 +1,19 @@
 import type { TreeChanges } from '@codesearch/batch';
-import type { SearchHit, StoredManifest } from '@codesearch/store';
+import type { RankedHit } from '@codesearch/search';
+import type { StoredManifest } from '@codesearch/store';
 import { describe, expect, it } from 'vitest';
 import { indexHint } from '../src/index-location.js';
 import { formatHit, formatResults, formatScore, jsonLine, parseQueries } from '../src/search-format.js';
 import { describeStaleness, staleness } from '../src/status-command.js';
 
-const hit: SearchHit = {
+const hit: RankedHit = {
   locationKey: 'src/app.py:12',
   filePath: 'src/app.py',
   lineNumber: 12,
   endLine: 20,
+  matchStart: 12,
+  matchEnd: 20,
+  explanation: [{ signal: 'vector', detail: 'rank 1, cosine 0.700', effect: '+0.667' }],
   qualifiedName: 'Parser.parse_file',
   name: 'parse_file',
   kind: 'method',
@@ -51,9 +55,18 @@ describe('jsonLine', () => {
           kind: 'method',
           language: 'python',
           score: 0.0327868852,
+          matchStart: 12,
+          matchEnd: 20,
         },
       ],
     });
+  });
+  it('adds the explanation with --explain, and folded units when a hit has some', () => {
+    const folded = { ...hit, folded: [{ qualifiedName: 'Parser.helper', lineNumber: 14, endLine: 15 }] };
+    const [result] = JSON.parse(jsonLine('q', [folded], new Map(), true)).results;
+    expect(result.explanation).toEqual(hit.explanation);
+    expect(result.folded).toEqual(folded.folded);
+    expect(JSON.parse(jsonLine('q', [hit])).results[0]).not.toHaveProperty('explanation');
   });
   it('marks a hit whose file changed or vanished since indexing, and only that one', () => {
     const other = { ...hit, filePath: 'src/other.py', locationKey: 'src/other.py:1' };
@@ -61,7 +74,7 @@ describe('jsonLine', () => {
     expect(parsed.results[0].stale).toBe('deleted');
     expect(parsed.results[1]).not.toHaveProperty('stale');
     expect(formatHit(hit, 1, undefined, 'changed')[0]).toBe(
-      '1. 0.03279  src/app.py:12  Parser.parse_file (method)  [file changed since indexed]',
+      '1. 0.03279  src/app.py:12-20  Parser.parse_file (method)  [file changed since indexed]',
     );
   });
 
@@ -71,13 +84,27 @@ describe('jsonLine', () => {
 });
 
 describe('human output', () => {
-  it('shows rank, score, file:line, qualified name and kind, then three lines of code', () => {
+  it('shows rank, score, file:line-end, qualified name and kind, then three lines of code', () => {
     expect(formatHit(hit, 1)).toEqual([
-      '1. 0.03279  src/app.py:12  Parser.parse_file (method)',
+      '1. 0.03279  src/app.py:12-20  Parser.parse_file (method)',
       '    def parse_file(self, path):',
       '        """Parse one file."""',
       '        with open(path) as f:',
     ]);
+  });
+  it('names the lines that matched when they are not the unit’s start, folded units, and with explain the signals', () => {
+    const windowed = {
+      ...hit,
+      endLine: 400,
+      matchStart: 380,
+      matchEnd: 400,
+      folded: [{ qualifiedName: 'Parser.helper', lineNumber: 14, endLine: 15 }],
+    };
+    const lines = formatHit(windowed, 2, undefined, undefined, true);
+    expect(lines[0]).toBe('2. 0.03279  src/app.py:12-400  Parser.parse_file (method)');
+    expect(lines[1]).toBe('    matched lines 380-400:');
+    expect(lines).toContain('    also matched inside: Parser.helper (14-15)');
+    expect(lines.at(-1)).toBe('       +0.667  vector: rank 1, cosine 0.700');
   });
   it('rounds scores to 4 significant digits', () => {
     expect(formatScore(19.011816024780273)).toBe('19.01');
