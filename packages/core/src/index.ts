@@ -1,4 +1,5 @@
 export type { CacheMetadata, CacheOpenReport, EmbeddingCache, EmbeddingCacheEntry } from './cache.js';
+export type { Candidate, CandidateOptions, CandidateSource } from './candidates.js';
 export type { Embedder, EmbeddingModelInfo, EmbedOptions, EmbedOutcome } from './embedder.js';
 export type { CodeEntity, EntityKind, Language, LocationKey } from './entity.js';
 export { CLASS_LIKE_KINDS, ENTITY_KINDS, FUNCTION_KINDS } from './entity.js';

@@ -1,44 +1,6 @@
 import type { EntityKind, Language, LocationKey } from '@codesearch/core';
 
-/**
- * One row an index returns for a candidate list: a unit, or one window of a long unit, with
- * the list's own score. `@codesearch/store`'s `CodeIndex` returns these.
- */
-export interface Candidate {
-  locationKey: LocationKey;
-  /** 0-based window of the unit (0 for a unit embedded whole). */
-  window: number;
-  /** File lines of that window: the lines that matched. */
-  windowStart: number;
-  windowEnd: number;
-  filePath: string;
-  lineNumber: number;
-  endLine: number;
-  kind: EntityKind;
-  name: string;
-  qualifiedName: string;
-  parent?: string;
-  language: Language;
-  docstring?: string;
-  signature?: string;
-  sourcePreview?: string;
-  /** The list's own score: cosine (vector), BM25 (lexical), 1 (name). Higher is better. */
-  score: number;
-}
-
-export interface CandidateOptions {
-  depth: number;
-  languages?: readonly Language[];
-  kinds?: readonly EntityKind[];
-}
-
-/** What the ranking stage needs from an index (`@codesearch/store`'s `CodeIndex` is one). */
-export interface CandidateSource {
-  vectorCandidates(vector: Float32Array, options: CandidateOptions): Promise<Candidate[]>;
-  lexicalCandidates(text: string, options: CandidateOptions): Promise<Candidate[]>;
-  /** Window-0 rows whose name or qualified name equals one of `names`, ignoring case. */
-  namedCandidates(names: readonly string[], options: CandidateOptions): Promise<Candidate[]>;
-}
+export type { Candidate, CandidateOptions, CandidateSource } from '@codesearch/core';
 
 /**
  * `ranked` (default): the ranking stage over all lists. `hybrid`: plain reciprocal rank fusion

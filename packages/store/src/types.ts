@@ -1,4 +1,13 @@
-import type { EmbeddingModelInfo, EntityKind, IndexManifest, Language, LocationKey } from '@codesearch/core';
+import type {
+  Candidate,
+  CandidateOptions,
+  CandidateSource,
+  EmbeddingModelInfo,
+  EntityKind,
+  IndexManifest,
+  Language,
+  LocationKey,
+} from '@codesearch/core';
 import type { LockHolder } from '@codesearch/fs';
 import type { StoredManifest } from './manifest-file.js';
 
@@ -108,39 +117,8 @@ export interface SearchHit {
   sourcePreview?: string;
 }
 
-/** Which rows a candidate query may return, and how many. */
-export interface CandidateOptions {
-  /** Most candidates returned: an integer in 1..`MAX_K`. */
-  depth: number;
-  /** Only rows of these languages (an empty list: no filter). */
-  languages?: readonly Language[];
-  /** Only rows of these kinds (an empty list: no filter). */
-  kinds?: readonly EntityKind[];
-}
-
-/**
- * One row (a window of a unit) found by a candidate query: everything needed to rank and show
- * it, without the vector or the prepared text. One unit may appear once per window.
- */
-export interface Candidate {
-  locationKey: LocationKey;
-  window: number;
-  windowStart: number;
-  windowEnd: number;
-  filePath: string;
-  lineNumber: number;
-  endLine: number;
-  kind: EntityKind;
-  name: string;
-  qualifiedName: string;
-  parent?: string;
-  language: Language;
-  docstring?: string;
-  signature?: string;
-  sourcePreview?: string;
-  /** `vectorCandidates`: cosine similarity; `lexicalCandidates`: BM25; `namedCandidates`: 1. */
-  score: number;
-}
+/** The candidate contract lives in core: the ranking stage (`@codesearch/search`) reads it. */
+export type { Candidate, CandidateOptions } from '@codesearch/core';
 
 export interface IndexStats {
   /** Units (window-0 rows). */
@@ -196,7 +174,7 @@ export interface SyncOptions {
 }
 
 /** A code index on disk: one table of entities with vectors, searchable by vector, words or both. */
-export interface CodeIndex {
+export interface CodeIndex extends CandidateSource {
   /** Absolute path of the index directory. */
   readonly directory: string;
   readonly model: EmbeddingModelInfo;
