@@ -96,7 +96,7 @@ function textVariants(createTextPreparator, defaultMaxChars) {
       return withoutPathLine(standard.prepareEntity(bare).text, entity.filePath);
     }),
     [NO_PATH_VARIANT]: {
-      // The text a preparator without the `path:` line would give: same 2,000-character budget, so
+      // The text a preparator without the `path:` line would give: same character budget, so
       // the characters the line took go to the code (as they would in the product).
       embedded: (entity) => {
         const pathLine = `path: ${entity.filePath}\n`;
@@ -108,7 +108,7 @@ function textVariants(createTextPreparator, defaultMaxChars) {
     },
   };
 }
-const DEFAULT_VARIANT = 'default (maxChars 2000)';
+const DEFAULT_VARIANT = 'default text prep';
 /** The candidate: embed the default text without its `path:` line; BM25 still sees the path. */
 const NO_PATH_VARIANT = 'no path in vector text';
 
