@@ -172,6 +172,8 @@ async function measureSize(store, size, run) {
           index.vectorCandidates(query.vector, { depth: DEPTH }),
           index.lexicalCandidates(query.text, { depth: DEPTH }),
         ]),
+      // A whole ranked query as `codesearch search` runs it (query embedded already).
+      'ranked query': (query) => search.searchCode(index, { query: query.text, vector: query.vector, k: 10 }),
     };
     for (const [name, call] of Object.entries(primitives)) {
       await call(queries[0], 0); // warm caches
@@ -194,10 +196,20 @@ async function measureSize(store, size, run) {
   }
 }
 
-const PRIMITIVES = ['vectorCandidates', 'lexicalCandidates', 'namedCandidates', 'vector + lexical'];
+const PRIMITIVES = [
+  'vectorCandidates',
+  'lexicalCandidates',
+  'namedCandidates',
+  'vector + lexical',
+  'ranked query',
+];
+
+/** `@codesearch/search`, loaded by `run`: the ranking stage over these indexes. */
+let search;
 
 export async function run({ repoRoot, runs, log }) {
   const store = await loadStore(repoRoot);
+  search = await import(pathToFileURL(path.join(repoRoot, 'packages/search/dist/index.js')).href);
   const result = { corpus: { dims: DIMS, perFile: PER_FILE, queries: QUERIES }, sizes: {} };
   const rows = [
     [
