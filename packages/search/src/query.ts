@@ -38,8 +38,8 @@ const TEST_WORDS = new Set([
   'bench',
 ]);
 
-/** An identifier as typed: `APIRouter`, `Session.send`, `serde::de`, `Foo#bar`, `parse()`. */
-const SYMBOL = /^[A-Za-z_$][\w$]*(?:(?:\.|::|#|->)[A-Za-z_$][\w$]*)*(?:\(\))?$/;
+/** An identifier as typed: `APIRouter`, `Session.send`, `serde::de`, `Foo#bar`, `parse()`, a Rust macro `json!`. */
+const SYMBOL = /^[A-Za-z_$][\w$]*(?:(?:\.|::|#|->)[A-Za-z_$][\w$]*)*(?:\(\)|!)?$/;
 
 /** A word of a sentence that is an identifier rather than English: has case humps, `_`, `.`, `::` or `()`. */
 function looksLikeIdentifier(token: string): boolean {
@@ -54,9 +54,9 @@ function looksLikeIdentifier(token: string): boolean {
   );
 }
 
-/** `Session.send()` → `Session.send`; `serde::de::Deserialize` → `serde.de.Deserialize`. */
+/** `Session.send()` → `Session.send`; `serde::de::Deserialize` → `serde.de.Deserialize`; `json!` → `json`. */
 export function normaliseIdentifier(token: string): string {
-  return token.replace(/\(\)$/, '').replace(/::|#|->/g, '.');
+  return token.replace(/(\(\)|!)$/, '').replace(/::|#|->/g, '.');
 }
 
 /** Reads a query: bare symbol, words with identifiers, or plain words. Deterministic. */

@@ -40,6 +40,8 @@ export const RANKING = {
    * NDCG (a sentence about `select` is rarely answered by every unit named `select`).
    */
   mixedNameShare: 0,
+  /** Share of the name boost for a constructor or a code chunk named after a type. */
+  nonDefinitionShare: 0.5,
   /** Among equally named units: the definition before its methods, fields and loose code. */
   kindBonus: { definition: 0.1, method: 0.05, member: 0.03, code: 0 },
   /** A unit whose every name part (two or more) is a query word: `write file atomic` → `writeFileAtomic`. */
@@ -202,6 +204,18 @@ function kindBonus(kind: EntityKind): number {
   return RANKING.kindBonus.member;
 }
 
+/**
+ * How much of the name boost a unit gets: the definition all of it; a constructor (a method
+ * named as its class) and a code chunk named after a type (a Rust `impl Value` block) half —
+ * they carry the name but are not where it is defined.
+ */
+function definitionShare(candidate: Candidate): number {
+  if (candidate.kind === 'code') return RANKING.nonDefinitionShare;
+  const owner = candidate.parent?.slice(candidate.parent.lastIndexOf('.') + 1);
+  if (candidate.kind === 'method' && owner === candidate.name) return RANKING.nonDefinitionShare;
+  return 1;
+}
+
 /** How closely a unit's name matches one identifier of the query (0 when it does not). */
 function nameMatch(candidate: Candidate, identifier: string): { boost: number; how: string } {
   const { name, qualifiedName } = candidate;
@@ -237,7 +251,7 @@ function applyExactName(unit: Unit, analysis: QueryAnalysis): void {
       if (match.boost > best.boost) best = match;
     }
     if (best.boost > 0) {
-      const share = analysis.type === 'symbol' ? 1 : RANKING.mixedNameShare;
+      const share = (analysis.type === 'symbol' ? 1 : RANKING.mixedNameShare) * definitionShare(candidate);
       const boost = best.boost * share + kindBonus(candidate.kind) * share;
       unit.score += boost;
       unit.notes.push({

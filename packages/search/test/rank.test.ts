@@ -233,3 +233,31 @@ describe('test code by name', () => {
     expect(order('get the host header', lists, off('exactName'))[0]).toBe('from_request_parts');
   });
 });
+
+describe('exact name: the definition over what merely carries the name', () => {
+  it('a class before its constructor and before an impl block named after it', () => {
+    const klass = unit('Elements', 'Elements.java', 30, { kind: 'class', endLine: 800 });
+    const constructor = unit('Elements.Elements', 'Elements.java', 34, {
+      name: 'Elements',
+      kind: 'method',
+      parent: 'Elements',
+      endLine: 36,
+    });
+    const impl = unit('Value', 'from.rs', 40, { kind: 'code' });
+    const struct = unit('Value', 'mod.rs', 116, { kind: 'enum' });
+    const lists = {
+      vector: [constructor, klass],
+      lexical: [constructor, klass],
+      named: [constructor, klass],
+    };
+    expect(order('Elements', lists)[0]).toBe('Elements');
+    const rust = { vector: [impl, struct], lexical: [impl, struct], named: [impl, struct] };
+    expect(rankCandidates(analyseQuery('Value'), scored(rust), { k: 2, mode: 'ranked' })[0]!.kind).toBe(
+      'enum',
+    );
+  });
+
+  it('reads a Rust macro call as the macro’s name', () => {
+    expect(analyseQuery('json!')).toMatchObject({ type: 'symbol', identifiers: ['json'] });
+  });
+});
