@@ -72,7 +72,7 @@ const byLocation = (a: CodeEntity, b: CodeEntity): number =>
   a.lineNumber - b.lineNumber ||
   (a.qualifiedName < b.qualifiedName ? -1 : a.qualifiedName > b.qualifiedName ? 1 : 0);
 
-/** 200 texts: entities sorted by filePath:lineNumber, every k-th, prepared as the indexer does. */
+/** 200 texts: entities sorted by filePath:lineNumber, every k-th, prepared with long windows. */
 async function sampleTexts(root: string): Promise<{ texts: string[]; labels: string[] }> {
   const result = await parseDirectory(root, {
     languages: ['python'],
@@ -87,7 +87,9 @@ async function sampleTexts(root: string): Promise<{ texts: string[]; labels: str
     throw new Error(`only ${entities.length} entities under ${FOLDERS.join(', ')}`);
   const step = Math.floor(entities.length / SAMPLE_SIZE);
   const sample = entities.filter((_, index) => index % step === 0).slice(0, SAMPLE_SIZE);
-  const preparator = createTextPreparator();
+  // A 2,000-character budget, not the indexer's 700-character windows (which nearly always fit
+  // 256 tokens): the truncation check needs texts over the model's limit.
+  const preparator = createTextPreparator({ maxChars: 2000 });
   return {
     texts: sample.map((entity) => preparator.prepareEntity(entity).text),
     labels: sample.map((entity) => `${entity.filePath}:${entity.lineNumber} ${entity.qualifiedName}`),

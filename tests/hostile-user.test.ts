@@ -180,7 +180,7 @@ describe('concurrency and staleness', () => {
     expect(slugify).toMatchObject({ filePath: 'app/util.py', stale: 'deleted' });
     const human = ok(await dashesSearch(tree, indexDir));
     expect(human.stdout).toMatch(
-      /app\/util\.py:\d+ {2}slugify \(function\) {2}\[file deleted since indexed\]/,
+      /app\/util\.py:\d+-\d+ {2}slugify \(function\) {2}\[file deleted since indexed\]/,
     );
     expect(human.stderr).toMatch(
       /changed or were deleted since they were indexed; refresh with `codesearch index /,

@@ -335,6 +335,16 @@ console.log(JSON.stringify({
     );
     expect(observed).toEqual({
       entities: [
+        // Every line is in a unit: the import above the class is a code chunk.
+        {
+          kind: 'code',
+          name: 'imports',
+          qualifiedName: 'imports',
+          filePath: 'greeter.py',
+          lineNumber: 1,
+          endLine: 1,
+          docstring: null,
+        },
         {
           kind: 'class',
           name: 'Greeter',
@@ -593,6 +603,16 @@ contentKey({ modelName: 'm', modelVersion: 'v', textPrepVersion: 't' });
         docstring,
       })),
     ).toEqual([
+      // The `package` line is a code chunk: every line is in a unit.
+      {
+        kind: 'code',
+        name: 'imports',
+        filePath: 'add.go',
+        lineNumber: 1,
+        endLine: 1,
+        language: 'go',
+        docstring: null,
+      },
       {
         kind: 'function',
         name: 'Add',
@@ -612,7 +632,7 @@ contentKey({ modelName: 'm', modelVersion: 'v', textPrepVersion: 't' });
         docstring: 'Greets someone.',
       },
     ]);
-    expect(parse.stderr).toContain('parsed 2 files, 2 entities');
+    expect(parse.stderr).toContain('parsed 2 files, 3 entities');
 
     const cacheDir = path.join(workDir, 'cli-cache');
     const embed = await runOk(bin, ['embed', sample, '--cache', cacheDir, '--json'], {
@@ -620,11 +640,11 @@ contentKey({ modelName: 'm', modelVersion: 'v', textPrepVersion: 't' });
       env: userEnv(),
     });
     expect(JSON.parse(embed.stdout).summary).toEqual({
-      total: 2,
-      success: 2,
+      total: 3,
+      success: 3,
       failed: 0,
       cached: 0,
-      newlyEmbedded: 2,
+      newlyEmbedded: 3,
     });
 
     // @codesearch/batch, installed from its tarball as the CLI's dependency: the same cache serves it.
@@ -636,9 +656,9 @@ console.log(JSON.stringify({ summary: result.summary, keys: Object.keys(result.e
 `,
     )) as Record<string, unknown>;
     expect(batch).toEqual({
-      summary: { total: 2, success: 2, failed: 0, cached: 2, newlyEmbedded: 0 },
-      keys: ['add.go:4', 'hello.py:1'],
-      names: ['Add', 'hello'],
+      summary: { total: 3, success: 3, failed: 0, cached: 3, newlyEmbedded: 0 },
+      keys: ['add.go:1', 'add.go:4', 'hello.py:1'],
+      names: ['Add', 'hello', 'imports'],
       dimensions: 384,
     });
 

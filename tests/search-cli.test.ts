@@ -171,7 +171,11 @@ describe('codesearch index, search and status on the mini repository', () => {
     expect(results).toHaveLength(4);
     for (const hit of results) {
       // `folded` (units inside this hit) only when there are some.
-      expect(Object.keys(hit).filter((key) => key !== 'folded').sort()).toEqual(
+      expect(
+        Object.keys(hit)
+          .filter((key) => key !== 'folded')
+          .sort(),
+      ).toEqual(
         [
           'endLine',
           'filePath',

@@ -38,6 +38,9 @@ export async function fillDisk(file: string, spareBytes = 0): Promise<void> {
       if (!(available > spareBytes + chunk.length)) break;
       await handle.write(chunk);
     }
+    // Asked for a full disk: the loop above stops up to one chunk short of it, which a small
+    // cache file fits in. Smaller writes until the disk refuses one.
+    if (spareBytes === 0) for (;;) await handle.write(Buffer.alloc(512, 0x61));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
   } finally {

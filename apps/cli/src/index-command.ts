@@ -141,8 +141,8 @@ export async function runIndex(
     await index.close();
   }
   if (waiting) terminal.error('… done waiting; this run wrote the index last');
-  // A sync makes the table hold exactly `records`; no need to count the rows again.
-  const stored = records.length;
+  // A sync makes the table hold exactly `records`: one row per window, window 0 for every unit.
+  const stored = records.filter((record) => record.window === 0).length;
 
   if (options.json) {
     terminal.out(
