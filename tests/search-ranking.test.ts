@@ -36,7 +36,6 @@ async function ask(query: string, more: Partial<SearchRequest> = {}): Promise<Ra
   return searchCode(index, { query, vector: outcome.vector, k: 10, ...more });
 }
 
-const names = (hits: RankedHit[]) => hits.map((hit) => hit.qualifiedName);
 const without = (signal: keyof RankingSignals) => ({ signals: { [signal]: false } });
 
 describe('ranking on a real index', () => {

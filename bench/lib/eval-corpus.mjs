@@ -14,6 +14,7 @@ export const EVAL_DIR = path.join(path.dirname(new URL(import.meta.url).pathname
 
 /** Where archives are extracted: `$CODESEARCH_BENCH_CACHE/eval/<id>` (default ~/.cache/codesearch-bench). */
 export function benchCacheDir() {
+  // biome-ignore lint/suspicious/noUndeclaredEnvVars: a bench-only override, never read by turbo tasks
   return process.env.CODESEARCH_BENCH_CACHE ?? path.join(os.homedir(), '.cache', 'codesearch-bench');
 }
 

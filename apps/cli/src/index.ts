@@ -134,7 +134,10 @@ runs on one index take turns to write it; the second says whom it waits for.`,
       new Option('-k <n>', `number of results, 1 to ${MAX_RESULTS}`).argParser(parseResultCount).default(10),
     )
     .addOption(
-      new Option('--mode <mode>', 'hybrid (both lists, then the ranking stage), vector (meaning) or lexical (words, BM25)')
+      new Option(
+        '--mode <mode>',
+        'hybrid (both lists, then the ranking stage), vector (meaning) or lexical (words, BM25)',
+      )
         .choices(['hybrid', 'vector', 'lexical'])
         .default('hybrid'),
     )

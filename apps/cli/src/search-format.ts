@@ -82,7 +82,8 @@ export function formatHit(
   const lines = [
     `${style.rank(`${rank}.`)} ${formatScore(hit.score)}  ${style.location(`${hit.filePath}:${hit.lineNumber}-${hit.endLine}`)}  ${style.name(hit.qualifiedName)} (${hit.kind})${note}`,
   ];
-  if (hit.matchStart > hit.lineNumber) lines.push(style.preview(`    matched lines ${hit.matchStart}-${hit.matchEnd}:`));
+  if (hit.matchStart > hit.lineNumber)
+    lines.push(style.preview(`    matched lines ${hit.matchStart}-${hit.matchEnd}:`));
   const preview = (hit.sourcePreview ?? '').split(/\r?\n/).slice(0, PREVIEW_LINES);
   for (const line of preview) if (line.trim()) lines.push(style.preview(`    ${line.trimEnd()}`));
   if (hit.folded?.length) {
@@ -90,7 +91,8 @@ export function formatHit(
     lines.push(style.preview(`    also matched inside: ${names.join(', ')}`));
   }
   if (explain) {
-    for (const note of hit.explanation) lines.push(`      ${note.effect.padStart(7)}  ${note.signal}: ${note.detail}`);
+    for (const note of hit.explanation)
+      lines.push(`      ${note.effect.padStart(7)}  ${note.signal}: ${note.detail}`);
   }
   return lines;
 }

@@ -237,7 +237,7 @@ describe('test code by name', () => {
 describe('exact name: the definition over what merely carries the name', () => {
   it('a class before its constructor and before an impl block named after it', () => {
     const klass = unit('Elements', 'Elements.java', 30, { kind: 'class', endLine: 800 });
-    const constructor = unit('Elements.Elements', 'Elements.java', 34, {
+    const javaConstructor = unit('Elements.Elements', 'Elements.java', 34, {
       name: 'Elements',
       kind: 'method',
       parent: 'Elements',
@@ -246,9 +246,9 @@ describe('exact name: the definition over what merely carries the name', () => {
     const impl = unit('Value', 'from.rs', 40, { kind: 'code' });
     const struct = unit('Value', 'mod.rs', 116, { kind: 'enum' });
     const lists = {
-      vector: [constructor, klass],
-      lexical: [constructor, klass],
-      named: [constructor, klass],
+      vector: [javaConstructor, klass],
+      lexical: [javaConstructor, klass],
+      named: [javaConstructor, klass],
     };
     expect(order('Elements', lists)[0]).toBe('Elements');
     const rust = { vector: [impl, struct], lexical: [impl, struct], named: [impl, struct] };
