@@ -288,9 +288,10 @@ describe('SIGKILL during index, then rerun', () => {
       updated: 0,
       relocated: 0,
       removed: 0,
-      unchanged: parsed.length,
       written: false,
     });
+    // Sync counts rows: one per window, so at least one per unit.
+    expect(third.sync.unchanged).toBeGreaterThanOrEqual(parsed.length);
   });
 });
 
