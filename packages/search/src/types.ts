@@ -1,4 +1,4 @@
-import type { EntityKind, Language, LocationKey } from '@codesearch/core';
+import type { Candidate, EntityKind, Language } from '@codesearch/core';
 
 export type { Candidate, CandidateOptions, CandidateSource } from '@codesearch/core';
 
@@ -49,22 +49,11 @@ export interface SignalNote {
   effect: string;
 }
 
-export interface RankedHit {
-  locationKey: LocationKey;
-  filePath: string;
-  lineNumber: number;
-  endLine: number;
+/** A ranked unit: the candidate's unit fields, with the best window as the lines that matched. */
+export interface RankedHit extends Omit<Candidate, 'window' | 'windowStart' | 'windowEnd' | 'score'> {
   /** The lines that matched best: the unit's best window (the whole unit when it has one). */
   matchStart: number;
   matchEnd: number;
-  kind: EntityKind;
-  name: string;
-  qualifiedName: string;
-  parent?: string;
-  language: Language;
-  docstring?: string;
-  signature?: string;
-  sourcePreview?: string;
   /** The final score; higher is better. Comparable within one answer only. */
   score: number;
   /** Units inside this hit's lines that were folded into it (a method of a class hit). */
