@@ -28,12 +28,13 @@ export function syncRows(
   directory: string,
   entities: number,
 ): Array<[string, string | number]> {
+  // The index holds one row per window (a long unit is several): the sync counts rows.
   return [
-    ['added', sync.added],
-    ['updated', sync.updated],
-    ['relocated', sync.relocated],
-    ['removed', sync.removed],
-    ['unchanged', sync.unchanged],
+    ['rows added', sync.added],
+    ['rows updated', sync.updated],
+    ['rows relocated', sync.relocated],
+    ['rows removed', sync.removed],
+    ['rows unchanged', sync.unchanged],
     ...(sync.repaired > 0 ? [['duplicates repaired', sync.repaired] as [string, number]] : []),
     ['index entities', entities],
     ['index dir', directory],

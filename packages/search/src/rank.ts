@@ -323,6 +323,7 @@ function applyThinUnits(unit: Unit, analysis: QueryAnalysis): void {
 
 /** A file's best unit gains from its file's other strong candidates (several hits in one file). */
 function applyFileCoherence(ordered: Unit[]): void {
+  if (RANKING.fileCoherence === 0) return; // off: no notes that change nothing
   const byFile = new Map<string, Unit[]>();
   for (const unit of ordered.slice(0, RANKING.coherenceDepth)) {
     const list = byFile.get(unit.shown.filePath) ?? [];
@@ -388,7 +389,7 @@ function select(ordered: Unit[], k: number, signals: RankingSignals): Unit[] {
       continue;
     }
     const before = perFile.get(unit.shown.filePath) ?? 0;
-    if (signals.fileDiversity && before >= 2) {
+    if (signals.fileDiversity && before >= 2 && RANKING.diversityFactor !== 1) {
       const factor = RANKING.diversityFactor ** (before - 1);
       unit.notes.push({
         signal: 'file diversity',

@@ -261,3 +261,16 @@ describe('exact name: the definition over what merely carries the name', () => {
     expect(analyseQuery('json!')).toMatchObject({ type: 'symbol', identifiers: ['json'] });
   });
 });
+
+describe('explanations name only what changed the score', () => {
+  it('signals that are off by default (coherence, diversity) add no notes', () => {
+    const rows = [1, 20, 40].map((line) => unit(`f${line}`, 'big.py', line, { endLine: line + 5 }));
+    const hits = rankCandidates(analyseQuery('parse header'), scored({ vector: rows, lexical: rows }), {
+      k: 3,
+      mode: 'ranked',
+    });
+    const signals = hits.flatMap((hit) => hit.explanation.map((note) => note.signal));
+    expect(signals).not.toContain('file coherence');
+    expect(signals).not.toContain('file diversity');
+  });
+});
