@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDist } from './lib/dist.mjs';
-import { benchCacheDir, fetchCorpus, loadEvaluation } from './lib/eval-corpus.mjs';
+import { benchCacheDir, fetchCorpus, loadEvaluation, unitsByFile } from './lib/eval-corpus.mjs';
 import { meanAndError, ndcgAt, presentTargets, splitOf } from './lib/eval-metrics.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,10 +24,7 @@ const model = { modelName: info.modelName, modelVersion: info.modelVersion, dime
 const dev = [];
 for (const { corpus, questions } of await loadEvaluation()) {
   const root = await fetchCorpus(corpus);
-  const parsed = await parser.parseDirectory(root, { exclude: corpus.exclude ?? [] });
-  const units = new Map();
-  for (const entity of parsed.entities)
-    units.set(entity.filePath, [...(units.get(entity.filePath) ?? []), entity]);
+  const units = await unitsByFile(parser, root, corpus);
   const index = await store.openCodeIndex(path.join(benchCacheDir(), 'eval-index', corpus.id), {
     model,
     create: false,
@@ -64,7 +61,6 @@ function set(params) {
   Object.assign(R, JSON.parse(JSON.stringify(original)));
   R.rrfK = params.rrfK;
   R.fusion = params.fusion;
-  R.scoreWeights = { ...R.scoreWeights, natural: params.natural, mixed: params.mixed };
   R.weights = { ...R.weights, natural: params.natural, mixed: params.mixed };
   R.pathTerms = params.pathTerms;
   R.secondaryPathFactor = params.secondary;

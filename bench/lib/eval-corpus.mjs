@@ -60,3 +60,15 @@ export async function fetchCorpus(corpus, log = () => {}) {
   if (!existsSync(root)) throw new Error(`${corpus.id}: root ${corpus.root} is not in the archive`);
   return root;
 }
+
+/** The units of a corpus's indexed tree by file, for telling which targets exist in the index. */
+export async function unitsByFile(parser, root, corpus) {
+  const parsed = await parser.parseDirectory(root, { exclude: corpus.exclude ?? [] });
+  const byFile = new Map();
+  for (const entity of parsed.entities) {
+    const list = byFile.get(entity.filePath) ?? [];
+    list.push({ filePath: entity.filePath, lineNumber: entity.lineNumber, endLine: entity.endLine });
+    byFile.set(entity.filePath, list);
+  }
+  return byFile;
+}

@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { loadDist } from '../lib/dist.mjs';
-import { benchCacheDir, fetchCorpus, loadEvaluation } from '../lib/eval-corpus.mjs';
+import { benchCacheDir, fetchCorpus, loadEvaluation, unitsByFile } from '../lib/eval-corpus.mjs';
 import {
   fileMrrAt,
   fileRecallAt,
@@ -65,18 +65,6 @@ function indexCorpus(repoRoot, corpus, root, log) {
     `${corpus.id}: ${report.summary.total} units, ${report.summary.newlyEmbedded} embedded, ${seconds.toFixed(1)} s`,
   );
   return { indexDir, seconds, units: report.summary.total, embedded: report.summary.newlyEmbedded };
-}
-
-/** Units of the indexed tree by file, for telling which targets exist in the index. */
-async function unitsByFile(parser, root, corpus) {
-  const parsed = await parser.parseDirectory(root, { exclude: corpus.exclude ?? [] });
-  const byFile = new Map();
-  for (const entity of parsed.entities) {
-    const list = byFile.get(entity.filePath) ?? [];
-    list.push({ filePath: entity.filePath, lineNumber: entity.lineNumber, endLine: entity.endLine });
-    byFile.set(entity.filePath, list);
-  }
-  return byFile;
 }
 
 function scoreAnswer(hitsList, question, present) {

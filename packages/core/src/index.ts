@@ -13,6 +13,7 @@ export {
   StoreError,
   TextPrepError,
 } from './errors.js';
+export { identifierParts } from './identifiers.js';
 export type { IndexedFile, IndexManifest } from './manifest.js';
 export { sameModel } from './model-identity.js';
 export type {

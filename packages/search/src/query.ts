@@ -1,9 +1,7 @@
+import { identifierParts } from '@codesearch/core';
 import type { QueryAnalysis } from './types.js';
 
-/** Parts of one identifier: `parseHTTPResponse2` → parse, HTTP, Response, 2; `parse_file` → parse, file. */
-export function identifierParts(identifier: string): string[] {
-  return identifier.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g) ?? [];
-}
+export { identifierParts };
 
 /** Lower-case parts, joined: the form in which `parse_file`, `parseFile` and `ParseFile` agree. */
 export function splitForm(identifier: string): string {

@@ -29,10 +29,8 @@ export const RANKING = {
   fusion: 'scores' as 'rrf' | 'scores',
   /** Vector, lexical weights: the previous fixed fusion, kept as the `hybrid` mode. */
   fixedWeights: [2, 1] as const,
-  /** Per query type: worded questions lean on meaning, bare names on words. */
+  /** Vector, lexical weights per query type: worded questions lean on meaning, bare names on words. */
   weights: { natural: [2, 1], mixed: [1.5, 1.5], symbol: [1, 2] } as const,
-  /** The same for score fusion (the default). */
-  scoreWeights: { natural: [2, 1], mixed: [1.5, 1.5], symbol: [1, 2] } as const,
   /** Score added for a unit named as the query's identifier: case-exact, any case, split form. */
   exactName: { exact: 1, anyCase: 0.8, split: 0.6, lastSegment: 0.5 },
   /**
@@ -472,9 +470,8 @@ export function rankCandidates(
       unit.vectorRank !== undefined || unit.lexicalRank !== undefined || (signals.exactName && unit.named),
   );
   const tops = listTops(pool);
-  const scoreWeights = signals.queryTypeWeights ? RANKING.scoreWeights[analysis.type] : RANKING.fixedWeights;
   for (const unit of pool) {
-    if (RANKING.fusion === 'scores') fuseScores(unit, scoreWeights, tops);
+    if (RANKING.fusion === 'scores') fuseScores(unit, weights, tops);
     else fuse(unit, weights, true);
     if (signals.exactName) applyExactName(unit, analysis);
     if (signals.pathTerms) applyPathTerms(unit, analysis, stemsOf);

@@ -1,7 +1,6 @@
-/** Parts of one identifier: `parseHTTPResponse2` → parse, HTTP, Response, 2; `parse_file` → parse, file. */
-export function identifierParts(identifier: string): string[] {
-  return identifier.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g) ?? [];
-}
+import { identifierParts } from '@codesearch/core';
+
+export { identifierParts };
 
 /**
  * The column the full-text index covers. The tokenizer splits on punctuation (so `parse_file`

@@ -17,26 +17,11 @@ import type { StoredManifest } from './manifest-file.js';
  * embedded as overlapping windows is one row per window. A row is identified by
  * `(locationKey, window)`.
  */
-export interface IndexRecord {
+export interface IndexRecord extends Omit<Candidate, 'score'> {
   /** `${filePath}:${lineNumber}` (batch's `result.keys[i]`): the unit's key, shared by its windows. */
   locationKey: LocationKey;
   /** 0-based window of the unit; 0 for a unit embedded whole. Every unit has a window 0. */
   window: number;
-  /** First file line of this window (the unit's `lineNumber` for a unit embedded whole). */
-  windowStart: number;
-  /** Last file line of this window (the unit's `endLine` for a unit embedded whole). */
-  windowEnd: number;
-  filePath: string;
-  lineNumber: number;
-  endLine: number;
-  kind: EntityKind;
-  name: string;
-  qualifiedName: string;
-  /** Qualified name of the enclosing class or function, if any. */
-  parent?: string;
-  language: Language;
-  docstring?: string;
-  signature?: string;
   /** The prepared text of this window (what the model embedded). */
   text: string;
   /**
