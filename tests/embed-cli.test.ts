@@ -36,9 +36,13 @@ async function entityKeys(root: string): Promise<string[]> {
 }
 
 /** Content keys in a JSON cache file, as written on disk. */
-async function cacheFileEntries(file: string): Promise<number> {
+async function cacheFileKeys(file: string): Promise<string[]> {
   const data = JSON.parse(await readFile(file, 'utf8')) as { embeddings: Record<string, unknown> };
-  return Object.keys(data.embeddings).length;
+  return Object.keys(data.embeddings);
+}
+
+async function cacheFileEntries(file: string): Promise<number> {
+  return (await cacheFileKeys(file)).length;
 }
 
 let scratch: string;
@@ -190,7 +194,8 @@ describe('codesearch embed on a real tree (Python standard library modules)', ()
     expect(await exited).toBe('SIGKILL');
     expect(saved).toBeGreaterThanOrEqual(2 * checkpointEvery);
 
-    const onDisk = await cacheFileEntries(cacheFile); // parses: never a torn file
+    const onDiskKeys = await cacheFileKeys(cacheFile); // parses: never a torn file
+    const onDisk = onDiskKeys.length;
     expect(onDisk).toBeGreaterThanOrEqual(saved);
 
     const resumed = jsonOf(await codesearch(['embed', tree, '--cache', cacheDir, '--json']));
@@ -201,7 +206,12 @@ describe('codesearch embed on a real tree (Python standard library modules)', ()
     expect(resumed.summary.cached).toBeGreaterThan(0);
     expect(resumed.summary.newlyEmbedded).toBe(keys.length - resumed.summary.cached);
     expect(resumed.summary.newlyEmbedded).toBeGreaterThan(0);
-    expect(await cacheFileEntries(cacheFile)).toBeGreaterThan(onDisk);
+    const after = new Set(await cacheFileKeys(cacheFile));
+    expect(
+      onDiskKeys.filter((key) => !after.has(key)),
+      'embeddings saved before the kill were lost',
+    ).toEqual([]);
+    expect(after.size).toBeGreaterThan(onDisk);
   });
 
   it('on SIGINT saves the cache, exits 130, and loses nothing it embedded', async () => {
