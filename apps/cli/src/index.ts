@@ -20,10 +20,12 @@ const commands = {
   cache: () => import('./cache-command.js'),
   embed: () => import('./embed-command.js'),
   index: () => import('./index-command.js'),
+  mcp: () => import('./mcp/mcp-command.js'),
   model: () => import('./model-command.js'),
   parse: () => import('./parse-command.js'),
   search: () => import('./search-command.js'),
   status: () => import('./status-command.js'),
+  watch: () => import('./watch/watch-command.js'),
 };
 
 // Read at run time so that `--version` follows the package version (changesets bump package.json).
@@ -197,6 +199,30 @@ the index's own flags. Nothing is parsed and the model is never loaded.`,
     )
     .action(async (target: string | undefined, options) =>
       setExitCode(await (await commands.status()).runStatus(target, options, terminal)),
+    );
+
+  program
+    .command('mcp')
+    .description('Serve search to coding agents over the Model Context Protocol (stdio).')
+    .option('--path <root>', 'the tree to search (indexed on first use when it has no index)', '.')
+    .option('--index <dir>', 'index directory (default <root>/.codesearch/index)')
+    .option('--model <name|dir>', 'the model the index is built with', 'Xenova/all-MiniLM-L6-v2')
+    .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
+    .option('--no-sync', 'answer from the index as it is; never re-index changed files first')
+    .action(async (options) => setExitCode(await (await commands.mcp()).runMcp(options, terminal)));
+
+  program
+    .command('watch')
+    .description(
+      'Keep the index of a tree fresh while running: changed files are re-indexed as they are saved.',
+    )
+    .argument('[path]', 'the indexed tree', '.')
+    .option('--index <dir>', 'index directory (default <path>/.codesearch/index)')
+    .option('--model <name|dir>', 'the model the index is built with', 'Xenova/all-MiniLM-L6-v2')
+    .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
+    .option('--json', 'one JSON line per refresh')
+    .action(async (target: string | undefined, options) =>
+      setExitCode(await (await commands.watch()).runWatch(target ?? '.', options, terminal)),
     );
 
   const cache = program

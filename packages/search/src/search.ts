@@ -2,6 +2,7 @@ import { CodesearchError } from '@codesearch/core';
 import { analyseQuery } from './query.js';
 import { type CandidateLists, rankCandidates } from './rank.js';
 import type {
+  Candidate,
   CandidateOptions,
   CandidateSource,
   QueryAnalysis,
@@ -16,6 +17,8 @@ export const DEFAULT_K = 10;
 export const MAX_K = 10_000;
 /** Candidates fetched from each list: deep enough that a boost can lift a unit into the top 10. */
 export const CANDIDATE_DEPTH = 60;
+/** How much deeper candidates are fetched when a path filter will drop some. */
+export const FILTERED_DEPTH_FACTOR = 10;
 /** Units fetched by exact name: overloads and same-named methods of many classes. */
 const NAMED_DEPTH = 50;
 
@@ -49,8 +52,10 @@ export async function fetchCandidates(
     throw invalid('vector mode needs the query embedded (request.vector)');
 
   const analysis = analyseQuery(query);
+  const filter = request.pathFilter;
   const options: CandidateOptions = {
-    depth: Math.max(CANDIDATE_DEPTH, k * 3),
+    // A path filter drops candidates after the fetch: fetch deeper to keep k hits findable.
+    depth: Math.max(CANDIDATE_DEPTH, k * 3) * (filter ? FILTERED_DEPTH_FACTOR : 1),
     ...(request.languages?.length ? { languages: request.languages } : {}),
     ...(request.kinds?.length ? { kinds: request.kinds } : {}),
   };
@@ -66,10 +71,12 @@ export async function fetchCandidates(
     mode !== 'vector' ? source.lexicalCandidates(query.replace(/`/g, ''), options) : undefined,
     wantsNames ? source.namedCandidates([...names], { ...options, depth: NAMED_DEPTH }) : undefined,
   ]);
+  const kept = (list: Candidate[] | undefined) =>
+    list && filter ? list.filter((candidate) => filter(candidate.filePath)) : list;
   const lists: CandidateLists = {
-    ...(vector ? { vector } : {}),
-    ...(lexical ? { lexical } : {}),
-    ...(named ? { named } : {}),
+    ...(vector ? { vector: kept(vector)! } : {}),
+    ...(lexical ? { lexical: kept(lexical)! } : {}),
+    ...(named ? { named: kept(named)! } : {}),
   };
   return { analysis, lists, k, mode };
 }

@@ -39,6 +39,11 @@ export interface SearchRequest {
   kinds?: readonly EntityKind[];
   /** Turn single signals off (measurement, `--explain` comparisons). */
   signals?: Partial<RankingSignals>;
+  /**
+   * Only units whose file path this accepts (path globs, `--include` / `--exclude`). Applied to
+   * the candidate lists, which are then fetched deeper so that k hits can still be found.
+   */
+  pathFilter?: (filePath: string) => boolean;
 }
 
 /** One line of an explanation: which signal, what it saw, what it did to the score. */

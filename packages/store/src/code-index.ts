@@ -31,6 +31,7 @@ import {
   legacyIndex,
   modelMismatch,
   notAnIndex,
+  partialSyncWithoutIndex,
   storeFailed,
   writeFailed,
 } from './store-errors.js';
@@ -51,6 +52,7 @@ import type {
 } from './types.js';
 import {
   checkCandidates,
+  checkFiles,
   checkManifest,
   checkQueryVector,
   checkRecords,
@@ -81,6 +83,9 @@ export const KEEP_VERSIONS_MS = 10 * 60 * 1000;
  * early would throw away the caller's whole embedding run.
  */
 export const DEFAULT_LOCK_WAIT_MS = 10 * 60 * 1000;
+
+/** Digests per query of `vectorsByDigest`. */
+const DIGEST_LOOKUP_CHUNK = 500;
 
 /**
  * Opens the index in `directory` (see `OpenCodeIndexOptions`). Refuses a directory holding
@@ -285,6 +290,7 @@ class LanceCodeIndex implements CodeIndex {
     this.#checkOpen();
     checkRecords(records, this.model);
     const manifest = checkManifest(options);
+    const files = checkFiles(records, options);
     const dir = this.directory;
     try {
       await ensureDirectory(dir, 'the index');
@@ -299,6 +305,7 @@ class LanceCodeIndex implements CodeIndex {
       // An index of an outdated format is data we derived: rebuilt aside and swapped, like --rebuild.
       const outdated = read?.problem !== undefined && OUTDATED_FORMATS.has(read.otherFormat ?? '');
       if (this.#rebuildPending || read === undefined || outdated) {
+        if (files) throw partialSyncWithoutIndex(dir, this.#hints);
         const report = await this.#build(records, manifest, read?.marker, read !== undefined, lockLost);
         this.#rebuildPending = false;
         return report;
@@ -306,7 +313,7 @@ class LanceCodeIndex implements CodeIndex {
       const generation = await this.#current(true);
       if (!generation || !read.marker) throw indexNotFound(dir, this.#hints); // a marker problem threw already
       await removeLeftovers(dir, generation.name, { legacyTable: true });
-      return generation.use((current) => this.#syncInto(current, read.marker, records, manifest));
+      return generation.use((current) => this.#syncInto(current, read.marker, records, manifest, files));
     });
   }
 
@@ -391,9 +398,12 @@ class LanceCodeIndex implements CodeIndex {
     marker: IndexMarker,
     records: readonly IndexRecord[],
     manifest: IndexManifest | undefined,
+    files: readonly string[] | undefined,
   ): Promise<SyncReport> {
     const table = generation.table;
-    const rows = await this.#guard(() => readTableKeys(table));
+    // A partial sync compares (and may delete) only the rows of its files.
+    const scope = files ? (files.length > 0 ? sqlIn('filePath', files) : 'false') : undefined;
+    const rows = await this.#guard(() => readTableKeys(table, scope));
     let written = false;
     if (rows.extraRowIds.length > 0) {
       // Keys stored twice (concurrent writers before the lock): keep one row of each.
@@ -615,6 +625,50 @@ class LanceCodeIndex implements CodeIndex {
         compareText(a.locationKey as string, b.locationKey as string),
     );
     return rows.slice(0, depth).map((row) => toCandidate(row, 1));
+  }
+
+  async units(ids: readonly string[]): Promise<Candidate[]> {
+    this.#checkOpen();
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
+      throw invalidInput('units needs an array of unit ids (strings: `path:line`)');
+    }
+    const wanted = [...new Set(ids)];
+    if (wanted.length === 0) return [];
+    const rows = await this.#read(
+      async (generation) =>
+        (await generation.table
+          .query()
+          .where(`window = 0 AND ${sqlIn('locationKey', wanted)}`)
+          .select([...HIT_COLUMNS])
+          .toArray()) as Record<string, unknown>[],
+      () => [],
+    );
+    const byKey = new Map(rows.map((row) => [row.locationKey as string, toCandidate(row, 1)]));
+    return ids.flatMap((id) => byKey.get(id) ?? []);
+  }
+
+  async vectorsByDigest(digests: readonly string[]): Promise<Map<string, Float32Array>> {
+    this.#checkOpen();
+    const found = new Map<string, Float32Array>();
+    const wanted = [...new Set(digests)];
+    // IN lists of a few hundred keep each filter cheap to parse.
+    for (let start = 0; start < wanted.length; start += DIGEST_LOOKUP_CHUNK) {
+      const chunk = wanted.slice(start, start + DIGEST_LOOKUP_CHUNK);
+      const rows = await this.#read(
+        async (generation) =>
+          (await generation.table
+            .query()
+            .where(sqlIn('contentDigest', chunk))
+            .select(['contentDigest', 'vector'])
+            .toArray()) as Record<string, unknown>[],
+        () => [],
+      );
+      for (const row of rows) {
+        const digest = row.contentDigest as string;
+        if (!found.has(digest)) found.set(digest, Float32Array.from(row.vector as ArrayLike<number>));
+      }
+    }
+    return found;
   }
 
   async digests(): Promise<Set<string>> {

@@ -47,6 +47,14 @@ export function indexNotFound(directory: string, hints: Hints): StoreError {
   });
 }
 
+/** A sync of some files only needs an index of the current format to sync into. */
+export function partialSyncWithoutIndex(directory: string, hints: Hints): StoreError {
+  return new StoreError(
+    `cannot update some files of the index at ${directory}: it does not exist yet or must be rebuilt; build it whole with ${hints.create}`,
+    { code: 'INDEX_NOT_FOUND', directory },
+  );
+}
+
 export function indexCorrupt(directory: string, cause: unknown, hints: Hints): StoreError {
   return new StoreError(
     `index at ${directory} is corrupt or unreadable: ${messageOf(cause)}; rebuild it with ${hints.rebuild}`,

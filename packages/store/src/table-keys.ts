@@ -16,8 +16,10 @@ export interface TableKeys {
  * concurrent writers before the write lock could store one twice, and every hit then showed
  * up twice. The first row of each key is kept; the others are listed for deletion.
  */
-export async function readTableKeys(table: Table): Promise<TableKeys> {
-  const rows = await table.query().withRowId().select([ROW_KEY_COLUMN, 'contentDigest']).toArray();
+export async function readTableKeys(table: Table, where?: string): Promise<TableKeys> {
+  let query = table.query().withRowId();
+  if (where !== undefined) query = query.where(where);
+  const rows = await query.select([ROW_KEY_COLUMN, 'contentDigest']).toArray();
   const keys = new Map<string, string>();
   const repeated = new Set<string>();
   const extraRowIds: bigint[] = [];

@@ -151,6 +151,13 @@ export interface OpenCodeIndexOptions {
 
 export interface SyncOptions {
   /**
+   * A partial sync: the rows of these files (root-relative paths) become exactly `records`,
+   * and every other row is left as it is. Every record must be in one of them; a file listed
+   * without records loses its rows (deleted, renamed away). Needs an existing index of the
+   * current format (`INDEX_NOT_FOUND` otherwise). `manifest` is then the whole tree's.
+   */
+  files?: readonly string[];
+  /**
    * What the records were built from (per-file record and walk options), kept with the index.
    * Without it, the previous manifest is kept; it is then no longer `consistent` if this sync
    * wrote to the table.
@@ -164,8 +171,9 @@ export interface CodeIndex extends CandidateSource {
   readonly directory: string;
   readonly model: EmbeddingModelInfo;
   /**
-   * Makes the index hold exactly `records` (the full desired state), writing only what changed,
-   * under the index's write lock (another writer is waited for).
+   * Makes the index hold exactly `records` (the full desired state; with `options.files`, that
+   * of those files), writing only what changed, under the index's write lock (another writer
+   * is waited for).
    */
   sync(records: readonly IndexRecord[], options?: SyncOptions): Promise<SyncReport>;
   /** Hybrid, vector or lexical search; one hit per unit (its best window). */
@@ -180,6 +188,10 @@ export interface CodeIndex extends CandidateSource {
    */
   namedCandidates(names: readonly string[], options: CandidateOptions): Promise<Candidate[]>;
   stats(): Promise<IndexStats>;
+  /** The units (window-0 rows) with these location keys (`path:line`), in that order; unknown keys are left out. */
+  units(ids: readonly string[]): Promise<Candidate[]>;
+  /** The vectors of rows with these content digests (one per digest found): the index as a read-only embedding cache. */
+  vectorsByDigest(digests: readonly string[]): Promise<Map<string, Float32Array>>;
   /**
    * The content digests of all rows (`IndexRecord.contentDigest`: the embedding cache keys of
    * the vectors the index holds), e.g. for `pruneCacheFile` of `@codesearch/cache`.

@@ -87,6 +87,29 @@ export function checkManifest(options: SyncOptions | undefined): IndexManifest |
   return manifest;
 }
 
+/**
+ * The files of a partial sync (`options.files`), checked: strings, and every record in one of
+ * them (a record outside would be written without the rows it replaces being compared).
+ */
+export function checkFiles(
+  records: readonly IndexRecord[],
+  options: SyncOptions | undefined,
+): readonly string[] | undefined {
+  const files = options?.files;
+  if (files === undefined) return undefined;
+  if (!Array.isArray(files) || !files.every((file) => typeof file === 'string')) {
+    throw invalidInput('sync: options.files must be an array of root-relative paths');
+  }
+  const scope = new Set(files);
+  const outside = records.find((record) => !scope.has(record.filePath));
+  if (outside) {
+    throw invalidInput(
+      `sync: record ${outside.locationKey} is in ${outside.filePath}, which options.files does not list`,
+    );
+  }
+  return [...scope];
+}
+
 /** A search's query and options, checked; `filter` is the SQL of the language filter, if any. */
 export function checkSearch(query: SearchQuery, options: SearchOptions, model: EmbeddingModelInfo) {
   const text = query?.text;
