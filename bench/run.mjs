@@ -25,6 +25,9 @@ const SECTIONS = {
   'search-quality': () => import('./sections/search-quality.mjs'),
   faults: () => import('./sections/faults.mjs'),
   'search-eval': () => import('./sections/search-eval.mjs'),
+  freshness: () => import('./sections/freshness.mjs'),
+  mcp: () => import('./sections/mcp.mjs'),
+  watch: () => import('./sections/watch.mjs'),
 };
 
 const REPORT_VERSION = 1;
