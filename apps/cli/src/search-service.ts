@@ -24,6 +24,11 @@ export interface SearchServiceOptions {
    * index as it is (flagging stale hits). Default 2 s: a question should not wait for a build.
    */
   lockWaitMs?: number;
+  /**
+   * The embedding cache a large refresh reads and writes (a location as `--cache` takes it;
+   * default the user's cache, `false` none). Small refreshes use only the vectors the index holds.
+   */
+  cache?: string | false;
   /** The flag that named the tree, for messages (`--path`, `status`, `mcp --path`). */
   rootFlag?: string;
 }
