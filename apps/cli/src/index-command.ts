@@ -2,7 +2,7 @@ import { manifestFromParse } from '@codesearch/batch';
 import { type EmbeddingModelInfo, ModelNotFoundError, StoreError } from '@codesearch/core';
 import { createTransformersEmbedder } from '@codesearch/embedder';
 import type { LockHolder } from '@codesearch/fs';
-import { checkIndexLocation, openCodeIndex, recordsFromEntities, type SyncReport } from '@codesearch/store';
+import { checkIndexLocation, openCodeIndex, type SyncReport } from '@codesearch/store';
 import Table from 'cli-table3';
 import {
   type EmbedRunOptions,
@@ -12,6 +12,7 @@ import {
   summaryRows,
 } from './embed-run.js';
 import { indexDirectory, indexExists, indexHint } from './index-location.js';
+import { indexRecordsOf } from './index-records.js';
 import { walkOptions } from './options.js';
 import type { Terminal } from './terminal.js';
 
@@ -99,26 +100,7 @@ export async function runIndex(
   const exitCode = reportFailures(outcome, options, terminal);
   if (exitCode !== 0) return exitCode;
 
-  const { records, skipped } = recordsFromEntities({
-    entities,
-    keys: result.keys,
-    vectors: result.keys.map((key) => result.embeddings[key] ?? null),
-    texts: result.prepared.map((item) => item?.text ?? null),
-    digests: result.prepared.map((item) => item?.contentKey ?? null),
-    // A long unit is one row per window (its overlapping parts), so each part is searchable.
-    windows: result.keys.map((key, position) => {
-      const windows = result.prepared[position]?.windows;
-      if (!windows) return null;
-      const vectors = result.windowEmbeddings[key];
-      return windows.map((window, index) => ({
-        startLine: window.startLine,
-        endLine: window.endLine,
-        text: window.text,
-        digest: window.contentKey,
-        vector: vectors?.[index] ?? null,
-      }));
-    }),
-  });
+  const { records, skipped } = indexRecordsOf(result, entities);
   const manifest = await manifestFromParse(outcome.parse, walk);
 
   let waiting = false;
