@@ -109,6 +109,34 @@ function includeGlob(glob: string): string {
   return glob.includes('/') ? glob : `**/${glob}`;
 }
 
+/** The include globs as one matcher of root-relative paths; undefined when there are none. */
+function includeMatcher(
+  include: readonly string[] | undefined,
+): ((relativePath: string) => boolean) | undefined {
+  return include?.length ? picomatch(include.map(includeGlob), { dot: true }) : undefined;
+}
+
+/**
+ * Whether a root-relative POSIX path passes `include` and `exclude` as the walk applies them
+ * (an excluded directory leaves out everything below it): for filtering search hits by path
+ * with the same flags as `codesearch index`.
+ */
+export function pathMatcher(
+  options: Pick<WalkOptions, 'include' | 'exclude'>,
+): (relativePath: string) => boolean {
+  const include = includeMatcher(options.include);
+  const rules = options.exclude?.length ? ignore().add([...options.exclude]) : undefined;
+  return (relativePath) => {
+    if (include && !include(relativePath)) return false;
+    if (!rules) return true;
+    const parts = relativePath.split('/');
+    for (let depth = 1; depth < parts.length; depth++) {
+      if (rules.ignores(`${parts.slice(0, depth).join('/')}/`)) return false;
+    }
+    return !rules.ignores(relativePath);
+  };
+}
+
 /**
  * Git's verdict over the .gitignore files that apply, outermost first: the deepest file with a
  * matching rule decides, so a nested `!keep.py` re-includes what a parent ignored.
@@ -136,9 +164,7 @@ export async function* walkSourceFiles(root: string, options: WalkOptions = {}):
   const useDefaults = options.defaultExcludes ?? true;
   const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   const languages = options.languages ? new Set(options.languages) : undefined;
-  const include = options.include?.length
-    ? picomatch(options.include.map(includeGlob), { dot: true })
-    : undefined;
+  const include = includeMatcher(options.include);
 
   // Defaults and `exclude` always apply: a .gitignore negation does not bring back node_modules.
   const baseRules = ignore();
