@@ -49,7 +49,7 @@ export async function hitLines(root: string, hit: RankedHit, options: HitLinesOp
   const fileLines = options.stale
     ? undefined
     : await readLines(path.resolve(root, hit.filePath), options.files ?? new Map());
-  if (!fileLines || fileLines.length < hit.matchEnd) return previewLines(hit, terms, maxLines);
+  if (!fileLines || fileLines.length < hit.matchEnd) return previewLines(hit, terms, maxLines, context);
 
   const lineAt = (line: number) => fileLines[line - 1] ?? '';
   const isMarked = (line: number) => terms.length > 0 && matchSpans(lineAt(line), terms).length > 0;
@@ -78,13 +78,14 @@ export function queryTerms(query: string): string[] {
 
 /**
  * Where query words occur in a line, as `[from, to)` character ranges in order: each identifier
- * part of the line (`parseConfig` → parse, Config) equal to a term, or with the same light stem
- * (`routes`, `router` ~ `route`).
+ * part of the line (`parseConfig` → parse, Config) equal to a term or its singular, or with the
+ * same light stem (`routes`, `router` ~ `route`).
  */
 export function matchSpans(line: string, terms: readonly string[]): Array<[number, number]> {
   if (terms.length === 0) return [];
   const stems = new Set(terms.map((term) => stem(term)));
-  const exact = new Set(terms);
+  // The stem misses some plurals (`users` → `users`, `user` → `user`): singulars count as the word.
+  const exact = new Set(terms.flatMap((term) => [term, singular(term)]));
   const spans: Array<[number, number]> = [];
   let from = 0;
   for (const part of identifierParts(line)) {
@@ -92,7 +93,7 @@ export function matchSpans(line: string, terms: readonly string[]): Array<[numbe
     if (at < 0) continue;
     from = at + part.length;
     const lower = part.toLowerCase();
-    if (exact.has(lower) || (lower.length >= 3 && stems.has(stem(lower)))) {
+    if (exact.has(lower) || exact.has(singular(lower)) || (lower.length >= 3 && stems.has(stem(lower)))) {
       const last = spans.at(-1);
       // Adjacent parts of one identifier (`parse` + `Config`) make one span.
       if (last && last[1] === at) last[1] = from;
@@ -100,6 +101,13 @@ export function matchSpans(line: string, terms: readonly string[]): Array<[numbe
     }
   }
   return spans;
+}
+
+/** `users` → `user`, `classes` → `class`; short words and `ss` endings are left alone. */
+function singular(word: string): string {
+  if (word.length <= 3 || word.endsWith('ss')) return word;
+  if (/(?:ss|sh|ch|x)es$/.test(word)) return word.slice(0, -2);
+  return word.endsWith('s') ? word.slice(0, -1) : word;
 }
 
 /**
@@ -132,8 +140,8 @@ function chooseLines(
   return { start: best.start, end: best.end };
 }
 
-/** The index's preview of the hit (its window's first lines), narrowed the same way. */
-function previewLines(hit: RankedHit, terms: readonly string[], maxLines: number): HitLines {
+/** The index's preview of the hit (its window's first lines), narrowed and widened the same way. */
+function previewLines(hit: RankedHit, terms: readonly string[], maxLines: number, context: number): HitLines {
   const preview = hit.sourcePreview ? hit.sourcePreview.split(/\r?\n/) : [];
   const available = preview.slice(0, Math.max(0, hit.matchEnd - hit.matchStart + 1));
   if (available.length === 0) {
@@ -142,13 +150,10 @@ function previewLines(hit: RankedHit, terms: readonly string[], maxLines: number
   const first = hit.matchStart;
   const lineAt = (line: number) => available[line - first] ?? '';
   const isMarked = (line: number) => terms.length > 0 && matchSpans(lineAt(line), terms).length > 0;
-  const { start, end } = chooseLines(
-    first,
-    first + available.length - 1,
-    maxLines,
-    isMarked,
-    (line) => lineAt(line).trim() === '',
-  );
+  const last = first + available.length - 1;
+  const chosen = chooseLines(first, last, maxLines, isMarked, (line) => lineAt(line).trim() === '');
+  const start = Math.max(first, chosen.start - context);
+  const end = Math.min(last, chosen.end + context);
   const lines: string[] = [];
   const marked: number[] = [];
   for (let line = start; line <= end; line++) {

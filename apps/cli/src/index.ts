@@ -10,6 +10,7 @@ import {
   parseResultCount,
   parseSize,
 } from './options.js';
+import { parseContextLines, parseMinScore } from './search-options.js';
 import { processTerminal, type Terminal } from './terminal.js';
 
 export type { Terminal } from './terminal.js';
@@ -39,7 +40,18 @@ export function buildProgram(terminal: Terminal, setExitCode: (code: number) => 
       writeOut: (text) => terminal.out(text.replace(/\n$/, '')),
       writeErr: (text) => terminal.error(text.replace(/\n$/, '')),
     })
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+For coding agents (a CLI instead of MCP; index first: codesearch index .):
+  codesearch search "<question>" --format grep -k 5   # path:line: text, one line per hit
+  codesearch search "<question>" --files              # ranked file paths only
+  codesearch search "<question>" --json -C 2          # root, lines, scores, stale flags
+Exit status of search: 0 found, 1 nothing found, 2 error. Each answer re-indexes the files
+changed since the last index first (a few; with many, stale hits are flagged and the refresh
+command is printed).`,
+    );
 
   const parse = program
     .command('parse')
@@ -153,24 +165,74 @@ runs on one index take turns to write it; the second says whom it waits for.`,
       `only these kinds of unit, comma-separated (${ENTITY_KINDS.join(', ')})`,
       collectKinds,
     )
+    .option(
+      '--include <glob>',
+      'only hits in paths matching this glob, e.g. "src/**" (repeatable; as for index)',
+      collectStrings,
+    )
+    .option(
+      '--exclude <pattern>',
+      'leave out hits in paths matching this .gitignore-style pattern (repeatable; as for index)',
+      collectStrings,
+    )
+    .addOption(
+      new Option('-C, --context <n>', 'lines of context around the matching lines (within the unit)')
+        .argParser(parseContextLines)
+        .default(0),
+    )
+    .addOption(
+      new Option('--max-lines <n>', 'matching lines shown per hit, before context (default 6)').argParser(
+        parsePositiveInteger,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--min-score <x>',
+        "leave out hits scoring below this share of the best hit's score (0 to 1; the best is 1.00)",
+      ).argParser(parseMinScore),
+    )
+    .addOption(
+      new Option('--format <format>', 'human (default) or grep: one `path:line: text` line per hit')
+        .choices(['human', 'grep'])
+        .conflicts(['json', 'files']),
+    )
+    .addOption(
+      new Option('--files', 'only the files of the hits, best first, once each (like rg -l)').conflicts(
+        'json',
+      ),
+    )
     .option('--explain', 'show the signals behind each hit\'s score (in --json: an "explanation" field)')
-    .option('--json', 'one JSON line per query: {"query", "results": [{filePath, lineNumber, …, score}]}')
+    .option(
+      '--json',
+      'one JSON line per query: {"query", "root", "results": [{filePath, lineNumber, endLine, …, score, relativeScore, lines}]}',
+    )
     .option('--queries-file <file>', 'answer every line of this file (blank lines skipped) in one process')
     .option('--model <name|dir>', 'the model the index was built with', 'Xenova/all-MiniLM-L6-v2')
     .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
+    // Usage errors (a bad flag or value) exit 2, as grep and rg: 1 means "nothing found".
+    .exitOverride((error) => {
+      throw error.exitCode === 0 ? error : new CommanderError(2, error.code, error.message);
+    })
     .addHelpText(
       'after',
       `
 Examples:
   $ codesearch search "parse a configuration file"
-  $ codesearch search "retry with exponential backoff" --path ~/src/app -k 5 --lang ts
+  $ codesearch search "retry with exponential backoff" --path ~/src/app -k 5 --lang ts -C 2
   $ codesearch search "HttpClient" --mode lexical          # words only: never loads the model
+  $ codesearch search "load settings" --include 'src/**' --exclude '*.test.ts' --files
+  $ codesearch search "open a database" --format grep -k 5 # path:line: text, one line per hit
   $ codesearch search --queries-file questions.txt --json  # model loaded once for all lines
+
+Each hit: path:start-end (relative to the current directory), qualified name, kind, score
+relative to the best hit (1.00), then the lines with query words (12: a line with them, 13- one
+without), read from the file now. --min-score uses that relative score.
+Exit status: 0 when something was found, 1 when no query found anything, 2 on an error.
 
 Ranking (hybrid): the vector and BM25 lists fused with weights chosen by the kind of query (a
 bare name leans on words, a question on meaning), then exact-name, path, test-path and
-file-coherence signals; --explain shows them per hit. Scores: ranked (hybrid), cosine (vector),
-BM25 (lexical); comparable within one answer only.
+file-coherence signals; --explain shows them per hit. Raw scores (--json "score"): ranked
+(hybrid), cosine (vector), BM25 (lexical); comparable within one answer only.
 The query is embedded by the model the index was built with (--model must match it).`,
     )
     .action(async (query: string | undefined, options) =>

@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileStates, walkOptionsFromJson } from '@codesearch/batch';
-import type { EntityKind, Language } from '@codesearch/core';
-import { type RankedHit, type RankMode, searchCode } from '@codesearch/search';
-import type { CodeIndex } from '@codesearch/store';
-import { openExistingIndex } from './existing-index.js';
-import { indexHint } from './index-location.js';
-import { formatResults, type HitFreshness, jsonLine, parseQueries } from './search-format.js';
+import { CodesearchError, type EntityKind, type Language } from '@codesearch/core';
+import { pathMatcher } from '@codesearch/parser';
+import { formatAnswers, type HitStyle, type OutputFormat, parseQueries } from './search-format.js';
+import { SearchService } from './search-service.js';
 import { colors, type Terminal } from './terminal.js';
+
+/** Exit codes of `codesearch search`, as grep and rg: 0 hits, 1 none, 2 an error. */
+export const SEARCH_EXIT = { found: 0, nothingFound: 1, error: 2 } as const;
 
 export interface SearchCommandOptions {
   path?: string;
@@ -17,119 +16,117 @@ export interface SearchCommandOptions {
   mode?: 'hybrid' | 'vector' | 'lexical';
   lang?: Language[];
   kind?: EntityKind[];
+  /** Only hits whose root-relative path matches one of these globs (as `index --include`). */
+  include?: string[];
+  /** Leave out hits whose path matches one of these .gitignore-style patterns (as `index --exclude`). */
+  exclude?: string[];
   /** Show the signals behind each hit's score. */
   explain?: boolean;
   json?: boolean;
+  /** Only the ranked distinct files. */
+  files?: boolean;
+  format?: 'human' | 'grep';
+  /** `-C`: lines of context each side of the matching lines. */
+  context?: number;
+  /** Matching lines shown per hit before context. */
+  maxLines?: number;
+  /** Leave out hits scoring below this share (0–1) of the best hit's score. */
+  minScore?: number;
   queriesFile?: string;
   model?: string;
   modelsDir?: string;
 }
 
+/** Hit parts in colour; `colors` is plain unless standard output is a terminal. */
+const STYLE: HitStyle = {
+  location: colors.cyan,
+  name: (text) => colors.bold(colors.green(text)),
+  detail: colors.dim,
+  lineNumber: colors.dim,
+  match: (text) => colors.bold(colors.red(text)),
+};
+
+/** `codesearch search`: resolves to 0 with hits, 1 when no query found any, 2 on an error (said on stderr). */
 export async function runSearch(
   query: string | undefined,
   options: SearchCommandOptions,
   terminal: Terminal,
 ): Promise<number> {
+  try {
+    const queries = await queriesOf(query, options.queriesFile);
+    const service = await SearchService.open({
+      root: options.path ?? '.',
+      ...(options.index ? { index: options.index } : {}),
+      ...(options.model ? { model: options.model } : {}),
+      ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
+      rootFlag: '--path',
+    });
+    try {
+      const pathFilter =
+        options.include?.length || options.exclude?.length
+          ? pathMatcher({
+              ...(options.include?.length ? { include: options.include } : {}),
+              ...(options.exclude?.length ? { exclude: options.exclude } : {}),
+            })
+          : undefined;
+      const mode = options.mode ?? 'hybrid';
+      const answers = await service.search(
+        queries.map((text) => ({
+          query: text,
+          k: options.k ?? 10,
+          // `hybrid` is the ranking stage (both lists, then the signals); the others keep one list.
+          mode: mode === 'hybrid' ? 'ranked' : mode,
+          ...(options.lang?.length ? { languages: options.lang } : {}),
+          ...(options.kind?.length ? { kinds: options.kind } : {}),
+          ...(pathFilter ? { pathFilter } : {}),
+        })),
+      );
+      const stale = await service.staleFiles(answers.flatMap((answer) => answer.hits));
+      const printed = await formatAnswers(answers, stale, {
+        format: outputFormat(options),
+        root: service.root,
+        context: options.context ?? 0,
+        ...(options.maxLines ? { maxLines: options.maxLines } : {}),
+        ...(options.minScore !== undefined ? { minScore: options.minScore } : {}),
+        explain: options.explain ?? false,
+        style: STYLE,
+      });
+      for (const line of printed.lines) terminal.out(line);
+      if (stale.size > 0) {
+        terminal.error(
+          `note: ${stale.size} file(s) with hits changed or were deleted since they were indexed; refresh with \`${service.refreshCommand}\``,
+        );
+      }
+      return printed.shown > 0 ? SEARCH_EXIT.found : SEARCH_EXIT.nothingFound;
+    } finally {
+      await service.close();
+    }
+  } catch (error) {
+    const message =
+      CodesearchError.isInstance(error) || error instanceof Error ? error.message : String(error);
+    terminal.error(`codesearch: ${message}`);
+    return SEARCH_EXIT.error;
+  }
+}
+
+function outputFormat(options: SearchCommandOptions): OutputFormat {
+  if (options.json) return 'json';
+  if (options.files) return 'files';
+  return options.format ?? 'human';
+}
+
+/** The query argument, then each line of `--queries-file`; none at all is an error. */
+async function queriesOf(query: string | undefined, queriesFile: string | undefined): Promise<string[]> {
   const queries: string[] = [];
   if (query?.trim()) queries.push(query.trim());
-  if (options.queriesFile) {
-    const text = await readFile(options.queriesFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new Error(`cannot read --queries-file ${options.queriesFile}: ${error.code ?? error.message}`);
+  if (queriesFile) {
+    const text = await readFile(queriesFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new Error(`cannot read --queries-file ${queriesFile}: ${error.code ?? error.message}`);
     });
     queries.push(...parseQueries(text));
   }
   if (queries.length === 0) {
-    terminal.error(
-      `codesearch: no query (give one, e.g. codesearch search "parse a config file", or --queries-file F)`,
-    );
-    return 1;
+    throw new Error('no query (give one, e.g. codesearch search "parse a config file", or --queries-file F)');
   }
-
-  const root = options.path ?? '.';
-  const opened = await openExistingIndex({ ...options, root, rootFlag: '--path' }, terminal);
-  if ('exitCode' in opened) return opened.exitCode;
-  const { index, embedder } = opened;
-  const mode = options.mode ?? 'hybrid';
-  try {
-    let vectors: Array<Float32Array | undefined> = queries.map(() => undefined);
-    if (mode !== 'lexical') {
-      // All queries in one embed() call: the model loads once.
-      const outcomes = await embedder.embed(queries);
-      vectors = outcomes.map((outcome, position) => {
-        if (!outcome.ok)
-          throw new Error(`cannot embed the query "${queries[position]}": ${outcome.error.message}`);
-        return outcome.vector;
-      });
-    }
-    // `hybrid` is the ranking stage (both lists, then the signals); the others keep one list.
-    const rankMode: RankMode = mode === 'hybrid' ? 'ranked' : mode;
-    const answers: RankedHit[][] = [];
-    for (const [position, text] of queries.entries()) {
-      const vector = vectors[position];
-      answers.push(
-        await searchCode(index, {
-          query: text,
-          ...(vector ? { vector } : {}),
-          k: options.k ?? 10,
-          mode: rankMode,
-          ...(options.lang?.length ? { languages: options.lang } : {}),
-          ...(options.kind?.length ? { kinds: options.kind } : {}),
-        }),
-      );
-    }
-    const stale = await staleHitFiles(index, root, options.index, answers.flat());
-    const several = queries.length > 1;
-    for (const [position, text] of queries.entries()) {
-      const hits = answers[position]!;
-      if (options.json) {
-        terminal.out(jsonLine(text, hits, stale.files, options.explain ?? false));
-        continue;
-      }
-      if (several && position > 0) terminal.out('');
-      const style = { rank: colors.bold, location: colors.cyan, name: colors.green, preview: colors.dim };
-      for (const line of formatResults(text, hits, {
-        header: several,
-        style,
-        stale: stale.files,
-        explain: options.explain ?? false,
-      })) {
-        terminal.out(line);
-      }
-    }
-    if (stale.files.size > 0) {
-      terminal.error(
-        `note: ${stale.files.size} file(s) with hits changed or were deleted since they were indexed; refresh with \`${stale.refresh}\``,
-      );
-    }
-  } finally {
-    await index.close();
-    await embedder.dispose?.();
-  }
-  return 0;
-}
-
-/**
- * The files of these hits that changed or vanished since indexing (compared with the index's
- * manifest: a stat per file, a hash only when the times differ), and the command that
- * refreshes the index with the walk options it was built with.
- */
-async function staleHitFiles(
-  index: CodeIndex,
-  root: string,
-  indexFlag: string | undefined,
-  hits: readonly RankedHit[],
-): Promise<{ files: Map<string, HitFreshness>; refresh: string }> {
-  const files = new Map<string, HitFreshness>();
-  const manifest = await index.manifest();
-  const refresh = indexHint(root, indexFlag, manifest ? walkOptionsFromJson(manifest.walk) : {});
-  if (!manifest || hits.length === 0) return { files, refresh };
-  const states = await fileStates(
-    path.resolve(root),
-    manifest,
-    hits.map((hit) => hit.filePath),
-  );
-  for (const [file, state] of states) {
-    if (state === 'changed' || state === 'deleted') files.set(file, state);
-  }
-  return { files, refresh };
+  return queries;
 }

@@ -70,6 +70,11 @@ describe('queryTerms and matchSpans', () => {
     expect(matchSpans('data = json.loads(text)', ['load'])).toEqual([[12, 17]]);
     expect(matchSpans('class ConfigLoader:', ['load'])).toEqual([[12, 18]]);
     expect(matchSpans('x = lo + loop', ['lo'])).toEqual([[4, 6]]);
+    // Plurals the stem keeps apart: `users` and `user`, `classes` and `class`.
+    expect(matchSpans('load_users(rows)', ['user'])).toEqual([[5, 10]]);
+    expect(matchSpans('class User', ['users'])).toEqual([[6, 10]]);
+    expect(matchSpans('all classes', ['class'])).toEqual([[4, 11]]);
+    expect(matchSpans('a glass', ['glas'])).toEqual([]);
     expect(matchSpans('anything', [])).toEqual([]);
   });
 });
