@@ -101,15 +101,15 @@ function index(extra: string[] = [], nodeOptions: string[] = []): Promise<RunRes
 }
 
 describe('codesearch index, search and status on the mini repository', () => {
-  it('search before any index exits 1 and says how to create it', async () => {
+  it('search before any index exits 2 (an error) and says how to create it', async () => {
     const result = await codesearch(['search', 'anything', '--path', tree, '--index', indexDir]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain(`no index at ${indexDir}`);
     expect(result.stderr).toMatch(/create it with `codesearch index .*--index/);
     expect(result.stdout).toBe('');
   });
 
-  it('search while the model is missing exits 1 and says how to get it', async () => {
+  it('search while the model is missing exits 2 (an error) and says how to get it', async () => {
     // An index must exist for the model to be needed: use a throwaway one.
     const other = path.join(scratch, 'missing-model-index');
     ok(await codesearch(['index', tree, '--index', other, '--cache', path.join(scratch, 'cache-2')]));
@@ -124,7 +124,7 @@ describe('codesearch index, search and status on the mini repository', () => {
       '--models-dir',
       empty,
     ]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/model Xenova\/all-MiniLM-L6-v2 not found/);
     expect(result.stderr).toMatch(/codesearch model pull/);
   });
@@ -167,6 +167,7 @@ describe('codesearch index, search and status on the mini repository', () => {
     ]);
     const lines = searchLines(result);
     expect(lines).toHaveLength(1);
+    expect(Object.keys(lines[0]!)).toEqual(['query', 'root', 'results']);
     const { results } = lines[0]!;
     expect(results).toHaveLength(4);
     for (const hit of results) {
@@ -187,6 +188,8 @@ describe('codesearch index, search and status on the mini repository', () => {
           'name',
           'qualifiedName',
           'score',
+          'relativeScore',
+          'lines',
         ].sort(),
       );
       // Every hit is an entity the parser found, with its own lines, name and language.
@@ -215,17 +218,19 @@ describe('codesearch index, search and status on the mini repository', () => {
     );
   });
 
-  it('human output shows rank, score, file:line-end, qualified name and the first lines of code', async () => {
-    const result = ok(await codesearch(['search', query, '--path', tree, '--index', indexDir, '-k', '2']));
-    const lines = stripAnsi(result.stdout).split('\n');
-    expect(lines[0]).toMatch(
-      new RegExp(
-        `^1\\. [0-9.e-]+\\s+${target.filePath}:${target.lineNumber}-${target.endLine}\\s+${target.qualifiedName}\\b`,
-      ),
+  it('human output shows file:line-end (from the current directory), qualified name, kind, relative score and the lines of code', async () => {
+    const result = ok(
+      await codesearch(['search', query, '--path', tree, '--index', indexDir, '-k', '2'], { cwd: tree }),
     );
+    const lines = stripAnsi(result.stdout).split('\n');
+    expect(lines[0]).toBe(
+      `${target.filePath}:${target.lineNumber}-${target.endLine}  ${target.qualifiedName} (${target.kind})  1.00`,
+    );
+    // The unit is short: all of it, numbered.
     const source = (await readFile(path.join(tree, target.filePath), 'utf8')).split('\n');
-    expect(lines[1]!.trim()).toBe(source[target.lineNumber - 1]!.trim());
-    expect(lines.some((line) => /^2\. /.test(line))).toBe(true);
+    expect(lines[1]).toMatch(new RegExp(`^\\s+${target.lineNumber}[:-] `));
+    expect(lines[1]!.replace(/^\s+\d+[:-] /, '')).toBe(source[target.lineNumber - 1]);
+    expect(lines.filter((line) => /^\S+:\d+-\d+ {2}/.test(line))).toHaveLength(2);
   });
 
   it('lexical search works without ever loading the model runtime', async () => {
