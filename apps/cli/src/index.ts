@@ -270,7 +270,27 @@ the index's own flags. Nothing is parsed and the model is never loaded.`,
     .option('--index <dir>', 'index directory (default <root>/.codesearch/index)')
     .option('--model <name|dir>', 'the model the index is built with', 'Xenova/all-MiniLM-L6-v2')
     .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
+    .option(
+      '--cache <dir|url>',
+      'the embedding cache a first whole-tree index uses (default ~/.codesearch/embeddings/cache.json)',
+    )
+    .option('--no-cache', 'read and write no embedding cache')
     .option('--no-sync', 'answer from the index as it is; never re-index changed files first')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ claude mcp add codesearch -- codesearch mcp --path .
+  $ codesearch mcp --path ~/src/app          # as an MCP client's "command" (stdio)
+
+Tools: search (query, include/exclude globs, languages, kinds, k, mode, max_tokens), read (a
+unit by id, or a file's lines), status. Before each search the tree is compared with the
+index and up to 50 changed files are re-indexed first; more, and the hits in changed files are
+flagged. The first search on a tree without an index builds it (progress notifications; a tree
+of more than 2,000 files is indexed in the background and the answer says how long it takes).
+Answers fit max_tokens (default 2,000). Standard output carries only the protocol; the log
+goes to standard error.`,
+    )
     .action(async (options) => setExitCode(await (await commands.mcp()).runMcp(options, terminal)));
 
   program
@@ -282,7 +302,26 @@ the index's own flags. Nothing is parsed and the model is never loaded.`,
     .option('--index <dir>', 'index directory (default <path>/.codesearch/index)')
     .option('--model <name|dir>', 'the model the index is built with', 'Xenova/all-MiniLM-L6-v2')
     .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
-    .option('--json', 'one JSON line per refresh')
+    .option(
+      '--cache <dir|url>',
+      'embedding cache of large refreshes (a branch switch) and of a first build (default ~/.codesearch/embeddings/cache.json)',
+    )
+    .option('--no-cache', 'read and write no embedding cache')
+    .option('--json', 'one JSON line per refresh (and one when watching starts and stops)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ codesearch watch                      # the tree here; Ctrl-C to stop
+  $ codesearch watch ~/src/app --json     # {"type":"refresh","indexed":[…],"units":…} per refresh
+
+A tree without an index is indexed first (default walk flags; run \`codesearch index\` first
+for others). Then file events (inotify: no polling, nothing to do while nothing changes) are
+gathered until 300 ms pass without one (at most 1 s), and the files that changed since the index
+was written are re-indexed; a branch switch is one or a few refreshes. One line per refresh; a
+refresh that fails or finds the index locked by another codesearch is reported and tried again.
+Runs at low priority. Ctrl-C stops: the index is left consistent (its writes are atomic).`,
+    )
     .action(async (target: string | undefined, options) =>
       setExitCode(await (await commands.watch()).runWatch(target ?? '.', options, terminal)),
     );

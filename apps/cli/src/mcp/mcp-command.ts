@@ -1,16 +1,79 @@
+import { createRequire } from 'node:module';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { SearchService } from '../search-service.js';
 import type { Terminal } from '../terminal.js';
+import { createMcpServer } from './server.js';
+import { McpSession } from './session.js';
 
 export interface McpCommandOptions {
   path?: string;
   index?: string;
   model?: string;
   modelsDir?: string;
+  /** The embedding cache a whole-tree build uses (`--cache`; `false` with `--no-cache`). */
+  cache?: string | boolean;
   /** `--no-sync` makes this false. */
   sync?: boolean;
 }
 
-/** `codesearch mcp`: not built yet (owned by the MCP work). */
-export async function runMcp(_options: McpCommandOptions, terminal: Terminal): Promise<number> {
-  terminal.error('codesearch: mcp is not built yet');
-  return 2;
+// By the package's own name, so that it resolves from src/ and dist/ alike.
+const { version: VERSION } = createRequire(import.meta.url)('codesearch/package.json') as { version: string };
+
+/**
+ * `codesearch mcp`: serves one tree to an MCP client over stdio until the client closes the
+ * connection (or SIGINT/SIGTERM). Standard output carries only the protocol; the log goes to
+ * standard error.
+ */
+export async function runMcp(options: McpCommandOptions, terminal: Terminal): Promise<number> {
+  const log = (line: string) => terminal.error(`codesearch mcp: ${line}`);
+  // Whatever a library prints with console.log must not corrupt the protocol on stdout.
+  console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
+  const service = await SearchService.open({
+    root: options.path ?? '.',
+    ...(options.index ? { index: options.index } : {}),
+    ...(options.model ? { model: options.model } : {}),
+    ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
+    ...(typeof options.cache === 'string' || options.cache === false ? { cache: options.cache } : {}),
+    rootFlag: '--path',
+    create: true,
+  });
+  const session = new McpSession(service, { sync: options.sync ?? true, log });
+  const server = createMcpServer(session, VERSION, log);
+  const transport = new StdioServerTransport();
+
+  let stopping = false;
+  const closed = new Promise<void>((resolve) => {
+    const stop = (why: string) => {
+      if (stopping) return;
+      stopping = true;
+      void (async () => {
+        log(`stopping (${why})`);
+        process.stdin.off('end', onEnd);
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await server.close().catch(() => undefined);
+        await session.close().catch((error: unknown) => log(`closing the index: ${String(error)}`));
+        resolve();
+      })();
+    };
+    const onEnd = () => stop('the client closed the connection');
+    const onSignal = (signal: NodeJS.Signals) => stop(signal);
+    process.stdin.on('end', onEnd);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    server.server.onclose = () => stop('the connection closed');
+  });
+  await server.connect(transport);
+  log(`serving ${service.root} (index ${service.directory}) over stdio`);
+  // The model loads now, not at the first question; a missing model shows in the log and in
+  // every search's error result.
+  void service.embedder.embed(['warm up']).then(
+    (outcomes) => {
+      const failed = outcomes.find((outcome) => !outcome.ok);
+      if (failed && !failed.ok) log(`the model could not be loaded: ${failed.error.message}`);
+    },
+    (error: unknown) => log(`the model could not be loaded: ${String(error)}`),
+  );
+  await closed;
+  return 0;
 }
