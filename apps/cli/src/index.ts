@@ -14,6 +14,8 @@ import { parseContextLines, parseMinScore } from './search-options.js';
 import { processTerminal, type Terminal } from './terminal.js';
 
 export type { Terminal } from './terminal.js';
+/** How `codesearch mcp` counts the tokens of its answers (for the MCP tests and bench). */
+export { estimateTokens } from './mcp/token-budget.js';
 
 // Each command's module is imported when the command runs: `--version`, `--help` and `parse`
 // do not load the embedder, cache, batch and store packages.
