@@ -49,26 +49,66 @@ export async function hitLines(root: string, hit: RankedHit, options: HitLinesOp
   const fileLines = options.stale
     ? undefined
     : await readLines(path.resolve(root, hit.filePath), options.files ?? new Map());
-  if (!fileLines || fileLines.length < hit.matchEnd) return previewLines(hit, terms, maxLines, context);
+  if (fileLines && fileLines.length >= hit.matchEnd) {
+    return pickLines({
+      lineAt: (line) => fileLines[line - 1] ?? '',
+      window: [hit.matchStart, hit.matchEnd],
+      // Context may leave the window, never the unit (nor the file).
+      bounds: [Math.max(hit.lineNumber, 1), Math.min(hit.endLine, fileLines.length)],
+      terms,
+      maxLines,
+      context,
+      source: 'file',
+    });
+  }
+  // The index's preview: the first lines of the hit's window, as they were indexed.
+  const preview = (hit.sourcePreview ? hit.sourcePreview.split(/\r?\n/) : []).slice(
+    0,
+    Math.max(0, hit.matchEnd - hit.matchStart + 1),
+  );
+  if (preview.length === 0) {
+    return { start: hit.matchStart, end: hit.matchStart - 1, lines: [], marked: [], source: 'preview' };
+  }
+  const last = hit.matchStart + preview.length - 1;
+  return pickLines({
+    lineAt: (line) => preview[line - hit.matchStart] ?? '',
+    window: [hit.matchStart, last],
+    bounds: [hit.matchStart, last],
+    terms,
+    maxLines,
+    context,
+    source: 'preview',
+  });
+}
 
-  const lineAt = (line: number) => fileLines[line - 1] ?? '';
+/** The lines to show of a window of numbered lines: chosen by `chooseLines`, widened by context within `bounds`. */
+function pickLines(input: {
+  lineAt: (line: number) => string;
+  window: [number, number];
+  bounds: [number, number];
+  terms: readonly string[];
+  maxLines: number;
+  context: number;
+  source: HitLines['source'];
+}): HitLines {
+  const { lineAt, terms } = input;
   const isMarked = (line: number) => terms.length > 0 && matchSpans(lineAt(line), terms).length > 0;
   const chosen = chooseLines(
-    hit.matchStart,
-    hit.matchEnd,
-    maxLines,
+    input.window[0],
+    input.window[1],
+    input.maxLines,
     isMarked,
     (line) => lineAt(line).trim() === '',
   );
-  const start = Math.max(hit.lineNumber, chosen.start - context, 1);
-  const end = Math.min(hit.endLine, chosen.end + context, fileLines.length);
+  const start = Math.max(input.bounds[0], chosen.start - input.context);
+  const end = Math.min(input.bounds[1], chosen.end + input.context);
   const lines: string[] = [];
   const marked: number[] = [];
   for (let line = start; line <= end; line++) {
     lines.push(lineAt(line));
     if (isMarked(line)) marked.push(line);
   }
-  return { start, end, lines, marked, source: 'file' };
+  return { start, end, lines, marked, source: input.source };
 }
 
 /** The query's content words (no stop words), lower-case: what marks a line. */
@@ -138,29 +178,6 @@ function chooseLines(
     if (count > best.count) best = { start, end, count };
   }
   return { start: best.start, end: best.end };
-}
-
-/** The index's preview of the hit (its window's first lines), narrowed and widened the same way. */
-function previewLines(hit: RankedHit, terms: readonly string[], maxLines: number, context: number): HitLines {
-  const preview = hit.sourcePreview ? hit.sourcePreview.split(/\r?\n/) : [];
-  const available = preview.slice(0, Math.max(0, hit.matchEnd - hit.matchStart + 1));
-  if (available.length === 0) {
-    return { start: hit.matchStart, end: hit.matchStart - 1, lines: [], marked: [], source: 'preview' };
-  }
-  const first = hit.matchStart;
-  const lineAt = (line: number) => available[line - first] ?? '';
-  const isMarked = (line: number) => terms.length > 0 && matchSpans(lineAt(line), terms).length > 0;
-  const last = first + available.length - 1;
-  const chosen = chooseLines(first, last, maxLines, isMarked, (line) => lineAt(line).trim() === '');
-  const start = Math.max(first, chosen.start - context);
-  const end = Math.min(last, chosen.end + context);
-  const lines: string[] = [];
-  const marked: number[] = [];
-  for (let line = start; line <= end; line++) {
-    lines.push(lineAt(line));
-    if (isMarked(line)) marked.push(line);
-  }
-  return { start, end, lines, marked, source: 'preview' };
 }
 
 function readLines(file: string, files: FileLinesCache): Promise<string[] | undefined> {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { CodesearchError, type EntityKind, type Language } from '@codesearch/core';
-import { pathMatcher } from '@codesearch/parser';
+import { pathFilter } from '@codesearch/parser';
 import { formatAnswers, type HitStyle, type OutputFormat, parseQueries } from './search-format.js';
 import { SearchService } from './search-service.js';
 import { colors, type Terminal } from './terminal.js';
@@ -62,13 +62,7 @@ export async function runSearch(
       rootFlag: '--path',
     });
     try {
-      const pathFilter =
-        options.include?.length || options.exclude?.length
-          ? pathMatcher({
-              ...(options.include?.length ? { include: options.include } : {}),
-              ...(options.exclude?.length ? { exclude: options.exclude } : {}),
-            })
-          : undefined;
+      const filter = pathFilter({ include: options.include, exclude: options.exclude });
       const mode = options.mode ?? 'hybrid';
       const answers = await service.search(
         queries.map((text) => ({
@@ -78,7 +72,7 @@ export async function runSearch(
           mode: mode === 'hybrid' ? 'ranked' : mode,
           ...(options.lang?.length ? { languages: options.lang } : {}),
           ...(options.kind?.length ? { kinds: options.kind } : {}),
-          ...(pathFilter ? { pathFilter } : {}),
+          ...(filter ? { pathFilter: filter } : {}),
         })),
       );
       const stale = await service.staleFiles(answers.flatMap((answer) => answer.hits));

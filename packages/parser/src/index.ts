@@ -16,6 +16,7 @@ export {
 export { type ParseFileOptions, parseFile, SKIP_CODES } from './parse-file.js';
 export { type FileFingerprint, type ParsedFile, parseSource } from './parse-source.js';
 export {
+  pathFilter,
   pathMatcher,
   type SkippedPath,
   type SourceFile,

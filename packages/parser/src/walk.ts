@@ -138,6 +138,19 @@ export function pathMatcher(
 }
 
 /**
+ * `pathMatcher` when there is an include or exclude pattern, else undefined: no filter at all
+ * (a search given a filter fetches deeper candidate lists).
+ */
+export function pathFilter(options: {
+  include?: readonly string[] | undefined;
+  exclude?: readonly string[] | undefined;
+}): ((relativePath: string) => boolean) | undefined {
+  const { include, exclude } = options;
+  if (!include?.length && !exclude?.length) return undefined;
+  return pathMatcher({ ...(include?.length ? { include } : {}), ...(exclude?.length ? { exclude } : {}) });
+}
+
+/**
  * Git's verdict over the .gitignore files that apply, outermost first: the deepest file with a
  * matching rule decides, so a nested `!keep.py` re-includes what a parent ignored.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pathMatcher } from '../src/index.js';
+import { pathFilter, pathMatcher } from '../src/index.js';
 import { makeTree, walk } from './tree.js';
 
 const PY = 'def f():\n    return 1\n';
@@ -52,5 +52,13 @@ describe('pathMatcher', () => {
     expect(pathMatcher({ include: ['src/**'] })('lib/src/x.py')).toBe(false);
     expect(pathMatcher({ exclude: ['*.test.ts', '!keep.test.ts'] })('web/keep.test.ts')).toBe(true);
     expect(pathMatcher({})('anything/at/all.go')).toBe(true);
+  });
+
+  it('pathFilter is no filter at all without patterns, and pathMatcher with some', () => {
+    expect(pathFilter({})).toBeUndefined();
+    expect(pathFilter({ include: [], exclude: undefined })).toBeUndefined();
+    const filter = pathFilter({ exclude: ['tests/'] })!;
+    expect(filter('tests/a.py')).toBe(false);
+    expect(filter('src/a.py')).toBe(true);
   });
 });
