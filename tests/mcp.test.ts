@@ -341,4 +341,38 @@ describe('codesearch mcp on a tree without an index', () => {
       await server.close();
     }
   });
+
+  it('a tree that cannot be served (no model, no directory) still answers, with why and what to run', async () => {
+    const emptyModels = path.join(scratch, 'no-models');
+    await mkdir(emptyModels, { recursive: true });
+    const tree = path.join(scratch, 'no-model-tree');
+    await cp(MINI_REPO, tree, { recursive: true });
+    const server = await startServer(tree, ['--models-dir', emptyModels]);
+    try {
+      expect((await server.client.listTools()).tools).toHaveLength(3);
+      for (const tool of ['search', 'status']) {
+        const answer = await server.call(tool, tool === 'search' ? { query: 'x' } : {});
+        expect(answer.isError).toBe(true);
+        expect(answer.text).toContain(
+          `${tool}: cannot serve ${tree}: [embedder] model Xenova/all-MiniLM-L6-v2 not found`,
+        );
+        expect(answer.text).toContain(
+          `run \`codesearch model pull Xenova/all-MiniLM-L6-v2 --models-dir ${emptyModels}\``,
+        );
+      }
+    } finally {
+      await server.close();
+    }
+    const missing = path.join(scratch, 'no-such-tree');
+    const nowhere = await startServer(missing);
+    try {
+      const answer = await nowhere.call('search', { query: 'x' });
+      expect(answer.isError).toBe(true);
+      expect(answer.text).toBe(
+        `search: cannot serve ${missing}: [search] --path ${missing}: no such directory`,
+      );
+    } finally {
+      await nowhere.close();
+    }
+  });
 });

@@ -28,17 +28,25 @@ export async function runMcp(options: McpCommandOptions, terminal: Terminal): Pr
   const log = (line: string) => terminal.error(`codesearch mcp: ${line}`);
   // Whatever a library prints with console.log must not corrupt the protocol on stdout.
   console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
+  const root = options.path ?? '.';
   const service = await SearchService.open({
-    root: options.path ?? '.',
+    root,
     ...(options.index ? { index: options.index } : {}),
     ...(options.model ? { model: options.model } : {}),
     ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
     ...(typeof options.cache === 'string' || options.cache === false ? { cache: options.cache } : {}),
     rootFlag: '--path',
     create: true,
+  }).catch((error: unknown) => {
+    // Served all the same: each call answers why (the agent sees it; a server that exits is
+    // only "failed" in the client's list).
+    const message = `cannot serve ${root}: ${error instanceof Error ? error.message : String(error)}`;
+    log(message);
+    return { unavailable: message };
   });
-  const session = new McpSession(service, { sync: options.sync ?? true, log });
-  const server = createMcpServer(session, VERSION, log);
+  const session =
+    'unavailable' in service ? undefined : new McpSession(service, { sync: options.sync ?? true, log });
+  const server = createMcpServer(session ?? (service as { unavailable: string }), VERSION, log);
   const transport = new StdioServerTransport();
 
   let stopping = false;
@@ -52,7 +60,7 @@ export async function runMcp(options: McpCommandOptions, terminal: Terminal): Pr
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         await server.close().catch(() => undefined);
-        await session.close().catch((error: unknown) => log(`closing the index: ${String(error)}`));
+        await session?.close().catch((error: unknown) => log(`closing the index: ${String(error)}`));
         resolve();
       })();
     };
@@ -64,10 +72,14 @@ export async function runMcp(options: McpCommandOptions, terminal: Terminal): Pr
     server.server.onclose = () => stop('the connection closed');
   });
   await server.connect(transport);
-  log(`serving ${service.root} (index ${service.directory}) over stdio`);
-  // The model loads now, not at the first question; a missing model shows in the log and in
-  // every search's error result.
-  void service.embedder.embed(['warm up']).then(
+  if (!session) {
+    await closed;
+    return 1;
+  }
+  log(`serving ${session.service.root} (index ${session.service.directory}) over stdio`);
+  // The model loads now, not at the first question; a model that fails to load shows in the
+  // log and in every search's error result.
+  void session.service.embedder.embed(['warm up']).then(
     (outcomes) => {
       const failed = outcomes.find((outcome) => !outcome.ok);
       if (failed && !failed.ok) log(`the model could not be loaded: ${failed.error.message}`);

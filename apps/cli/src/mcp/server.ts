@@ -11,24 +11,32 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 /** Progress notifications no closer together than this (embedding reports every batch). */
 const PROGRESS_INTERVAL_MS = 250;
 
+/** What a server serves: an open session, or why the tree could not be opened (every call says so). */
+export type McpTarget = McpSession | { unavailable: string };
+
 /**
  * The MCP server of one tree: three tools (`search`, `read`, `status`) over one session. A
- * failing call answers an error result naming the tool and the cause; the server goes on.
+ * failing call answers an error result naming the tool and the cause; the server goes on. A
+ * tree that could not be opened (a missing model, a bad root) still gets a server, whose every
+ * call answers why and what to run: an agent reads tool results, not the server's log.
  */
-export function createMcpServer(
-  session: McpSession,
-  version: string,
-  log: (line: string) => void,
-): McpServer {
+export function createMcpServer(target: McpTarget, version: string, log: (line: string) => void): McpServer {
   const server = new McpServer(
     { name: 'codesearch', version },
     {
-      instructions: `Local semantic code search over ${session.service.root}: search finds code by meaning and words (kept fresh as files change), read shows a unit or lines, status tells the index's health.`,
+      instructions:
+        'unavailable' in target
+          ? `Local semantic code search, unavailable: ${target.unavailable}`
+          : `Local semantic code search over ${target.service.root}: search finds code by meaning and words (kept fresh as files change), read shows a unit or lines, status tells the index's health.`,
     },
   );
-  const respond = async (tool: string, work: () => Promise<string>): Promise<CallToolResult> => {
+  const respond = async (
+    tool: string,
+    work: (session: McpSession) => Promise<string>,
+  ): Promise<CallToolResult> => {
     try {
-      return { content: [{ type: 'text', text: await work() }] };
+      if ('unavailable' in target) throw new Error(target.unavailable);
+      return { content: [{ type: 'text', text: await work(target) }] };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       log(`${tool}: ${message}`);
@@ -40,13 +48,13 @@ export function createMcpServer(
   server.registerTool(
     'search',
     { description: searchDescription, inputSchema: searchInput, annotations },
-    (args, extra) => respond('search', () => searchTool(session, args, progressSink(extra))),
+    (args, extra) => respond('search', (session) => searchTool(session, args, progressSink(extra))),
   );
   server.registerTool('read', { description: readDescription, inputSchema: readInput, annotations }, (args) =>
-    respond('read', () => readTool(session, args)),
+    respond('read', (session) => readTool(session, args)),
   );
   server.registerTool('status', { description: statusDescription, annotations }, () =>
-    respond('status', () => statusTool(session)),
+    respond('status', (session) => statusTool(session)),
   );
   return server;
 }
