@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type BudgetAnswer, clipToBudget, estimateTokens, fitToBudget } from './token-budget.js';
 
 describe('estimateTokens', () => {
-  it('counts word pieces (split at camelCase), digit groups, symbols and white space runs', () => {
+  it('counts word pieces (split at camelCase, with a space before), digit groups, symbols and white space runs', () => {
     // parse · Config · ( · x · )
     expect(estimateTokens('parseConfig(x)')).toBe(5);
     // "    " · return · " " · 42 · ;
@@ -13,6 +13,10 @@ describe('estimateTokens', () => {
     expect(estimateTokens('1234567')).toBe(3);
     // HTTP · Server (an upper-case run before a capitalised word)
     expect(estimateTokens('HTTPServer')).toBe(2);
+    // a · " " · = · " b": one space joins the word after it, not a symbol
+    expect(estimateTokens('a = b')).toBe(4);
+    // "x" · " yz" · " " (a trailing space stands alone)
+    expect(estimateTokens('x yz ')).toBe(3);
     expect(estimateTokens('')).toBe(0);
   });
 

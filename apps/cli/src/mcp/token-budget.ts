@@ -2,16 +2,17 @@
  * How many tokens an agent's model reads for a text, estimated cheaply and from above.
  *
  * Code does not follow the "4 characters a token" rule of prose: on code, byte-pair tokenizers
- * (OpenAI's o200k_base and cl100k_base) give one token for every 3.3 characters or so, so
- * `chars / 4` undercounts (measured: 0.81× the real count at the median, 0.55× at worst). This
- * count follows what such tokenizers do instead: a run of letters (split at camelCase) is
- * `ceil(length / 8)` tokens, and one to three digits, each other symbol and each run of white
- * space are one token each. On 400 samples of search output from the evaluation corpora (five
- * languages) it was never below the o200k or cl100k count and 1.22× it at the median (0.99× to
- * 1.41×, see `bench/sections/mcp.mjs`): an answer within the estimate is within the budget,
- * with some room for tokenizers that cut code finer.
+ * (OpenAI's o200k_base and cl100k_base) give a token for every ~3.3 characters, so `chars / 4`
+ * undercounts (0.83× the real count at the median, 0.54× at worst, on line-numbered code). This
+ * count follows what such tokenizers cut instead: a run of letters (split at camelCase, with
+ * the one space before it) is `ceil(letters / 8)` tokens; one to three digits, each other
+ * symbol and each run of white space are a token each. On 400 line-numbered samples of the
+ * evaluation corpora (five languages) it was never below the o200k_base or cl100k_base count:
+ * 1.05× at least, 1.34× at the median, so an answer within the estimate is within the budget,
+ * with room for tokenizers that cut code finer. `bench/sections/mcp.mjs` measures it on real
+ * answers.
  */
-const PIECES = /[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]{1,3}|[^\sA-Za-z0-9]|\s+/g;
+const PIECES = / ?[A-Z]?[a-z]+| ?[A-Z]+(?![a-z])|[0-9]{1,3}|[^\sA-Za-z0-9]|\s+/g;
 
 /** Letters per token of a word piece. */
 const LETTERS_PER_TOKEN = 8;
@@ -19,16 +20,14 @@ const LETTERS_PER_TOKEN = 8;
 export function estimateTokens(text: string): number {
   let tokens = 0;
   for (const [piece] of text.matchAll(PIECES)) {
-    const first = piece.charCodeAt(0);
-    const isLetter = (first >= 65 && first <= 90) || (first >= 97 && first <= 122);
-    tokens += isLetter ? Math.ceil(piece.length / LETTERS_PER_TOKEN) : 1;
+    const letters = piece.charCodeAt(0) === 32 ? piece.length - 1 : piece.length;
+    tokens += isLetter(piece.charCodeAt(piece.length - 1)) ? Math.ceil(letters / LETTERS_PER_TOKEN) : 1;
   }
   return tokens;
 }
 
-/** The estimate of lines joined with newlines (each newline is a piece of white space). */
-export function estimateLines(lines: readonly string[]): number {
-  return estimateTokens(lines.join('\n'));
+function isLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }
 
 /** A hit (or a read range): a header line and its code lines, which may be cut from the end. */
