@@ -383,7 +383,7 @@ describe('hangs and misleading behaviour', () => {
   it('search --path naming a file says an index belongs to a directory', async () => {
     const file = path.join(MINI_REPO, 'app', 'util.py');
     const result = await codesearch(['search', 'anything', '--path', file]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2); // search: 1 means nothing found, 2 an error (as grep)
     expect(result.stderr).toContain(`--path ${file} is a file; give the directory that was indexed`);
     expect(result.stderr).not.toContain(`codesearch index ${file}`);
   });
@@ -392,7 +392,7 @@ describe('hangs and misleading behaviour', () => {
     const result = await codesearch(['search', 'anything', '-k', '20000', '--path', MINI_REPO], {
       nodeOptions: ['--import', FORBID_RUNTIME],
     });
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/not a whole number from 1 to 10000: '20000'/);
     const help = ok(await codesearch(['search', '--help']));
     expect(help.stdout).toMatch(/-k <n>\s+number of results, 1 to 10000/);

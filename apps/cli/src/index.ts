@@ -13,9 +13,9 @@ import {
 import { parseContextLines, parseMinScore } from './search-options.js';
 import { processTerminal, type Terminal } from './terminal.js';
 
-export type { Terminal } from './terminal.js';
 /** How `codesearch mcp` counts the tokens of its answers (for the MCP tests and bench). */
 export { estimateTokens } from './mcp/token-budget.js';
+export type { Terminal } from './terminal.js';
 
 // Each command's module is imported when the command runs: `--version`, `--help` and `parse`
 // do not load the embedder, cache, batch and store packages.
@@ -208,6 +208,7 @@ runs on one index take turns to write it; the second says whom it waits for.`,
       '--json',
       'one JSON line per query: {"query", "root", "results": [{filePath, lineNumber, endLine, …, score, relativeScore, lines}]}',
     )
+    .option('--no-sync', 'answer from the index as it is; never re-index changed files first')
     .option('--queries-file <file>', 'answer every line of this file (blank lines skipped) in one process')
     .option('--model <name|dir>', 'the model the index was built with', 'Xenova/all-MiniLM-L6-v2')
     .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
@@ -230,6 +231,11 @@ Each hit: path:start-end (relative to the current directory), qualified name, ki
 relative to the best hit (1.00), then the lines with query words (12: a line with them, 13- one
 without), read from the file now. --min-score uses that relative score.
 Exit status: 0 when something was found, 1 when no query found anything, 2 on an error.
+
+Freshness: before answering, the tree is compared with the index (sizes and times, then
+content); up to 50 changed, added, deleted or renamed files are re-indexed first (only their
+new text is embedded). More than that, another process writing the index, or --no-sync: the
+answer comes from the index as it is, stale hits are marked and a note says what to run.
 
 Ranking (hybrid): the vector and BM25 lists fused with weights chosen by the kind of query (a
 bare name leans on words, a question on meaning), then exact-name, path, test-path and

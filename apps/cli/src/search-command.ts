@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { CodesearchError, type EntityKind, type Language } from '@codesearch/core';
 import { pathFilter } from '@codesearch/parser';
 import { formatAnswers, type HitStyle, type OutputFormat, parseQueries } from './search-format.js';
-import { SearchService } from './search-service.js';
+import { type FreshnessReport, SearchService } from './search-service.js';
 import { colors, type Terminal } from './terminal.js';
 
 /** Exit codes of `codesearch search`, as grep and rg: 0 hits, 1 none, 2 an error. */
@@ -33,6 +33,8 @@ export interface SearchCommandOptions {
   /** Leave out hits scoring below this share (0–1) of the best hit's score. */
   minScore?: number;
   queriesFile?: string;
+  /** `--no-sync` makes this false: answer from the index as it is. */
+  sync?: boolean;
   model?: string;
   modelsDir?: string;
 }
@@ -62,6 +64,8 @@ export async function runSearch(
       rootFlag: '--path',
     });
     try {
+      // Changed files (at most 50: `ensureFresh`) are re-indexed before answering.
+      const freshness = await service.ensureFresh({ sync: options.sync !== false });
       const filter = pathFilter({ include: options.include, exclude: options.exclude });
       const mode = options.mode ?? 'hybrid';
       const answers = await service.search(
@@ -84,9 +88,14 @@ export async function runSearch(
         ...(options.minScore !== undefined ? { minScore: options.minScore } : {}),
         explain: options.explain ?? false,
         style: STYLE,
+        freshness,
       });
       for (const line of printed.lines) terminal.out(line);
-      if (stale.size > 0) {
+      if (freshness.state === 'stale') {
+        terminal.error(
+          `note: the index may be stale: ${describePending(freshness)}; refresh with \`${freshness.refreshCommand}\``,
+        );
+      } else if (stale.size > 0) {
         terminal.error(
           `note: ${stale.size} file(s) with hits changed or were deleted since they were indexed; refresh with \`${service.refreshCommand}\``,
         );
@@ -101,6 +110,20 @@ export async function runSearch(
     terminal.error(`codesearch: ${message}`);
     return SEARCH_EXIT.error;
   }
+}
+
+/** `3 files changed, more than …` or the counts of what is pending and why it was not re-indexed. */
+function describePending(report: FreshnessReport): string {
+  const { added, changed, deleted, renamed } = report.pending;
+  const counts = [
+    [added, 'added'],
+    [changed, 'changed'],
+    [deleted, 'deleted'],
+    [renamed, 'renamed'],
+  ]
+    .filter(([count]) => (count as number) > 0)
+    .map(([count, what]) => `${count} ${what}`);
+  return counts.length > 0 ? `${counts.join(', ')} (${report.reason})` : (report.reason ?? 'unknown');
 }
 
 function outputFormat(options: SearchCommandOptions): OutputFormat {

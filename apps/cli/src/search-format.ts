@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { RankedHit } from '@codesearch/search';
 import { type FileLinesCache, type HitLines, hitLines, matchSpans, queryTerms } from './hit-lines.js';
+import type { FreshnessReport } from './refresh.js';
 
 /** A hit in a file that changed (`changed`) or vanished (`deleted`) since it was indexed. */
 export type HitFreshness = 'changed' | 'deleted';
@@ -55,6 +56,8 @@ export interface PrintOptions {
   /** The signals behind each score (human and JSON). */
   explain?: boolean;
   style?: HitStyle;
+  /** What was done to keep the answer fresh (in JSON as `freshness`). */
+  freshness?: FreshnessReport;
 }
 
 export interface PrintedAnswers {
@@ -130,7 +133,9 @@ export async function formatAnswers(
     );
     const shownHits = hits.map((entry, index) => ({ ...entry, lines: shownLines[index]! }));
     if (options.format === 'json') {
-      lines.push(jsonLine(answer.query, options.root, shownHits, stale, options.explain ?? false));
+      lines.push(
+        jsonLine(answer.query, options.root, shownHits, stale, options.explain ?? false, options.freshness),
+      );
     } else if (options.format === 'grep') {
       const terms = queryTerms(answer.query);
       for (const { hit, lines: hitShown } of shownHits) {
@@ -177,10 +182,12 @@ export function jsonLine(
   hits: readonly ShownHit[],
   stale: StaleFiles = new Map(),
   explain = false,
+  freshness?: FreshnessReport,
 ): string {
   return JSON.stringify({
     query,
     root,
+    ...(freshness ? { freshness: freshnessJson(freshness) } : {}),
     results: hits.map(({ hit, relative, lines }) => {
       const freshness = stale.get(hit.filePath);
       return {
@@ -202,6 +209,25 @@ export function jsonLine(
       };
     }),
   });
+}
+
+/** The freshness report as `--json` shows it: the state, what is pending, what was re-indexed. */
+function freshnessJson(report: FreshnessReport) {
+  return {
+    state: report.state,
+    pending: report.pending,
+    ...(report.reason ? { reason: report.reason, refreshCommand: report.refreshCommand } : {}),
+    ...(report.refreshed
+      ? {
+          refreshed: {
+            files: report.refreshed.indexed.length + report.refreshed.removed.length,
+            units: report.refreshed.units,
+            embedded: report.refreshed.embedded,
+            ms: report.refreshed.ms,
+          },
+        }
+      : {}),
+  };
 }
 
 /**
