@@ -133,7 +133,7 @@ describe('McpSession', () => {
     expect(answer.ready).toBe(false);
     expect(!answer.ready && answer.message).toMatch(
       new RegExp(
-        `^indexing ${root} in the background \\(started \\d+ s ago\\): 2 source files to read, about \\d+ s left\\. Search again when it is done`,
+        `^indexing ${root} in the background \\(started \\d+ s ago\\): 2 source files \\(1 KB\\) to index, about \\d+ s left\\. Search again when it is done`,
       ),
     );
     expect(session.buildState()).toMatch(/^indexing .* in the background/);

@@ -6,13 +6,18 @@ export type ProgressSink = (message: string, progress?: { done: number; total: n
 
 /**
  * Above this many source files, a first search does not wait for the index to be built: it
- * answers at once that indexing started and how long it will take (about a second per file on
- * two cores without cached embeddings: ~30 minutes here).
+ * answers at once that indexing started and how long it will take (a typical tree of that many
+ * files holds ~36k units: half an hour or more on two cores without cached embeddings).
  */
 export const LARGE_TREE_FILES = 2_000;
 
-/** Rough cold cost of indexing one source file (parse + embed ~17 units), for estimates. */
-const SECONDS_PER_FILE = 1;
+/**
+ * Cold indexing speed on two cores, for estimates before the embedding rate is known: ~15
+ * units a second (gorilla-mux, 287 units, 19 s cold), a unit per ~500 bytes of source (the
+ * evaluation corpora: 5.6 MB, 11k units), and at least one unit per file.
+ */
+const COLD_BYTES_PER_SECOND = 7_500;
+const COLD_UNITS_PER_SECOND = 15;
 
 /** How long a first search waits for the index to be built before answering "still indexing". */
 export interface BuildWait {
@@ -30,6 +35,8 @@ export type Readiness = { ready: true; freshness: FreshnessReport } | { ready: f
 /** The whole-tree index build started by the first question on a tree without an index. */
 interface Build {
   files: number;
+  /** Their size in bytes. */
+  bytes: number;
   started: number;
   promise: Promise<FreshnessReport>;
   settled: boolean;
@@ -112,11 +119,12 @@ export class McpSession {
   }
 
   async #startBuild(): Promise<Build> {
-    const files = await countSourceFiles(this.service.root, this.#abort.signal);
+    const { files, bytes } = await measureSourceFiles(this.service.root, this.#abort.signal);
     // Checked again: another question may have started it while the files were counted.
     if (this.#build && !this.#build.settled) return this.#build;
     const state: Omit<Build, 'promise'> = {
       files,
+      bytes,
       started: performance.now(),
       settled: false,
       message: `indexing ${this.service.root} …`,
@@ -194,14 +202,21 @@ export class McpSession {
   }
 }
 
-/** Source files `codesearch index` would read under `root` (default walk options). */
-async function countSourceFiles(root: string, signal: AbortSignal): Promise<number> {
+/** The source files `codesearch index` would read under `root` (default walk options): how many, how big. */
+async function measureSourceFiles(
+  root: string,
+  signal: AbortSignal,
+): Promise<{ files: number; bytes: number }> {
   let files = 0;
+  let bytes = 0;
   for await (const entry of walkSourceFiles(root)) {
-    if (entry.type === 'file') files++;
+    if (entry.type === 'file') {
+      files++;
+      bytes += entry.file.size;
+    }
     if (signal.aborted) break;
   }
-  return files;
+  return { files, bytes };
 }
 
 function stillIndexing(build: Build, service: SearchService): string {
@@ -212,7 +227,7 @@ function describeBuild(build: Build, root: string): string {
   const elapsed = (performance.now() - build.started) / 1000;
   const done = build.progress
     ? `${build.progress.done}/${build.progress.total} units embedded`
-    : `${build.files} source files to read`;
+    : `${build.files} source files (${formatBytes(build.bytes)}) to index`;
   return `indexing ${root} in the background (started ${formatDuration(elapsed)} ago): ${done}, about ${formatDuration(secondsLeft(build, elapsed))} left`;
 }
 
@@ -223,7 +238,13 @@ function secondsLeft(build: Build, elapsed: number): number {
     const embedding = (performance.now() - build.embeddingSince) / 1000;
     if (embedding >= 5) return ((progress.total - progress.done) * embedding) / progress.done;
   }
-  return Math.max(build.files * SECONDS_PER_FILE - elapsed, 5);
+  const cold = Math.max(build.bytes / COLD_BYTES_PER_SECOND, build.files / COLD_UNITS_PER_SECOND);
+  return Math.max(cold - elapsed, 5);
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 export function formatDuration(seconds: number): string {
