@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -267,6 +267,36 @@ describe('codesearch mcp on an indexed tree', () => {
 
   it('writes nothing but the protocol on stdout', () => {
     expect(server.protocolErrors).toEqual([]);
+  });
+});
+
+describe('codesearch mcp --no-sync on a tree changed since it was indexed', () => {
+  it('flags hits in changed files, says how to refresh, and read warns the lines may have moved', async () => {
+    const tree = await indexedCopy('no-sync');
+    const server = await startServer(tree, ['--no-sync']);
+    try {
+      const util = path.join(tree, 'app', 'util.py');
+      await writeFile(util, `# moved down\n\n${await readFile(util, 'utf8')}`);
+      const answer = await server.call('search', { query: 'join words with dashes', k: 1 });
+      expect(answer.text).toContain(
+        'app/util.py:4-6 slugify (function) 1.00 [1] [file changed since indexed; indexed lines shown]',
+      );
+      // The lines the index kept (the file's lines 4-6 are others now).
+      expect(answer.text).toContain('5:    """Lower-case text and join its words with dashes."""');
+      expect(answer.text).toContain(
+        `note: the index is not up to date (not re-indexed (--no-sync)); hits marked [file changed/deleted] may be off; run \`codesearch index ${tree}\``,
+      );
+      const read = await server.call('read', { id: 'app/util.py:4' });
+      expect(read.text.split('\n')[0]).toBe(
+        'app/util.py:4-6 slugify (function) [file changed since indexed: the lines may have moved; search again]',
+      );
+      const status = await server.call('status');
+      expect(status.text).toContain(
+        `freshness: 1 file differs from the index (1 changed); this server runs with --no-sync: run \`codesearch index ${tree}\``,
+      );
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -69,8 +69,11 @@ async function readUnit(session: McpSession, rawId: string, maxTokens: number): 
       `${unit.filePath} has ${lines.length} lines now, fewer than unit ${id} had (${unit.lineNumber}-${unit.endLine}); search again`,
     );
   }
+  // With --no-sync (or more changes than a search re-indexes) the unit's lines may have moved.
+  const stale = (await session.service.staleFiles([unit])).get(unit.filePath);
+  const note = stale ? ` [file ${stale} since indexed: the lines may have moved; search again]` : '';
   return fitLines(
-    `${unit.filePath}:${unit.lineNumber}-${end} ${unit.qualifiedName} (${unit.kind})`,
+    `${unit.filePath}:${unit.lineNumber}-${end} ${unit.qualifiedName} (${unit.kind})${note}`,
     file.relative,
     lines,
     unit.lineNumber,

@@ -47,7 +47,7 @@ function describeFreshness(report: FreshnessReport, sync: boolean): string {
     .filter(([, n]) => n > 0)
     .map(([what, n]) => `${n} ${what}`)
     .join(', ');
-  const differ = `${count} file${count === 1 ? '' : 's'} differ from the index (${parts})`;
+  const differ = `${count} file${count === 1 ? ' differs' : 's differ'} from the index (${parts})`;
   if (!sync) return `${differ}; this server runs with --no-sync: run \`${report.refreshCommand}\``;
   if (count <= REFRESH_LIMIT) return `${differ}; the next search re-indexes them first`;
   return `${differ}: more than ${REFRESH_LIMIT}, so searches answer from the index and flag hits in changed files; run \`${report.refreshCommand}\` (or keep \`codesearch watch\` running)`;
