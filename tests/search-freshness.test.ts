@@ -1,4 +1,5 @@
-import { appendFile, cp, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { appendFile, cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,5 +121,32 @@ describe('search re-indexes changed files before answering', () => {
     const after = await search('generated_7');
     expect(after.answer.freshness.state).toBe('fresh');
     expect(after.answer.results[0]?.qualifiedName).toBe('generated_7');
+  }, 300_000);
+});
+
+describe('the index inside a tree stays out of git', () => {
+  it('codesearch index writes .codesearch/.gitignore, so git status shows nothing new', async () => {
+    const repo = path.join(scratch, 'git-tree');
+    await cp(MINI_REPO, repo, { recursive: true });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+        cwd: repo,
+        encoding: 'utf8',
+      });
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'start');
+    ok(
+      await codesearch([
+        'index',
+        repo,
+        '--cache',
+        path.join(scratch, 'cache.json'),
+        '--models-dir',
+        MODELS_DIR,
+      ]),
+    );
+    expect(await readFile(path.join(repo, '.codesearch', '.gitignore'), 'utf8')).toMatch(/^\*$/m);
+    expect(git('status', '--porcelain')).toBe('');
   }, 300_000);
 });

@@ -4,6 +4,7 @@ import { createTransformersEmbedder } from '@codesearch/embedder';
 import type { LockHolder } from '@codesearch/fs';
 import { checkIndexLocation, openCodeIndex, type SyncReport } from '@codesearch/store';
 import Table from 'cli-table3';
+import { ignoreCodesearchDirectory } from './codesearch-dir.js';
 import {
   type EmbedRunOptions,
   parseReport,
@@ -92,6 +93,9 @@ export async function runIndex(
   // Everything that can be checked before the embedding run is checked now: whose directory
   // it is (never someone else's files), that it can be created and written, the model.
   await checkIndexLocation(directory, { rebuild: options.rebuild ?? false, indexCommand });
+  // The default index sits inside the tree: keep it out of `git status` from the start.
+  const ignored = await ignoreCodesearchDirectory(target, options.index);
+  if (ignored.state === 'failed') terminal.error(`warning: ${ignored.reason}`);
   await checkExistingIndex(directory, options, indexCommand);
   const run = await runEmbedRepository(target, options, terminal);
   if ('exitCode' in run) return run.exitCode;

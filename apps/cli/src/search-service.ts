@@ -4,6 +4,7 @@ import { type Candidate, CodesearchError, type EntityKind, type Language } from 
 import { createTransformersEmbedder, type TransformersEmbedder } from '@codesearch/embedder';
 import { type RankedHit, type RankMode, searchCode } from '@codesearch/search';
 import { type CodeIndex, openCodeIndex } from '@codesearch/store';
+import { ignoreCodesearchDirectory } from './codesearch-dir.js';
 import { indexDirectory, indexExists, indexHint, treeRootProblem } from './index-location.js';
 import { type FreshnessReport, type RefreshOptions, refreshIndex } from './refresh.js';
 
@@ -108,6 +109,8 @@ export class SearchService {
       indexCommand,
       lockWaitMs: options.lockWaitMs ?? 2_000,
     });
+    // A default index created inside the tree is kept out of `git status` (never rejects).
+    if (options.create) await ignoreCodesearchDirectory(root, options.index);
     const manifest = await index.manifest().catch(() => undefined);
     const refreshCommand = indexHint(root, options.index, manifest ? walkOptionsFromJson(manifest.walk) : {});
     return new SearchService(options, directory, index, embedder, refreshCommand);
