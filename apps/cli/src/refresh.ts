@@ -5,6 +5,7 @@ import {
   embedRepository,
   hasChanges,
   manifestFromParse,
+  PriorVectorsCache,
   type TreeChanges,
   walkOptionsFromJson,
 } from '@codesearch/batch';
@@ -14,7 +15,6 @@ import { type DirectoryParseResult, parseFile, SKIP_CODES, type WalkOptions } fr
 import type { StoredManifest } from '@codesearch/store';
 import { createTextPreparator } from '@codesearch/text-prep';
 import { indexRecordsOf } from './index-records.js';
-import { IndexVectorCache } from './index-vector-cache.js';
 import type { SearchService } from './search-service.js';
 
 export interface RefreshOptions {
@@ -195,7 +195,7 @@ async function indexWhole(
   options.onProgress?.(`indexing ${service.root} …`);
   const walk: WalkOptions = manifest ? walkOptionsFromJson(manifest.walk) : {};
   // Passed in, so closed here: the user's cache file gets the new embeddings.
-  const cache = new IndexVectorCache(
+  const cache = new PriorVectorsCache(
     service.index,
     service.options.cache === false ? undefined : createEmbeddingCache(service.options.cache),
   );
@@ -280,7 +280,7 @@ async function embedUnits(
     files > USER_CACHE_FILES && service.options.cache !== false
       ? createEmbeddingCache(service.options.cache)
       : undefined;
-  const cache = new IndexVectorCache(service.index, userCache);
+  const cache = new PriorVectorsCache(service.index, userCache);
   try {
     const generator = new BatchEmbeddingGenerator({
       embedder: service.embedder,

@@ -10,6 +10,7 @@ import {
 import { createTextPreparator } from '@codesearch/text-prep';
 import { BatchEmbeddingGenerator, SILENT } from './generator.js';
 import { messageOf } from './prepare.js';
+import { type PriorVectors, PriorVectorsCache } from './prior-vectors.js';
 import { cacheWarning, Warnings } from './result.js';
 import type { BatchEmbeddingOptions, BatchEmbeddingResult, BatchLogger } from './types.js';
 
@@ -34,6 +35,11 @@ export interface EmbedRepositoryOptions
   textPreparator?: TextPreparator;
   /** A cache, a location for `createEmbeddingCache`, `undefined` for the default cache, `false` for none. */
   cache?: EmbeddingCache | string | false;
+  /**
+   * Vectors computed before and kept elsewhere (an existing index), read before the cache:
+   * text embedded by an earlier run is never embedded again, even when the cache lost it.
+   */
+  priorVectors?: PriorVectors;
   parse?: RepositoryParseOptions;
 }
 
@@ -74,7 +80,11 @@ export async function embedRepository(
     if (typeof options.cache === 'string' || options.cache === undefined) {
       ownCache = createEmbeddingCache(options.cache, { onWarning: warn });
     }
-    const cache = options.cache === false ? undefined : (ownCache ?? (options.cache as EmbeddingCache));
+    const userCache = options.cache === false ? undefined : (ownCache ?? (options.cache as EmbeddingCache));
+    // The prior vectors come first; the user's cache is closed below (or by the caller), not by it.
+    const cache = options.priorVectors
+      ? new PriorVectorsCache(options.priorVectors, userCache, { ownsNext: false })
+      : userCache;
     ownEmbedder = options.embedder
       ? undefined
       : createTransformersEmbedder({

@@ -272,3 +272,32 @@ describe('embedRepository', () => {
     expect(embedder.texts.every((t) => t.length <= 300)).toBe(true);
   });
 });
+
+describe('embedRepository with prior vectors (an existing index)', () => {
+  it('serves text the prior vectors hold without embedding or caching it, and embeds the rest', async () => {
+    const first = await embedRepository(root, { cache: false });
+    const digests = first.result.prepared.map((item) => item!.contentKey);
+    const known = new Map(digests.slice(0, 2).map((digest) => [digest, fakeVector(digest)]));
+    const asked: string[][] = [];
+    const prior = {
+      vectorsByDigest: async (keys: readonly string[]) => {
+        asked.push([...keys]);
+        return new Map([...known].filter(([digest]) => keys.includes(digest)));
+      },
+    };
+    const cache = new FakeCache();
+    madeEmbedders = [];
+    const { result } = await embedRepository(root, { cache, priorVectors: prior });
+    expect(asked.flat()).toEqual(expect.arrayContaining(digests));
+    expect(result.summary.cached).toBe(2);
+    expect(result.summary.newlyEmbedded).toBe(digests.length - 2);
+    for (const digest of known.keys()) {
+      const served = result.embeddings[result.keys[digests.indexOf(digest)]!]!;
+      expect(Array.from(served)).toEqual(Array.from(known.get(digest)!));
+    }
+    // Only what was embedded goes to the user's cache; the cache given is left open.
+    expect([...cache.entries.keys()].filter((key) => known.has(key))).toEqual([]);
+    expect(cache.entries.size).toBe(digests.length - 2);
+    expect(cache.closeCalls).toBe(0);
+  });
+});
