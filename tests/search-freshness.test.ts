@@ -91,7 +91,7 @@ describe('search re-indexes changed files before answering', () => {
     expect(stale.code).toBe(1); // not in the index yet: nothing found
     expect(stale.answer.freshness).toMatchObject({ state: 'stale', pending: { changed: 1 } });
     expect(stale.stderr).toMatch(
-      /index may be stale: 1 changed \(not re-indexed \(--no-sync\)\); refresh with `codesearch index /,
+      /index may be stale: 1 changed; not re-indexed \(--no-sync\); refresh with `codesearch index /,
     );
     // Without --no-sync the same question finds it.
     expect((await search('quuxify_gadgets')).answer.results[0]?.qualifiedName).toBe('quuxify_gadgets');

@@ -123,7 +123,7 @@ function describePending(report: FreshnessReport): string {
   ]
     .filter(([count]) => (count as number) > 0)
     .map(([count, what]) => `${count} ${what}`);
-  return counts.length > 0 ? `${counts.join(', ')} (${report.reason})` : (report.reason ?? 'unknown');
+  return [counts.join(', '), report.reason].filter(Boolean).join('; ') || 'unknown';
 }
 
 function outputFormat(options: SearchCommandOptions): OutputFormat {
