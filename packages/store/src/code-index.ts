@@ -84,6 +84,14 @@ export const KEEP_VERSIONS_MS = 10 * 60 * 1000;
  */
 export const DEFAULT_LOCK_WAIT_MS = 10 * 60 * 1000;
 
+/**
+ * After a partial sync, `optimize()` waits until this many rows are outside the full-text
+ * index (searched by brute force: cheap for a few hundred) …
+ */
+export const PARTIAL_UNINDEXED_ROWS = 1_000;
+/** … or this many small fragments (one per partial sync) have piled up. */
+export const PARTIAL_SMALL_FRAGMENTS = 16;
+
 /** Digests per query of `vectorsByDigest`. */
 const DIGEST_LOOKUP_CHUNK = 500;
 
@@ -431,7 +439,7 @@ class LanceCodeIndex implements CodeIndex {
       written = true;
     }
 
-    written = (await this.#maintain(generation, written)) || written;
+    written = (await this.#maintain(generation, written, files !== undefined)) || written;
     const version = await this.#guard(() => table.version());
     if (manifest) {
       await writeManifest(generation.path, manifest, version).catch((error: unknown) => {
@@ -457,7 +465,7 @@ class LanceCodeIndex implements CodeIndex {
    * ~50× slower at 5k rows), compacts small fragments and deletes versions older than
    * `KEEP_VERSIONS_MS`. Also repairs a sync interrupted between its write and this step.
    */
-  async #maintain(generation: Generation, written: boolean): Promise<boolean> {
+  async #maintain(generation: Generation, written: boolean, partial = false): Promise<boolean> {
     const table = generation.table;
     const indices = await this.#guard(() => table.listIndices());
     const fts = indices.find((index) => index.columns.includes(SEARCH_TEXT_COLUMN));
@@ -473,6 +481,13 @@ class LanceCodeIndex implements CodeIndex {
     }
     const stale = (fts as { numUnindexedRows?: number }).numUnindexedRows ?? 0;
     if (!written && stale === 0) return false;
+    // A partial sync (a refresh of a few files, before an answer) leaves its few rows to the
+    // brute-force part of the full-text search and its small fragment uncompacted: optimize()
+    // rewrites the table (~1 s at 15k rows). It runs once either has grown.
+    if (partial && stale < PARTIAL_UNINDEXED_ROWS) {
+      const { fragmentStats } = await this.#guard(() => table.stats());
+      if (fragmentStats.numSmallFragments < PARTIAL_SMALL_FRAGMENTS) return false;
+    }
     await this.#write('optimize', () =>
       table.optimize({ cleanupOlderThan: new Date(Date.now() - KEEP_VERSIONS_MS) }),
     );

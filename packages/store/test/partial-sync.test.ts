@@ -84,3 +84,50 @@ describe('the index as a vector cache (vectorsByDigest) and units by id', () => 
     expect(units.map((unit) => unit.qualifiedName)).toEqual(['delta', 'alpha']);
   });
 });
+
+describe('maintenance after partial syncs', () => {
+  it('leaves a few new rows to the brute-force part of the full-text search: one version per sync, and they are found', async () => {
+    const index = await filled();
+    const before = (await index.stats()).version;
+    await index.sync(
+      [
+        record({
+          file: 'a.py',
+          line: 1,
+          name: 'alpha',
+          body: 'def alpha():\n    return "zebracorn"',
+          vector: unit(1, 0),
+        }),
+      ],
+      {
+        files: ['a.py'],
+      },
+    );
+    // The merge commit only: no optimize() (compaction, index update) after a small refresh.
+    expect((await index.stats()).version).toBe(before + 1);
+    const found = await index.lexicalCandidates('zebracorn', { depth: 5 });
+    expect(found.map((candidate) => candidate.locationKey)).toEqual(['a.py:1']);
+    // beta's row was replaced away (a.py now holds alpha only): the old row is not found.
+    expect(await index.lexicalCandidates('beta', { depth: 5 })).toEqual([]);
+  });
+
+  it('compacts once small fragments pile up (one per partial sync of other files)', async () => {
+    const index = await filled();
+    let optimizedAt: number | undefined;
+    for (let round = 0; round < 20 && optimizedAt === undefined; round++) {
+      const before = (await index.stats()).version;
+      // A file of its own each time: its rows land in a new small fragment that stays.
+      await index.sync(
+        [record({ file: `new${round}.py`, line: 1, name: `fresh${round}`, vector: unit(1, round) })],
+        {
+          files: [`new${round}.py`],
+        },
+      );
+      if ((await index.stats()).version > before + 1) optimizedAt = round;
+    }
+    // The first sync wrote 1 fragment; each round adds one: the 16th small fragment triggers it.
+    expect(optimizedAt).toBe(14);
+    expect((await index.lexicalCandidates('fresh14', { depth: 5 })).map((c) => c.name)).toEqual(['fresh14']);
+    expect((await index.stats()).entities).toBe(4 + 15);
+  });
+});
