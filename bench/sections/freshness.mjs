@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, copyFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { benchCacheDir, fetchCorpus, loadEvaluation } from '../lib/eval-corpus.mjs';
 import { formatTable, summarise } from '../lib/stats.mjs';
