@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { CodesearchError, type EntityKind, type Language } from '@codesearch/core';
 import { pathFilter } from '@codesearch/parser';
 import { formatAnswers, type HitStyle, type OutputFormat, parseQueries } from './search-format.js';
-import { type FreshnessReport, SearchService } from './search-service.js';
+import { type FreshnessReport, SearchService, type ServiceSearchRequest } from './search-service.js';
 import { colors, type Terminal } from './terminal.js';
 
 /** Exit codes of `codesearch search`, as grep and rg: 0 hits, 1 none, 2 an error. */
@@ -64,12 +64,10 @@ export async function runSearch(
       rootFlag: '--path',
     });
     try {
-      // Changed files (at most 50: `ensureFresh`) are re-indexed before answering.
-      const freshness = await service.ensureFresh({ sync: options.sync !== false });
       const filter = pathFilter({ include: options.include, exclude: options.exclude });
       const mode = options.mode ?? 'hybrid';
-      const answers = await service.search(
-        queries.map((text) => ({
+      const requests = queries.map(
+        (text): ServiceSearchRequest => ({
           query: text,
           k: options.k ?? 10,
           // `hybrid` is the ranking stage (both lists, then the signals); the others keep one list.
@@ -77,8 +75,14 @@ export async function runSearch(
           ...(options.lang?.length ? { languages: options.lang } : {}),
           ...(options.kind?.length ? { kinds: options.kind } : {}),
           ...(filter ? { pathFilter: filter } : {}),
-        })),
+        }),
       );
+      // The model loads and embeds the queries while the tree is compared with the index.
+      const vectors = service.embedQueries(requests);
+      vectors.catch(() => {}); // awaited below; a failure is reported there
+      // Changed files (at most 50: `ensureFresh`) are re-indexed before answering.
+      const freshness = await service.ensureFresh({ sync: options.sync !== false });
+      const answers = await service.search(requests, await vectors);
       const stale = await service.staleFiles(answers.flatMap((answer) => answer.hits));
       const printed = await formatAnswers(answers, stale, {
         format: outputFormat(options),

@@ -131,26 +131,40 @@ export class SearchService {
     return refreshIndex(this, { ...options, maxFiles: Number.POSITIVE_INFINITY });
   }
 
-  /** Answers the queries: all embedded in one model run, each ranked by `@codesearch/search`. */
-  async search(requests: readonly ServiceSearchRequest[]): Promise<ServiceAnswer[]> {
-    const needsVectors = requests.map((request) => (request.mode ?? 'ranked') !== 'lexical');
-    const texts = requests.filter((_, position) => needsVectors[position]).map((request) => request.query);
+  /**
+   * The queries that need a vector (all but `lexical` ones), embedded in one model run, by
+   * position. Separate from `search` so that a caller can start it (and the model's loading)
+   * while the index is being brought up to date.
+   */
+  async embedQueries(requests: readonly ServiceSearchRequest[]): Promise<Map<number, Float32Array>> {
+    const positions = requests.flatMap((request, position) =>
+      (request.mode ?? 'ranked') === 'lexical' ? [] : [position],
+    );
     const vectors = new Map<number, Float32Array>();
-    if (texts.length > 0) {
-      const outcomes = await this.embedder.embed(texts);
-      let next = 0;
-      for (const [position, needed] of needsVectors.entries()) {
-        if (!needed) continue;
-        const outcome = outcomes[next++]!;
-        if (!outcome.ok) {
-          throw new CodesearchError(
-            `cannot embed the query "${requests[position]!.query}": ${outcome.error.message}`,
-            { code: 'EMBED_FAILED', stage: 'search' },
-          );
-        }
-        vectors.set(position, outcome.vector);
+    if (positions.length === 0) return vectors;
+    const outcomes = await this.embedder.embed(positions.map((position) => requests[position]!.query));
+    for (const [next, position] of positions.entries()) {
+      const outcome = outcomes[next]!;
+      if (!outcome.ok) {
+        throw new CodesearchError(
+          `cannot embed the query "${requests[position]!.query}": ${outcome.error.message}`,
+          { code: 'EMBED_FAILED', stage: 'search' },
+        );
       }
+      vectors.set(position, outcome.vector);
     }
+    return vectors;
+  }
+
+  /**
+   * Answers the queries, each ranked by `@codesearch/search`; `vectors` from `embedQueries`
+   * when the caller started it already (otherwise embedded here, in one model run).
+   */
+  async search(
+    requests: readonly ServiceSearchRequest[],
+    vectors?: ReadonlyMap<number, Float32Array>,
+  ): Promise<ServiceAnswer[]> {
+    vectors ??= await this.embedQueries(requests);
     const answers: ServiceAnswer[] = [];
     for (const [position, request] of requests.entries()) {
       const vector = vectors.get(position);
