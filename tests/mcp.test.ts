@@ -1,26 +1,15 @@
 import { cp, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 // The server's own estimate: the contract is "the estimate of the answer is within max_tokens".
 import { estimateTokens } from 'codesearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client as SdkClient } from '../apps/cli/node_modules/@modelcontextprotocol/sdk/dist/esm/client/index.js';
-import type { StdioClientTransport as SdkStdioClientTransport } from '../apps/cli/node_modules/@modelcontextprotocol/sdk/dist/esm/client/stdio.js';
-import { BIN, CRASH, codesearch, escapeRegExp, MINI_REPO, ok, REPO_ROOT } from './helpers/cli.js';
+import { BIN, CRASH, codesearch, escapeRegExp, MINI_REPO, ok } from './helpers/cli.js';
 
 // End to end: `codesearch mcp` (the built CLI) as a child process, driven by the MCP SDK's own
 // client over stdio, on real indexes built by `codesearch index` with the real model.
-
-// The SDK is a dependency of the CLI; it is loaded from there (tests/ does not list it).
-const cliRequire = createRequire(path.join(REPO_ROOT, 'apps', 'cli', 'package.json'));
-const sdk = async <T>(subpath: string): Promise<T> =>
-  (await import(pathToFileURL(cliRequire.resolve(`@modelcontextprotocol/sdk/${subpath}`)).href)) as T;
-const { Client } = await sdk<{ Client: typeof SdkClient }>('client/index.js');
-const { StdioClientTransport } = await sdk<{ StdioClientTransport: typeof SdkStdioClientTransport }>(
-  'client/stdio.js',
-);
 
 interface ToolAnswer {
   text: string;
@@ -33,7 +22,7 @@ interface Server {
     args?: Record<string, unknown>,
     onProgress?: (message: string) => void,
   ): Promise<ToolAnswer>;
-  client: SdkClient;
+  client: Client;
   stderr(): string;
   /** Errors the client saw on the connection (a non-JSON line on stdout would be one). */
   protocolErrors: Error[];

@@ -51,6 +51,7 @@ function excludeFlags(evaluation) {
   return [...patterns].flatMap((pattern) => ['--exclude', pattern]);
 }
 
+/** The MCP SDK's client, from the CLI's own dependency (the bench lists no SDK of its own). */
 async function loadSdk(repoRoot) {
   const require = createRequire(path.join(repoRoot, 'apps', 'cli', 'package.json'));
   const load = async (subpath) =>

@@ -62,6 +62,9 @@ export interface FreshnessReport {
   refreshCommand: string;
 }
 
+/** Changed files `search` and `mcp` re-index before answering; more are left to `index` or `watch`. */
+export const MAX_REFRESH_FILES = 50;
+
 /** Above this many files to (re-)embed, the user's embedding cache is worth loading. */
 const USER_CACHE_FILES = 50;
 

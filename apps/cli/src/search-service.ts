@@ -6,9 +6,14 @@ import { type RankedHit, type RankMode, searchCode } from '@codesearch/search';
 import { type CodeIndex, openCodeIndex } from '@codesearch/store';
 import { ignoreCodesearchDirectory } from './codesearch-dir.js';
 import { indexDirectory, indexExists, indexHint, treeRootProblem } from './index-location.js';
-import { type FreshnessReport, type RefreshOptions, refreshIndex } from './refresh.js';
+import { type FreshnessReport, MAX_REFRESH_FILES, type RefreshOptions, refreshIndex } from './refresh.js';
 
-export type { FreshnessReport, RefreshOptions, RefreshReport } from './refresh.js';
+export {
+  type FreshnessReport,
+  MAX_REFRESH_FILES,
+  type RefreshOptions,
+  type RefreshReport,
+} from './refresh.js';
 
 /** A hit in a file that changed (`changed`) or vanished (`deleted`) since it was indexed. */
 export type HitFreshness = 'changed' | 'deleted';
@@ -123,7 +128,7 @@ export class SearchService {
    * why and what to run.
    */
   ensureFresh(options: RefreshOptions = {}): Promise<FreshnessReport> {
-    return refreshIndex(this, { maxFiles: 50, ...options });
+    return refreshIndex(this, { maxFiles: MAX_REFRESH_FILES, ...options });
   }
 
   /** Re-indexes every file that changed, however many (`watch`). */

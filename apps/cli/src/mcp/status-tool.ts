@@ -1,8 +1,7 @@
-import type { FreshnessReport } from '../search-service.js';
+import { type FreshnessReport, MAX_REFRESH_FILES } from '../search-service.js';
 import type { McpSession } from './session.js';
 
 /** The most changed files `search` re-indexes before answering (`SearchService.ensureFresh`'s default). */
-const REFRESH_LIMIT = 50;
 
 export const statusDescription =
   'Index health: root, model, units and files indexed, last update, and whether files changed since (and what a search will do about it).';
@@ -49,6 +48,6 @@ function describeFreshness(report: FreshnessReport, sync: boolean): string {
     .join(', ');
   const differ = `${count} file${count === 1 ? ' differs' : 's differ'} from the index (${parts})`;
   if (!sync) return `${differ}; this server runs with --no-sync: run \`${report.refreshCommand}\``;
-  if (count <= REFRESH_LIMIT) return `${differ}; the next search re-indexes them first`;
-  return `${differ}: more than ${REFRESH_LIMIT}, so searches answer from the index and flag hits in changed files; run \`${report.refreshCommand}\` (or keep \`codesearch watch\` running)`;
+  if (count <= MAX_REFRESH_FILES) return `${differ}; the next search re-indexes them first`;
+  return `${differ}: more than ${MAX_REFRESH_FILES}, so searches answer from the index and flag hits in changed files; run \`${report.refreshCommand}\` (or keep \`codesearch watch\` running)`;
 }
