@@ -56,6 +56,11 @@ export interface ServiceAnswer {
   hits: RankedHit[];
 }
 
+/** Why a tree cannot be opened, said as the user reads it (no stage prefix), with a code. */
+function openFailure(message: string, code: 'BAD_ROOT' | 'NO_INDEX'): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
+}
+
 /**
  * One indexed tree, opened for answering questions: the seam that `codesearch search`,
  * `codesearch mcp` and `codesearch watch` share. The model is described at open and loaded at
@@ -87,21 +92,18 @@ export class SearchService {
   }
 
   /**
-   * Opens the index of `options.root`. Rejects with a `CodesearchError` (code `NO_INDEX`, or
-   * `BAD_ROOT` for a root that is not a directory) whose message says what to run; with
+   * Opens the index of `options.root`. Rejects with an error (code `NO_INDEX`, or `BAD_ROOT`
+   * for a root that is not a directory) whose message says what to run; with
    * `create`, a tree without an index gets an empty one that the first refresh fills.
    */
   static async open(options: SearchServiceOptions & { create?: boolean }): Promise<SearchService> {
     const root = options.root;
     const directory = indexDirectory(root, options.index);
     const rootProblem = options.index ? undefined : await treeRootProblem(root, options.rootFlag ?? '--path');
-    if (rootProblem) throw new CodesearchError(rootProblem, { code: 'BAD_ROOT', stage: 'search' });
+    if (rootProblem) throw openFailure(rootProblem, 'BAD_ROOT');
     const indexCommand = indexHint(root, options.index);
     if (!options.create && !(await indexExists(directory))) {
-      throw new CodesearchError(`no index at ${directory}; create it with \`${indexCommand}\``, {
-        code: 'NO_INDEX',
-        stage: 'search',
-      });
+      throw openFailure(`no index at ${directory}; create it with \`${indexCommand}\``, 'NO_INDEX');
     }
     const embedder = createTransformersEmbedder({
       ...(options.model ? { model: options.model } : {}),
