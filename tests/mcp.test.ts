@@ -387,9 +387,7 @@ describe('codesearch mcp on a tree without an index', () => {
     try {
       const answer = await nowhere.call('search', { query: 'x' });
       expect(answer.isError).toBe(true);
-      expect(answer.text).toBe(
-        `search: cannot serve ${missing}: [search] --path ${missing}: no such directory`,
-      );
+      expect(answer.text).toBe(`search: cannot serve ${missing}: --path ${missing}: no such directory`);
     } finally {
       await nowhere.close();
     }
