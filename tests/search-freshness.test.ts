@@ -25,6 +25,21 @@ let indexDir: string;
 
 const flags = () => ['--path', tree, '--index', indexDir, '--models-dir', MODELS_DIR];
 
+/** `codesearch index` of the test tree into its index, with the test's own cache. */
+function indexTree(extra: string[] = []) {
+  return codesearch([
+    'index',
+    tree,
+    '--index',
+    indexDir,
+    '--cache',
+    path.join(scratch, 'cache.json'),
+    '--models-dir',
+    MODELS_DIR,
+    ...extra,
+  ]);
+}
+
 async function search(query: string, extra: string[] = []) {
   const result = await codesearch(['search', query, '--mode', 'lexical', '--json', ...flags(), ...extra]);
   expect(result.code, result.stderr).toBeLessThan(2);
@@ -36,18 +51,7 @@ beforeAll(async () => {
   tree = path.join(scratch, 'tree');
   indexDir = path.join(scratch, 'index');
   await cp(MINI_REPO, tree, { recursive: true });
-  ok(
-    await codesearch([
-      'index',
-      tree,
-      '--index',
-      indexDir,
-      '--cache',
-      path.join(scratch, 'cache.json'),
-      '--models-dir',
-      MODELS_DIR,
-    ]),
-  );
+  ok(await indexTree());
 }, 300_000);
 
 afterAll(async () => {
@@ -71,17 +75,7 @@ describe('search re-indexes changed files before answering', () => {
     expect((await search('frobnicate_widgets')).answer.freshness.state).toBe('fresh');
     // The new vector lives in the index (the refresh never loads the user's cache): a full
     // `index` run takes it from there instead of embedding the function a second time.
-    const reindexed = await codesearch([
-      'index',
-      tree,
-      '--index',
-      indexDir,
-      '--cache',
-      path.join(scratch, 'cache.json'),
-      '--models-dir',
-      MODELS_DIR,
-      '--json',
-    ]);
+    const reindexed = await indexTree(['--json']);
     expect(JSON.parse(ok(reindexed).stdout).summary.newlyEmbedded).toBe(0);
   }, 120_000);
 
@@ -120,18 +114,7 @@ describe('search re-indexes changed files before answering', () => {
     });
     expect(result.stderr).toContain(`refresh with \`codesearch index ${tree} --index ${indexDir}`);
     // `codesearch index` catches up; then the answer is fresh and finds them.
-    ok(
-      await codesearch([
-        'index',
-        tree,
-        '--index',
-        indexDir,
-        '--cache',
-        path.join(scratch, 'cache.json'),
-        '--models-dir',
-        MODELS_DIR,
-      ]),
-    );
+    ok(await indexTree());
     const after = await search('generated_7');
     expect(after.answer.freshness.state).toBe('fresh');
     expect(after.answer.results[0]?.qualifiedName).toBe('generated_7');

@@ -3,7 +3,7 @@ import { type CodeIndex, openCodeIndex } from '@codesearch/store';
 import { indexDirectory, indexExists, indexHint, treeRootProblem } from './index-location.js';
 import type { Terminal } from './terminal.js';
 
-/** The flags of the commands that read an existing index: `status`, `search`, `cache prune`. */
+/** The flags of the commands that read an existing index: `status`, `search`, `cache prune`, `mcp`. */
 export interface ExistingIndexOptions {
   /** The indexed tree. */
   root: string;
@@ -15,6 +15,10 @@ export interface ExistingIndexOptions {
   rootFlag: string;
   /** Said after "create it with …" when there is no index (what the command needs it for). */
   purpose?: string;
+  /** Open a tree without an index too: the index is created empty (its first sync fills it). */
+  create?: boolean;
+  /** How long a sync through this handle waits for another writer (default: the store's). */
+  lockWaitMs?: number;
 }
 
 export interface ExistingIndex {
@@ -24,28 +28,33 @@ export interface ExistingIndex {
   embedder: TransformersEmbedder;
 }
 
+/** Why a tree cannot be opened, said as the user reads it (no stage prefix), with a code. */
+export type TreeOpenError = Error & { code: 'BAD_ROOT' | 'NO_INDEX' };
+
+function treeOpenError(message: string, code: TreeOpenError['code']): TreeOpenError {
+  return Object.assign(new Error(message), { code });
+}
+
+export function isTreeOpenError(error: unknown): error is TreeOpenError {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && (code === 'BAD_ROOT' || code === 'NO_INDEX');
+}
+
 /**
- * Opens the index of a tree for reading, or says on stderr why it cannot (not a directory, no
- * index yet — with the command that creates it) and gives the exit code. The model is only
- * described, to check that the index holds its vectors; its runtime is not loaded.
+ * Opens the index of a tree. Rejects with a `TreeOpenError` when the root is not a directory
+ * (`BAD_ROOT`) or has no index (`NO_INDEX`, with the command that creates it, unless `create`).
+ * The model is only described, to check that the index holds its vectors; its runtime is not
+ * loaded.
  */
-export async function openExistingIndex(
-  options: ExistingIndexOptions,
-  terminal: Terminal,
-): Promise<ExistingIndex | { exitCode: number }> {
+export async function openTreeIndex(options: ExistingIndexOptions): Promise<ExistingIndex> {
   const { root } = options;
   const directory = indexDirectory(root, options.index);
   const rootProblem = options.index ? undefined : await treeRootProblem(root, options.rootFlag);
-  if (rootProblem) {
-    terminal.error(`codesearch: ${rootProblem}`);
-    return { exitCode: 1 };
-  }
+  if (rootProblem) throw treeOpenError(rootProblem, 'BAD_ROOT');
   const indexCommand = indexHint(root, options.index);
-  if (!(await indexExists(directory))) {
-    terminal.error(
-      `codesearch: no index at ${directory}; ${options.purpose ? `${options.purpose}, ` : ''}create it with \`${indexCommand}\``,
-    );
-    return { exitCode: 1 };
+  if (!options.create && !(await indexExists(directory))) {
+    const purpose = options.purpose ? `${options.purpose}, ` : '';
+    throw treeOpenError(`no index at ${directory}; ${purpose}create it with \`${indexCommand}\``, 'NO_INDEX');
   }
   const embedder = createTransformersEmbedder({
     ...(options.model ? { model: options.model } : {}),
@@ -54,8 +63,26 @@ export async function openExistingIndex(
   const model = await embedder.describe();
   const index = await openCodeIndex(directory, {
     model: { modelName: model.modelName, modelVersion: model.modelVersion, dimensions: model.dimensions },
-    create: false,
+    create: options.create ?? false,
     indexCommand,
+    ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
   });
   return { index, directory, embedder };
+}
+
+/**
+ * `openTreeIndex` for a command: a tree that cannot be opened is said on stderr, and the exit
+ * code is given instead.
+ */
+export async function openExistingIndex(
+  options: ExistingIndexOptions,
+  terminal: Terminal,
+): Promise<ExistingIndex | { exitCode: number }> {
+  try {
+    return await openTreeIndex(options);
+  } catch (error) {
+    if (!isTreeOpenError(error)) throw error;
+    terminal.error(`codesearch: ${error.message}`);
+    return { exitCode: 1 };
+  }
 }

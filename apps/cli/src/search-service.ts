@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { fileStates, walkOptionsFromJson } from '@codesearch/batch';
 import { type Candidate, CodesearchError, type EntityKind, type Language } from '@codesearch/core';
-import { createTransformersEmbedder, type TransformersEmbedder } from '@codesearch/embedder';
+import type { TransformersEmbedder } from '@codesearch/embedder';
 import { type RankedHit, type RankMode, searchCode } from '@codesearch/search';
-import { type CodeIndex, openCodeIndex } from '@codesearch/store';
+import type { CodeIndex } from '@codesearch/store';
 import { ignoreCodesearchDirectory } from './codesearch-dir.js';
-import { indexDirectory, indexExists, indexHint, treeRootProblem } from './index-location.js';
+import { openTreeIndex } from './existing-index.js';
+import { indexHint } from './index-location.js';
 import { type FreshnessReport, MAX_REFRESH_FILES, type RefreshOptions, refreshIndex } from './refresh.js';
 
 export {
@@ -56,11 +57,6 @@ export interface ServiceAnswer {
   hits: RankedHit[];
 }
 
-/** Why a tree cannot be opened, said as the user reads it (no stage prefix), with a code. */
-function openFailure(message: string, code: 'BAD_ROOT' | 'NO_INDEX'): Error & { code: string } {
-  return Object.assign(new Error(message), { code });
-}
-
 /**
  * One indexed tree, opened for answering questions: the seam that `codesearch search`,
  * `codesearch mcp` and `codesearch watch` share. The model is described at open and loaded at
@@ -98,22 +94,9 @@ export class SearchService {
    */
   static async open(options: SearchServiceOptions & { create?: boolean }): Promise<SearchService> {
     const root = options.root;
-    const directory = indexDirectory(root, options.index);
-    const rootProblem = options.index ? undefined : await treeRootProblem(root, options.rootFlag ?? '--path');
-    if (rootProblem) throw openFailure(rootProblem, 'BAD_ROOT');
-    const indexCommand = indexHint(root, options.index);
-    if (!options.create && !(await indexExists(directory))) {
-      throw openFailure(`no index at ${directory}; create it with \`${indexCommand}\``, 'NO_INDEX');
-    }
-    const embedder = createTransformersEmbedder({
-      ...(options.model ? { model: options.model } : {}),
-      ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
-    });
-    const model = await embedder.describe();
-    const index = await openCodeIndex(directory, {
-      model: { modelName: model.modelName, modelVersion: model.modelVersion, dimensions: model.dimensions },
-      create: options.create ?? false,
-      indexCommand,
+    const { index, directory, embedder } = await openTreeIndex({
+      ...options,
+      rootFlag: options.rootFlag ?? '--path',
       lockWaitMs: options.lockWaitMs ?? 2_000,
     });
     // A default index created inside the tree is kept out of `git status` (never rejects).

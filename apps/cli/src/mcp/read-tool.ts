@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_MAX_TOKENS } from './search-tool.js';
 import type { McpSession } from './session.js';
-import { fitToBudget } from './token-budget.js';
+import { fitToBudget, maxTokensArgument } from './token-budget.js';
 import { readTextLines, resolveTreeFile } from './tree-files.js';
 
 /** A longer line (minified code) is cut so that the lines after it still fit. */
@@ -15,13 +14,7 @@ export const readInput = {
   path: z.string().optional().describe('a file, relative to the root'),
   start: z.number().int().min(1).optional().describe('first line (default 1)'),
   end: z.number().int().min(1).optional().describe('last line (default: the end of the file)'),
-  max_tokens: z
-    .number()
-    .int()
-    .min(100)
-    .max(50_000)
-    .default(DEFAULT_MAX_TOKENS)
-    .describe('answer size limit in tokens (default 2000)'),
+  max_tokens: maxTokensArgument,
 };
 
 export const readDescription =

@@ -6,9 +6,8 @@ import { type FileLinesCache, hitLines } from '../hit-lines.js';
 import { formatScore } from '../search-format.js';
 import type { FreshnessReport, HitFreshness } from '../search-service.js';
 import type { McpSession, ProgressSink } from './session.js';
-import { type BudgetBlock, fitToBudget } from './token-budget.js';
+import { type BudgetBlock, fitToBudget, maxTokensArgument } from './token-budget.js';
 
-export const DEFAULT_MAX_TOKENS = 2_000;
 /** Lines of a hit chosen around the query's words, before context. */
 const HIT_LINES = 8;
 /** Lines of context each side of them (within the unit). */
@@ -33,13 +32,7 @@ export const searchInput = {
     .enum(['ranked', 'vector', 'lexical'])
     .default('ranked')
     .describe('ranked (default): meaning and words; vector: meaning; lexical: words'),
-  max_tokens: z
-    .number()
-    .int()
-    .min(100)
-    .max(50_000)
-    .default(DEFAULT_MAX_TOKENS)
-    .describe('answer size limit in tokens (default 2000)'),
+  max_tokens: maxTokensArgument,
 };
 
 export const searchDescription =

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * How many tokens an agent's model reads for a text, estimated cheaply and from above.
  *
@@ -158,3 +160,15 @@ function sum(values: readonly number[]): number {
   for (const value of values) total += value;
   return total;
 }
+
+/** The answer size a tool call gets when it does not say. */
+export const DEFAULT_MAX_TOKENS = 2_000;
+
+/** The `max_tokens` argument of the `search` and `read` tools. */
+export const maxTokensArgument = z
+  .number()
+  .int()
+  .min(100)
+  .max(50_000)
+  .default(DEFAULT_MAX_TOKENS)
+  .describe('answer size limit in tokens (default 2000)');
