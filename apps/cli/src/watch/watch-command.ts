@@ -14,6 +14,7 @@ import {
   refreshedJson,
   refreshedLine,
 } from './refresh-line.js';
+import { refreshProgress } from './refresh-progress.js';
 import { type RefreshOutcome, RefreshScheduler } from './refresh-scheduler.js';
 import { stopSignals } from './stop-signals.js';
 import { IndexedPaths, isRelevantEvent, watcherIgnores } from './watch-filter.js';
@@ -29,8 +30,6 @@ export interface WatchCommandOptions {
 
 /** How long a refresh waits for another process writing the index before trying again later. */
 const LOCK_WAIT_MS = 5_000;
-/** At most one progress line per this while a refresh embeds (a first build of a large tree). */
-const PROGRESS_EVERY_MS = 5_000;
 
 /** What a watch did, for the summary when it stops. */
 interface WatchTotals {
@@ -109,7 +108,10 @@ async function watch(
     const refresh = async (signal: AbortSignal): Promise<RefreshOutcome> => {
       const at = new Date();
       try {
-        const report = await service.refresh({ signal, onProgress: progressPrinter(terminal) });
+        const progress = refreshProgress((line) => terminal.error(line));
+        const report = await service
+          .refresh({ signal, onProgress: progress.onProgress })
+          .finally(() => progress.end());
         if (report.state === 'fresh') return 'done';
         if (report.state === 'stale') {
           totals.failures++;
@@ -182,7 +184,7 @@ async function watch(
     if (subscription) {
       const seconds = Math.round((Date.now() - startedAt) / 1000);
       printer(options, terminal)(
-        `stopped watching ${root}: ${totals.refreshes} refreshes, ${totals.files} files re-indexed, ` +
+        `stopped watching ${root}: ${totals.refreshes} refreshes, ${totals.files} files indexed, ` +
           `${totals.failures} not re-indexed (watched ${seconds} s)`,
         () => ({ type: 'stopped', ...totals, seconds }),
       );
@@ -194,24 +196,6 @@ async function watch(
 function printer(options: WatchCommandOptions, terminal: Terminal) {
   return (line: string, json: () => object): void => {
     terminal.out(options.json ? JSON.stringify(json()) : line);
-  };
-}
-
-/** Progress of a long refresh (a first build) on stderr: step lines, and counts now and then. */
-function progressPrinter(terminal: Terminal) {
-  let printedAt = 0;
-  let printedDone = -1;
-  return (message: string, progress?: { done: number; total: number }): void => {
-    if (!progress) {
-      terminal.error(message);
-      return;
-    }
-    const now = Date.now();
-    const last = progress.done === progress.total;
-    if (progress.done === printedDone || (!last && now - printedAt < PROGRESS_EVERY_MS)) return;
-    printedAt = now;
-    printedDone = progress.done;
-    terminal.error(message);
   };
 }
 
