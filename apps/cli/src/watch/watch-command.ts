@@ -97,6 +97,7 @@ async function watch(
   let subscription: watcher.AsyncSubscription | undefined;
   let scheduler: RefreshScheduler | undefined;
   try {
+    // Opening with `create` wrote it already when it could; asked again to warn when it could not.
     const ignored = await ignoreCodesearchDirectory(root, options.index);
     if (ignored.state === 'failed') terminal.error(`codesearch: warning: ${ignored.reason}`);
 
