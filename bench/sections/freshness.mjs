@@ -1,49 +1,26 @@
 /**
  * Answers that are never stale, timed end to end: `codesearch search` as a user runs it (a new
  * process: start, model load, compare the tree with the index, re-index what changed, answer)
- * on one tree made of the 12 annotated eval projects (~13k units, 7 languages). Three cases,
+ * on one tree made of the 12 annotated eval projects (~11k units, 7 languages; bench/lib/combined-tree.mjs). Three cases,
  * measured side by side in one run: nothing changed; one file edited just before the search
  * (the edit must be found in the answer); one file edited with `--no-sync` (answered stale).
  * Target: one changed file re-indexed first, end to end, ≤ 1.5 s.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { appendFile, copyFile, cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { benchCacheDir, fetchCorpus, loadEvaluation } from '../lib/eval-corpus.mjs';
+import { combinedCache, combinedTree } from '../lib/combined-tree.mjs';
+import { benchCacheDir } from '../lib/eval-corpus.mjs';
 import { formatTable, summarise } from '../lib/stats.mjs';
 import { timeCommand } from '../lib/timed-command.mjs';
 
 export const description =
-  'freshness: CLI search end to end on ~13k units, unchanged tree vs one file edited just before (re-indexed first) vs --no-sync';
+  'freshness: CLI search end to end on ~11k units, unchanged tree vs one file edited just before (re-indexed first) vs --no-sync';
 
 const EDITS = 8;
 /** A Go file of gorilla-mux that every edit appends to (restored afterwards). */
 const EDITED = 'gorilla-mux/mux.go';
 const QUERY = 'match a route by its host and path';
-
-/** The combined tree, copied once from the fetched corpora (directories named by corpus id). */
-async function combinedTree(log) {
-  const base = path.join(benchCacheDir(), 'freshness');
-  const tree = path.join(base, 'tree');
-  const done = path.join(base, '.tree-ready');
-  if (!existsSync(done)) {
-    await rm(tree, { recursive: true, force: true });
-    for (const { corpus } of await loadEvaluation()) {
-      const root = await fetchCorpus(corpus, log);
-      await cp(root, path.join(tree, corpus.id), { recursive: true });
-      for (const pattern of corpus.exclude ?? []) {
-        // Every exclude of the eval corpora is `<dir>/**`: the directory is left out of the copy.
-        await rm(path.join(tree, corpus.id, pattern.replace(/\/\*\*$/, '')), {
-          recursive: true,
-          force: true,
-        });
-      }
-    }
-    await writeFile(done, 'ok\n');
-  }
-  return { base, tree };
-}
 
 /** The qualified names of the hits of a `--json` answer. */
 function namesIn(stdout) {
@@ -56,11 +33,10 @@ function namesIn(stdout) {
 
 export async function run({ repoRoot, runs, log }) {
   const cli = path.join(repoRoot, 'apps/cli/bin/codesearch.js');
-  const { base, tree } = await combinedTree(log);
+  const tree = await combinedTree(log);
+  const base = path.join(benchCacheDir(), 'freshness');
   const index = path.join(base, 'index');
-  const cache = path.join(base, 'cache.json');
-  const seed = path.join(benchCacheDir(), 'eval-embeddings', 'cache.json');
-  if (!existsSync(cache) && existsSync(seed)) await copyFile(seed, cache); // the eval's embeddings, reused
+  const cache = await combinedCache();
   const edited = path.join(tree, EDITED);
   const original = await readFile(edited, 'utf8');
   await writeFile(edited, original);

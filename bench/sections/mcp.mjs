@@ -14,12 +14,12 @@
  *     OpenAI's o200k_base tokenizer; the estimate's ratio to the real count is reported too.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { benchCacheDir, fetchCorpus, loadEvaluation } from '../lib/eval-corpus.mjs';
+import { combinedCache, combinedTree } from '../lib/combined-tree.mjs';
+import { benchCacheDir, loadEvaluation } from '../lib/eval-corpus.mjs';
 import { formatTable, summarise } from '../lib/stats.mjs';
 
 export const description =
@@ -27,29 +27,6 @@ export const description =
 
 const QUESTIONS = 20;
 const TARGET_P50_MS = 150;
-
-/** The corpora side by side under one root (`<root>/<corpus id>/…`), built once. */
-async function combinedTree(evaluation, log) {
-  const root = path.join(benchCacheDir(), 'mcp-tree');
-  const stamp = path.join(root, '.complete');
-  const ids = evaluation.map(({ corpus }) => `${corpus.id}@${corpus.version}`).join('\n');
-  if (existsSync(stamp) && (await readFile(stamp, 'utf8')) === ids) return root;
-  await rm(root, { recursive: true, force: true });
-  for (const { corpus } of evaluation) {
-    const source = await fetchCorpus(corpus, log);
-    await cp(source, path.join(root, corpus.id), { recursive: true });
-  }
-  await writeFile(stamp, ids);
-  return root;
-}
-
-/** `--exclude` flags: each corpus's own excludes, as .gitignore patterns valid at any depth. */
-function excludeFlags(evaluation) {
-  const patterns = new Set(
-    evaluation.flatMap(({ corpus }) => (corpus.exclude ?? []).map((glob) => glob.replace(/\*\*$/, ''))),
-  );
-  return [...patterns].flatMap((pattern) => ['--exclude', pattern]);
-}
 
 /** The MCP SDK's client, from the CLI's own dependency (the bench lists no SDK of its own). */
 async function loadSdk(repoRoot) {
@@ -118,19 +95,18 @@ export async function run({ repoRoot, runs, log }) {
     pathToFileURL(path.join(repoRoot, 'apps', 'cli', 'dist', 'index.js')).href
   );
   const evaluation = await loadEvaluation();
-  const root = await combinedTree(evaluation, log);
+  const root = await combinedTree(log);
   const indexDir = path.join(benchCacheDir(), 'mcp-index');
-  const cache = path.join(benchCacheDir(), 'mcp-embeddings', 'cache.json');
-  await mkdir(path.dirname(cache), { recursive: true });
+  const cache = await combinedCache();
 
   log(`indexing ${root} (reused between runs: a rerun embeds and writes nothing) …`);
   const indexStarted = performance.now();
   const indexReport = JSON.parse(
-    execFileSync(
-      process.execPath,
-      [cli, 'index', root, '--index', indexDir, '--cache', cache, '--json', ...excludeFlags(evaluation)],
-      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] },
-    ),
+    execFileSync(process.execPath, [cli, 'index', root, '--index', indexDir, '--cache', cache, '--json'], {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
   );
   const indexSeconds = (performance.now() - indexStarted) / 1000;
   const units = indexReport.index.entities;

@@ -11,11 +11,11 @@
  * (c) A branch switch: 300 files rewritten at once; refreshes it took and time to a fresh index.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { appendFile, copyFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { benchCacheDir, fetchCorpus, loadEvaluation } from '../lib/eval-corpus.mjs';
+import { combinedCache, combinedTree } from '../lib/combined-tree.mjs';
+import { benchCacheDir } from '../lib/eval-corpus.mjs';
 import { formatTable, summarise } from '../lib/stats.mjs';
 import { timeCommand } from '../lib/timed-command.mjs';
 
@@ -35,19 +35,6 @@ const EDITED = [
 ];
 const TARGET_SECONDS = 2;
 const IDLE_TARGET_PERCENT = 1;
-
-/** A fresh copy of the eval projects in one tree (directories named by corpus id). */
-async function copyTree(tree, log) {
-  await rm(tree, { recursive: true, force: true });
-  for (const { corpus } of await loadEvaluation()) {
-    const root = await fetchCorpus(corpus, log);
-    await cp(root, path.join(tree, corpus.id), { recursive: true });
-    for (const pattern of corpus.exclude ?? []) {
-      // Every exclude of the eval corpora is `<dir>/**`: the directory is left out of the copy.
-      await rm(path.join(tree, corpus.id, pattern.replace(/\/\*\*$/, '')), { recursive: true, force: true });
-    }
-  }
-}
 
 /** `codesearch watch --json` as a child process, its JSON lines as they come. */
 function startWatch(cli, args) {
@@ -95,15 +82,11 @@ export async function run({ repoRoot, runs, log }) {
   const base = path.join(benchCacheDir(), 'watch');
   const tree = path.join(base, 'tree');
   const index = path.join(base, 'index');
-  const cache = path.join(base, 'cache.json');
+  const cache = await combinedCache();
   await mkdir(base, { recursive: true });
-  await copyTree(tree, log);
+  // A copy of its own: the section rewrites hundreds of files (a branch switch).
+  await combinedTree(log, tree);
   await rm(index, { recursive: true, force: true });
-  // Embeddings of the same tree from the freshness section or the eval, when there are some.
-  const seed = ['freshness', 'eval-embeddings']
-    .map((section) => path.join(benchCacheDir(), section, 'cache.json'))
-    .find((file) => existsSync(file));
-  if (!existsSync(cache) && seed) await copyFile(seed, cache);
 
   const indexStarted = performance.now();
   const indexed = JSON.parse(
