@@ -167,7 +167,12 @@ describe('codesearch index, search and status on the mini repository', () => {
     ]);
     const lines = searchLines(result);
     expect(lines).toHaveLength(1);
-    expect(Object.keys(lines[0]!)).toEqual(['query', 'root', 'results']);
+    expect(Object.keys(lines[0]!)).toEqual(['query', 'root', 'freshness', 'results']);
+    // The tree is as indexed: nothing was re-indexed before answering.
+    expect((lines[0] as unknown as { freshness: unknown }).freshness).toEqual({
+      state: 'fresh',
+      pending: { added: 0, changed: 0, deleted: 0, renamed: 0 },
+    });
     const { results } = lines[0]!;
     expect(results).toHaveLength(4);
     for (const hit of results) {

@@ -206,7 +206,7 @@ runs on one index take turns to write it; the second says whom it waits for.`,
     .option('--explain', 'show the signals behind each hit\'s score (in --json: an "explanation" field)')
     .option(
       '--json',
-      'one JSON line per query: {"query", "root", "results": [{filePath, lineNumber, endLine, …, score, relativeScore, lines}]}',
+      'one JSON line per query: {"query", "root", "freshness", "results": [{filePath, lineNumber, endLine, …, score, relativeScore, lines}]}',
     )
     .option('--no-sync', 'answer from the index as it is; never re-index changed files first')
     .option('--queries-file <file>', 'answer every line of this file (blank lines skipped) in one process')
