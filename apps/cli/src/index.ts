@@ -247,13 +247,11 @@ The query is embedded by the model the index was built with (--model must match 
       setExitCode(await (await commands.search()).runSearch(query, options, terminal)),
     );
 
-  program
+  const status = program
     .command('status')
     .description('Show an index: location, model, counts, last update, and whether the tree changed since.')
-    .argument('[path]', 'the indexed tree', '.')
-    .option('--index <dir>', 'index directory (default <path>/.codesearch/index)')
-    .option('--model <name|dir>', 'the model the index was built with', 'Xenova/all-MiniLM-L6-v2')
-    .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
+    .argument('[path]', 'the indexed tree', '.');
+  addIndexOptions(status, '<path>')
     .option('--json', 'print one JSON object')
     .addHelpText(
       'after',
@@ -271,13 +269,11 @@ the index's own flags. Nothing is parsed and the model is never loaded.`,
       setExitCode(await (await commands.status()).runStatus(target, options, terminal)),
     );
 
-  program
+  const mcp = program
     .command('mcp')
     .description('Serve search to coding agents over the Model Context Protocol (stdio).')
-    .option('--path <root>', 'the tree to search (indexed on first use when it has no index)', '.')
-    .option('--index <dir>', 'index directory (default <root>/.codesearch/index)')
-    .option('--model <name|dir>', 'the model the index is built with', 'Xenova/all-MiniLM-L6-v2')
-    .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
+    .option('--path <root>', 'the tree to search (indexed on first use when it has no index)', '.');
+  addIndexOptions(mcp, '<root>')
     .option(
       '--cache <dir|url>',
       'the embedding cache a first whole-tree index uses (default ~/.codesearch/embeddings/cache.json)',
@@ -301,15 +297,13 @@ goes to standard error.`,
     )
     .action(async (options) => setExitCode(await (await commands.mcp()).runMcp(options, terminal)));
 
-  program
+  const watch = program
     .command('watch')
     .description(
       'Keep the index of a tree fresh while running: changed files are re-indexed as they are saved.',
     )
-    .argument('[path]', 'the indexed tree', '.')
-    .option('--index <dir>', 'index directory (default <path>/.codesearch/index)')
-    .option('--model <name|dir>', 'the model the index is built with', 'Xenova/all-MiniLM-L6-v2')
-    .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)')
+    .argument('[path]', 'the indexed tree', '.');
+  addIndexOptions(watch, '<path>')
     .option(
       '--cache <dir|url>',
       'embedding cache of large refreshes (a branch switch) and of a first build (default ~/.codesearch/embeddings/cache.json)',
@@ -423,6 +417,14 @@ Examples:
     .action(async (options) => setExitCode(await (await commands.model()).runModelList(options, terminal)));
 
   return program;
+}
+
+/** `--index`, `--model` and `--models-dir`: the flags of the commands that open a tree's index. */
+function addIndexOptions(command: Command, root: '<path>' | '<root>'): Command {
+  return command
+    .option('--index <dir>', `index directory (default ${root}/.codesearch/index)`)
+    .option('--model <name|dir>', 'the model the index is built with', 'Xenova/all-MiniLM-L6-v2')
+    .option('--models-dir <dir>', 'where hub models are kept (default ~/.codesearch/models)');
 }
 
 /** The cache, model and batching flags that `embed` and `index` share. */

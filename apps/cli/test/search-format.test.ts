@@ -114,14 +114,17 @@ describe('scores and paths', () => {
   });
 });
 
+/** Lines 4-6 of APP as a hit shows them, 4 and 5 holding query words. */
+const SHOWN: HitLines = {
+  start: 4,
+  end: 6,
+  lines: APP.split('\n').slice(3, 6),
+  marked: [4, 5],
+  source: 'file',
+};
+
 describe('formatHit', () => {
-  const shown: HitLines = {
-    start: 4,
-    end: 6,
-    lines: APP.split('\n').slice(3, 6),
-    marked: [4, 5],
-    source: 'file',
-  };
+  const shown = SHOWN;
 
   it('location, name, kind, relative score; then numbered lines, `:` with query words, `-` without', () => {
     expect(
@@ -175,13 +178,7 @@ describe('formatHit', () => {
 
 describe('grepLine', () => {
   it('gives the shown line with the most different query words, the first of equals', () => {
-    const shown: HitLines = {
-      start: 4,
-      end: 6,
-      lines: APP.split('\n').slice(3, 6),
-      marked: [4, 5],
-      source: 'file',
-    };
+    const shown = SHOWN;
     expect(grepLine('src/app.py', shown, ['parse', 'file'])).toBe(
       'src/app.py:4: def parse_file(self, path):',
     );
