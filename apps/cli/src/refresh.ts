@@ -36,6 +36,8 @@ export interface RefreshReport {
   indexed: string[];
   /** Root-relative paths whose units were removed (deleted, renamed from). */
   removed: string[];
+  /** The files of this refresh by kind, as the tree comparison saw them (a rename is one file). */
+  changes: ChangeCounts;
   /** Units whose text was embedded by the model (the others came from the index or cache). */
   embedded: number;
   /** Units now indexed from the re-indexed files. */
@@ -48,6 +50,14 @@ export interface RefreshReport {
   ms: number;
 }
 
+/** Files by kind of change: added, changed, deleted, renamed (a rename is one file). */
+export interface ChangeCounts {
+  added: number;
+  changed: number;
+  deleted: number;
+  renamed: number;
+}
+
 /**
  * Whether the answer reflects the tree: `fresh` (nothing changed), `refreshed` (changed files
  * were re-indexed first), `stale` (the index was left as it is: `reason` says why, and
@@ -56,7 +66,7 @@ export interface RefreshReport {
 export interface FreshnessReport {
   state: 'fresh' | 'refreshed' | 'stale';
   /** How the tree differs from the index now (after any refresh). */
-  pending: { added: number; changed: number; deleted: number; renamed: number };
+  pending: ChangeCounts;
   refreshed?: RefreshReport;
   reason?: string;
   refreshCommand: string;
@@ -70,7 +80,7 @@ const USER_CACHE_FILES = 50;
 
 const NOTHING_PENDING = { added: 0, changed: 0, deleted: 0, renamed: 0 };
 
-function countChanges(changes: TreeChanges): FreshnessReport['pending'] {
+function countChanges(changes: TreeChanges): ChangeCounts {
   return {
     added: changes.added.length,
     changed: changes.changed.length,
@@ -180,6 +190,7 @@ async function indexChanges(
   return {
     indexed: toIndex,
     removed,
+    changes: countChanges(changes),
     embedded: result.summary.newlyEmbedded,
     units: parse.entities.length,
     errors: parse.errors.map((error) => error.message),
@@ -223,6 +234,7 @@ async function indexWhole(
   return {
     indexed: fresh.files.map((file) => file.path),
     removed: [],
+    changes: { added: fresh.files.length, changed: 0, deleted: 0, renamed: 0 },
     embedded: embedding.result.summary.newlyEmbedded,
     units: embedding.entities.length,
     errors: embedding.parse.errors.map((error) => error.message),

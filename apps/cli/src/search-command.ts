@@ -83,7 +83,10 @@ export async function runSearch(
       // Changed files (at most 50: `ensureFresh`) are re-indexed before answering.
       const freshness = await service.ensureFresh({ sync: options.sync !== false });
       const answers = await service.search(requests, await vectors);
-      const stale = await service.staleFiles(answers.flatMap((answer) => answer.hits));
+      const stale = await service.staleFiles(
+        answers.flatMap((answer) => answer.hits),
+        freshness,
+      );
       const printed = await formatAnswers(answers, stale, {
         format: outputFormat(options),
         root: service.root,

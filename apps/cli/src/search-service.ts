@@ -4,7 +4,7 @@ import { type Candidate, CodesearchError, type EntityKind, type Language } from 
 import type { TransformersEmbedder } from '@codesearch/embedder';
 import { type RankedHit, type RankMode, searchCode } from '@codesearch/search';
 import type { CodeIndex } from '@codesearch/store';
-import { ignoreCodesearchDirectory } from './codesearch-dir.js';
+import { type GitignoreOutcome, ignoreCodesearchDirectory } from './codesearch-dir.js';
 import { openTreeIndex } from './existing-index.js';
 import { indexHint } from './index-location.js';
 import { type FreshnessReport, MAX_REFRESH_FILES, type RefreshOptions, refreshIndex } from './refresh.js';
@@ -70,6 +70,8 @@ export class SearchService {
   readonly embedder: TransformersEmbedder;
   /** `codesearch index …` with the flags the index was built with: what to run when stale. */
   refreshCommand: string;
+  /** What opening with `create` did about `<root>/.codesearch/.gitignore` (undefined without `create`). */
+  readonly gitignore: GitignoreOutcome | undefined;
   readonly #options: SearchServiceOptions;
 
   private constructor(
@@ -78,8 +80,10 @@ export class SearchService {
     index: CodeIndex,
     embedder: TransformersEmbedder,
     refreshCommand: string,
+    gitignore: GitignoreOutcome | undefined,
   ) {
     this.#options = options;
+    this.gitignore = gitignore;
     this.root = path.resolve(options.root);
     this.directory = directory;
     this.index = index;
@@ -100,10 +104,10 @@ export class SearchService {
       lockWaitMs: options.lockWaitMs ?? 2_000,
     });
     // A default index created inside the tree is kept out of `git status` (never rejects).
-    if (options.create) await ignoreCodesearchDirectory(root, options.index);
+    const gitignore = options.create ? await ignoreCodesearchDirectory(root, options.index) : undefined;
     const manifest = await index.manifest().catch(() => undefined);
     const refreshCommand = indexHint(root, options.index, manifest ? walkOptionsFromJson(manifest.walk) : {});
-    return new SearchService(options, directory, index, embedder, refreshCommand);
+    return new SearchService(options, directory, index, embedder, refreshCommand, gitignore);
   }
 
   /**
@@ -174,12 +178,18 @@ export class SearchService {
 
   /**
    * The files of these hits that changed or vanished since they were indexed (compared with
-   * the manifest: a stat per file, a hash only when the times differ).
+   * the manifest: a stat per file, a hash only when the times differ). Given the answer's
+   * `freshness`, nothing is checked unless it is `stale`: after a fresh or refreshed check the
+   * index matches the tree.
    */
-  async staleFiles(hits: ReadonlyArray<Pick<RankedHit, 'filePath'>>): Promise<Map<string, HitFreshness>> {
+  async staleFiles(
+    hits: ReadonlyArray<Pick<RankedHit, 'filePath'>>,
+    freshness?: Pick<FreshnessReport, 'state'>,
+  ): Promise<Map<string, HitFreshness>> {
     const files = new Map<string, HitFreshness>();
+    if (hits.length === 0 || (freshness && freshness.state !== 'stale')) return files;
     const manifest = await this.index.manifest();
-    if (!manifest || hits.length === 0) return files;
+    if (!manifest) return files;
     const states = await fileStates(
       this.root,
       manifest,

@@ -100,7 +100,12 @@ export function frobnicateWidgets(count: number): string {
     );
     const report = await service.ensureFresh();
     expect(report.state).toBe('refreshed');
-    expect(report.refreshed).toMatchObject({ indexed: ['src/strings.ts'], removed: [], units: 3 });
+    expect(report.refreshed).toMatchObject({
+      indexed: ['src/strings.ts'],
+      removed: [],
+      changes: { added: 0, changed: 1, deleted: 0, renamed: 0 },
+      units: 3,
+    });
     // reverseWords and shout kept their text: their vectors came from the index.
     expect(report.refreshed!.embedded).toBe(1);
     expect((await lexical('frobnicateWidgets')).map((hit) => hit.qualifiedName)).toContain(
@@ -121,6 +126,8 @@ export function frobnicateWidgets(count: number): string {
     expect(report.refreshed).toMatchObject({
       indexed: ['src/retry.go'],
       removed: ['src/geometry.py', 'src/net.go'],
+      // One file renamed and one deleted (not one added and two deleted).
+      changes: { added: 0, changed: 0, deleted: 1, renamed: 1 },
       embedded: 2, // the path is part of the embedded text: both units of the moved file are new text
     });
     const retry = await lexical('RetryWithBackoff');

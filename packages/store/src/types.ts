@@ -3,7 +3,6 @@ import type {
   CandidateOptions,
   CandidateSource,
   EmbeddingModelInfo,
-  EntityKind,
   IndexManifest,
   Language,
   LocationKey,
@@ -79,28 +78,12 @@ export interface SearchOptions {
   languages?: readonly Language[];
 }
 
-/** One unit found by `search` (one hit per unit: the best-ranked of its windows). */
-export interface SearchHit {
-  locationKey: LocationKey;
-  /** The window that ranked best, and its file lines (a unit embedded whole: 0, its own lines). */
-  window: number;
-  windowStart: number;
-  windowEnd: number;
-  filePath: string;
-  lineNumber: number;
-  endLine: number;
-  qualifiedName: string;
-  name: string;
-  parent?: string;
-  kind: EntityKind;
-  language: Language;
-  /** Vector: cosine similarity. Lexical: BM25. Hybrid: the fused RRF score. Higher is better. */
-  score: number;
-  docstring?: string;
-  signature?: string;
-  /** The first lines of the best window. */
-  sourcePreview?: string;
-}
+/**
+ * One unit found by `search` (one hit per unit: the best-ranked of its windows, whose lines are
+ * `windowStart`-`windowEnd`). `score` — vector: cosine similarity; lexical: BM25; hybrid: the
+ * fused RRF score. Higher is better.
+ */
+export type SearchHit = Candidate;
 
 /** The candidate contract lives in core: the ranking stage (`@codesearch/search`) reads it. */
 export type { Candidate, CandidateOptions } from '@codesearch/core';

@@ -76,6 +76,7 @@ export async function runMcp(options: McpCommandOptions, terminal: Terminal): Pr
     await closed;
     return 1;
   }
+  if (session.service.gitignore?.state === 'failed') log(`warning: ${session.service.gitignore.reason}`);
   log(`serving ${session.service.root} (index ${session.service.directory}) over stdio`);
   // The model loads now, not at the first question; a model that fails to load shows in the
   // log and in every search's error result.

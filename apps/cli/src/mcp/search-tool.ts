@@ -3,7 +3,7 @@ import { pathMatcher, SUPPORTED_LANGUAGES } from '@codesearch/parser';
 import type { RankedHit } from '@codesearch/search';
 import { z } from 'zod';
 import { type FileLinesCache, hitLines } from '../hit-lines.js';
-import { formatScore } from '../search-format.js';
+import { formatScore, relativeScore } from '../search-format.js';
 import type { FreshnessReport, HitFreshness } from '../search-service.js';
 import type { McpSession, ProgressSink } from './session.js';
 import { type BudgetBlock, fitToBudget, maxTokensArgument } from './token-budget.js';
@@ -76,7 +76,7 @@ export async function searchTool(
     },
   ]);
   const hits = answer?.hits ?? [];
-  const stale = await service.staleFiles(hits);
+  const stale = await service.staleFiles(hits, readiness.freshness);
   const files: FileLinesCache = new Map();
   const best = bestScore(hits);
   const blocks = await Promise.all(
@@ -121,7 +121,7 @@ async function hitBlock(
     const line = shown.start + offset;
     return `${line}${marked.has(line) ? ':' : '-'}${clip(text.trimEnd())}`;
   });
-  const relative = best > 0 ? Math.max(0, hit.score / best) : 0;
+  const relative = relativeScore(hit.score, best);
   const note = freshness
     ? ` [file ${freshness} since indexed${shown.source === 'preview' ? '; indexed lines shown' : ''}]`
     : '';

@@ -52,6 +52,7 @@ function fakeService(): FakeControls {
         refreshed: {
           indexed: ['src/a.py', 'src/b.py'],
           removed: [],
+          changes: { added: 2, changed: 0, deleted: 0, renamed: 0 },
           embedded: 2,
           units: 2,
           errors: [],

@@ -1,63 +1,43 @@
 import { describe, expect, it } from 'vitest';
 import type { RefreshReport } from '../refresh.js';
-import { classifyChanges, clock, notRefreshedLine, refreshedJson, refreshedLine } from './refresh-line.js';
+import { clock, notRefreshedLine, refreshedJson, refreshedLine } from './refresh-line.js';
 
 function report(overrides: Partial<RefreshReport>): RefreshReport {
-  return { indexed: [], removed: [], embedded: 0, units: 0, errors: [], whole: false, ms: 0, ...overrides };
+  return {
+    indexed: [],
+    removed: [],
+    changes: { added: 0, changed: 0, deleted: 0, renamed: 0 },
+    embedded: 0,
+    units: 0,
+    errors: [],
+    whole: false,
+    ms: 0,
+    ...overrides,
+  };
 }
-
-describe('classifyChanges', () => {
-  const before = new Map([
-    ['a.py', 'digest-a'],
-    ['b.py', 'digest-b'],
-    ['c.py', 'digest-c'],
-    ['d.py', 'digest-d'],
-  ]);
-
-  it('tells changed, added, deleted and renamed files apart by the manifests before and after', () => {
-    const after = new Map([
-      ['a.py', 'digest-a2'], // edited
-      ['new.py', 'digest-new'], // added
-      ['moved/c.py', 'digest-c'], // c.py renamed
-      ['d.py', 'digest-d'],
-    ]);
-    const changes = classifyChanges(
-      report({ indexed: ['a.py', 'moved/c.py', 'new.py'], removed: ['b.py', 'c.py'] }),
-      before,
-      after,
-    );
-    expect(changes).toEqual({ added: 1, changed: 1, deleted: 1, renamed: 1 });
-  });
-
-  it('pairs one new file per deleted one when two deleted files had the same content', () => {
-    const twins = new Map([
-      ['x.py', 'same'],
-      ['y.py', 'same'],
-    ]);
-    const after = new Map([['z.py', 'same']]);
-    const changes = classifyChanges(report({ indexed: ['z.py'], removed: ['x.py', 'y.py'] }), twins, after);
-    expect(changes).toEqual({ added: 0, changed: 0, deleted: 1, renamed: 1 });
-  });
-});
 
 describe('refresh lines', () => {
   const at = new Date(2026, 10, 29, 9, 3, 4);
 
   it('prints the time, the files by kind and the totals', () => {
-    const line = refreshedLine(at, report({ units: 14, embedded: 2, ms: 180 }), {
-      added: 0,
-      changed: 2,
-      deleted: 1,
-      renamed: 0,
-    });
+    const line = refreshedLine(
+      at,
+      report({ units: 14, embedded: 2, ms: 180, changes: { added: 0, changed: 2, deleted: 1, renamed: 0 } }),
+    );
     expect(line).toBe('09:03:04 re-indexed 3 files (2 changed, 1 deleted): 14 units, 2 embedded, 180 ms');
   });
 
   it('says when the whole tree was indexed (no index before)', () => {
     const line = refreshedLine(
       at,
-      report({ indexed: ['a.py', 'b.py'], units: 1, embedded: 1, ms: 900, whole: true }),
-      { added: 2, changed: 0, deleted: 0, renamed: 0 },
+      report({
+        indexed: ['a.py', 'b.py'],
+        units: 1,
+        embedded: 1,
+        ms: 900,
+        whole: true,
+        changes: { added: 2, changed: 0, deleted: 0, renamed: 0 },
+      }),
     );
     expect(line).toBe('09:03:04 indexed the tree: 2 files, 1 unit, 1 embedded, 900 ms');
   });
@@ -71,8 +51,15 @@ describe('refresh lines', () => {
   it('has the paths, counts and parse errors in --json', () => {
     const json = refreshedJson(
       at,
-      report({ indexed: ['a.py'], removed: ['b.py'], units: 3, embedded: 1, ms: 50, errors: ['a.py: bad'] }),
-      { added: 0, changed: 1, deleted: 1, renamed: 0 },
+      report({
+        indexed: ['a.py'],
+        removed: ['b.py'],
+        changes: { added: 0, changed: 1, deleted: 1, renamed: 0 },
+        units: 3,
+        embedded: 1,
+        ms: 50,
+        errors: ['a.py: bad'],
+      }),
     );
     expect(json).toMatchObject({
       type: 'refresh',

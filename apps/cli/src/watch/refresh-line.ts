@@ -1,45 +1,7 @@
-import type { FreshnessReport, RefreshReport } from '../refresh.js';
+import type { ChangeCounts, FreshnessReport, RefreshReport } from '../refresh.js';
 
 /** How the files of one refresh changed, by kind (a rename is one file, not an add and a delete). */
-export interface FileChanges {
-  added: number;
-  changed: number;
-  deleted: number;
-  renamed: number;
-}
-
-/**
- * Sorts the files of a refresh by kind, from the manifests before and after it (path →
- * sha256): re-indexed and known before is `changed`, removed and present under a new path
- * with the same content is `renamed`, otherwise `added` and `deleted`.
- */
-export function classifyChanges(
-  report: Pick<RefreshReport, 'indexed' | 'removed'>,
-  before: ReadonlyMap<string, string>,
-  after: ReadonlyMap<string, string>,
-): FileChanges {
-  const changes: FileChanges = { added: 0, changed: 0, deleted: 0, renamed: 0 };
-  const newFiles: string[] = [];
-  for (const file of report.indexed) {
-    if (before.has(file)) changes.changed++;
-    else newFiles.push(file);
-  }
-  const newByDigest = new Map<string, number>();
-  for (const file of newFiles) {
-    const digest = after.get(file);
-    if (digest !== undefined) newByDigest.set(digest, (newByDigest.get(digest) ?? 0) + 1);
-  }
-  for (const file of report.removed) {
-    const digest = before.get(file);
-    const waiting = digest === undefined ? 0 : (newByDigest.get(digest) ?? 0);
-    if (waiting > 0) {
-      newByDigest.set(digest!, waiting - 1);
-      changes.renamed++;
-    } else changes.deleted++;
-  }
-  changes.added = newFiles.length - changes.renamed;
-  return changes;
-}
+export type FileChanges = ChangeCounts;
 
 export function changedFileCount(changes: FileChanges): number {
   return changes.added + changes.changed + changes.deleted + changes.renamed;
@@ -57,7 +19,8 @@ function plural(count: number, word: string): string {
 }
 
 /** `12:03:04 re-indexed 3 files (2 changed, 1 deleted): 14 units, 2 embedded, 180 ms`. */
-export function refreshedLine(at: Date, report: RefreshReport, changes: FileChanges): string {
+export function refreshedLine(at: Date, report: RefreshReport): string {
+  const { changes } = report;
   const totals = `${plural(report.units, 'unit')}, ${report.embedded} embedded, ${report.ms} ms`;
   if (report.whole)
     return `${clock(at)} indexed the tree: ${plural(report.indexed.length, 'file')}, ${totals}`;
@@ -74,7 +37,8 @@ export function notRefreshedLine(at: Date, reason: string, retryMs: number): str
 }
 
 /** The `--json` line of a refresh that wrote the index. */
-export function refreshedJson(at: Date, report: RefreshReport, changes: FileChanges) {
+export function refreshedJson(at: Date, report: RefreshReport) {
+  const { changes } = report;
   return {
     type: 'refresh',
     time: at.toISOString(),

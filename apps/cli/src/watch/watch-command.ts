@@ -1,14 +1,12 @@
 import path from 'node:path';
 import { CodesearchError } from '@codesearch/core';
 import watcher from '@parcel/watcher';
-import { ignoreCodesearchDirectory } from '../codesearch-dir.js';
 import { treeRootProblem } from '../index-location.js';
 import { SearchService } from '../search-service.js';
 import type { Terminal } from '../terminal.js';
 import { lowerPriority } from './low-priority.js';
 import {
   changedFileCount,
-  classifyChanges,
   notRefreshedJson,
   notRefreshedLine,
   refreshedJson,
@@ -97,13 +95,11 @@ async function watch(
   let subscription: watcher.AsyncSubscription | undefined;
   let scheduler: RefreshScheduler | undefined;
   try {
-    // Opening with `create` wrote it already when it could; asked again to warn when it could not.
-    const ignored = await ignoreCodesearchDirectory(root, options.index);
-    if (ignored.state === 'failed') terminal.error(`codesearch: warning: ${ignored.reason}`);
+    if (service.gitignore?.state === 'failed')
+      terminal.error(`codesearch: warning: ${service.gitignore.reason}`);
 
     const manifest = await service.index.manifest().catch(() => undefined);
-    let digests = digestsOf(manifest?.files);
-    let indexed = new IndexedPaths(digests.keys());
+    let indexed = indexedPathsOf(manifest?.files);
     const print = printer(options, terminal);
 
     const refresh = async (signal: AbortSignal): Promise<RefreshOutcome> => {
@@ -123,13 +119,11 @@ async function watch(
           return 'retry';
         }
         const refreshed = report.refreshed!;
-        const after = digestsOf((await service.index.manifest().catch(() => undefined))?.files);
-        const changes = classifyChanges(refreshed, digests, after);
-        digests = after;
-        indexed = new IndexedPaths(after.keys());
+        // The files the event filter lets through: those indexed now.
+        indexed = indexedPathsOf((await service.index.manifest().catch(() => undefined))?.files);
         totals.refreshes++;
-        totals.files += refreshed.whole ? refreshed.indexed.length : changedFileCount(changes);
-        print(refreshedLine(at, refreshed, changes), () => refreshedJson(at, refreshed, changes));
+        totals.files += refreshed.whole ? refreshed.indexed.length : changedFileCount(refreshed.changes);
+        print(refreshedLine(at, refreshed), () => refreshedJson(at, refreshed));
         if (!options.json) for (const problem of refreshed.errors) terminal.error(`  ${problem}`);
         return 'done';
       } catch (error) {
@@ -200,8 +194,8 @@ function printer(options: WatchCommandOptions, terminal: Terminal) {
   };
 }
 
-function digestsOf(files: ReadonlyArray<{ path: string; sha256: string }> | undefined): Map<string, string> {
-  return new Map((files ?? []).map((file) => [file.path, file.sha256]));
+function indexedPathsOf(files: ReadonlyArray<{ path: string }> | undefined): IndexedPaths {
+  return new IndexedPaths((files ?? []).map((file) => file.path));
 }
 
 async function relevant(root: string, events: watcher.Event[], indexed: IndexedPaths): Promise<boolean> {
