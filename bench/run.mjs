@@ -28,6 +28,9 @@ const SECTIONS = {
   freshness: () => import('./sections/freshness.mjs'),
   mcp: () => import('./sections/mcp.mjs'),
   watch: () => import('./sections/watch.mjs'),
+  ann: () => import('./sections/ann.mjs'),
+  scale: () => import('./sections/scale.mjs'),
+  shard: () => import('./sections/shard.mjs'),
 };
 
 const REPORT_VERSION = 1;
