@@ -9,6 +9,7 @@ import {
   summaryRows,
 } from './embed-run.js';
 import { checkOutputTarget, isStandardOutput, writeResultFile } from './result-file.js';
+import { formatShard, type Shard } from './shard.js';
 import type { Terminal } from './terminal.js';
 
 export interface EmbedCommandOptions extends EmbedRunOptions {
@@ -16,16 +17,18 @@ export interface EmbedCommandOptions extends EmbedRunOptions {
   json?: boolean;
 }
 
-function summaryTable(outcome: RepositoryEmbedding, seconds: number): string {
+function summaryTable(outcome: RepositoryEmbedding, seconds: number, shard?: Shard): string {
   const table = new Table({ style: { head: [], border: [], compact: true } });
+  if (shard) table.push(['shard', formatShard(shard)]);
   table.push(...summaryRows(outcome, seconds));
   return table.toString();
 }
 
-/** What `--json` prints: the result without its vectors, plus the walk's counts. */
-function jsonReport(outcome: RepositoryEmbedding) {
+/** What `--json` prints: the result without its vectors, plus the walk's counts (and the shard). */
+function jsonReport(outcome: RepositoryEmbedding, shard?: Shard) {
   const { result } = outcome;
   return {
+    ...(shard ? { shard: formatShard(shard) } : {}),
     summary: result.summary,
     errors: result.errors,
     metadata: result.metadata,
@@ -74,10 +77,10 @@ export async function runEmbed(
       writeError = error as Error;
     }
   }
-  if (options.json) terminal.out(JSON.stringify(jsonReport(outcome)));
+  if (options.json) terminal.out(JSON.stringify(jsonReport(outcome, options.shard)));
   // With the result on stdout, the table goes to stderr so that stdout stays one JSON document.
-  else if (resultOnStdout) terminal.error(summaryTable(outcome, seconds));
-  else terminal.out(summaryTable(outcome, seconds));
+  else if (resultOnStdout) terminal.error(summaryTable(outcome, seconds, options.shard));
+  else terminal.out(summaryTable(outcome, seconds, options.shard));
   const exitCode = reportFailures(outcome, options, terminal);
   if (!writeError) return exitCode;
   // The cache was closed (and saved) by the run before the write was tried.

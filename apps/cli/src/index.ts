@@ -10,6 +10,7 @@ import {
   parseResultCount,
   parseSize,
 } from './options.js';
+import { parseShard } from './shard.js';
 import { parseContextLines, parseMinScore } from './search-options.js';
 import { processTerminal, type Terminal } from './terminal.js';
 
@@ -85,7 +86,13 @@ Examples:
       '--output <file>',
       'write the full result, vectors included, as JSON (- for standard output; devices and FIFOs are written in place)',
     )
-    .option('--json', 'print the result without vectors as one JSON object');
+    .option('--json', 'print the result without vectors as one JSON object')
+    .addOption(
+      new Option(
+        '--shard <i/n>',
+        'embed only part i of n of the files (split by a hash of each path; run 1/n … n/n on n machines into one shared --cache)',
+      ).argParser(parseShard),
+    );
   addWalkOptions(embed)
     .option('-v, --verbose', 'list skipped files, every failed item as it happens, and all failures')
     .addHelpText(
@@ -96,6 +103,7 @@ Examples:
   $ codesearch embed src --lang py --exclude 'tests/' --output embeddings.json
   $ codesearch embed . --cache sqlite://$HOME/.codesearch/cache.db
   $ codesearch embed . --cache redis://cache.internal:6379 --json | jq .summary
+  $ codesearch embed . --shard 2/4 --cache redis://cache.internal:6379   # machine 2 of 4
 
 Ctrl-C stops after the batch in flight and saves the cache; the next run resumes from it.`,
     )

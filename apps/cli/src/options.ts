@@ -3,6 +3,7 @@ import type { ParseDirectoryOptions } from '@codesearch/parser';
 // The light entry point: option parsing must not load the tree-sitter grammars.
 import { normaliseLanguage, SUPPORTED_LANGUAGES } from '@codesearch/parser/languages';
 import { InvalidArgumentError } from 'commander';
+import { type Shard, shardFilter } from './shard.js';
 
 /** `--lang py,ts --lang go` → ['python', 'typescript', 'go']. */
 export function collectLanguages(value: string, previous: Language[] = []): Language[] {
@@ -53,6 +54,8 @@ export interface WalkCommandOptions {
   gitignore?: boolean;
   defaultExcludes?: boolean;
   followSymlinks?: boolean;
+  /** `embed --shard i/n`: only the files of that shard (see shard.ts). */
+  shard?: Shard;
 }
 
 export function walkOptions(options: WalkCommandOptions): ParseDirectoryOptions {
@@ -64,6 +67,7 @@ export function walkOptions(options: WalkCommandOptions): ParseDirectoryOptions 
     gitignore: options.gitignore ?? true,
     defaultExcludes: options.defaultExcludes ?? true,
     followSymlinks: options.followSymlinks ?? false,
+    ...(options.shard ? { fileFilter: shardFilter(options.shard) } : {}),
   };
 }
 

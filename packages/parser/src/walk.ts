@@ -32,6 +32,11 @@ export interface WalkOptions {
    * both ways is walked once, at its own path.
    */
   followSymlinks?: boolean;
+  /**
+   * Only files whose root-relative POSIX path passes this test, after every other option (e.g.
+   * one shard of a tree: `codesearch embed --shard`). Left-out files are not reported as skipped.
+   */
+  fileFilter?: (relativePath: string) => boolean;
 }
 
 /** A file the walk will hand to the parser. */
@@ -197,6 +202,7 @@ export async function* walkSourceFiles(root: string, options: WalkOptions = {}):
     const language = detectLanguage(relativePath);
     if (!language || (languages && !languages.has(language))) return undefined;
     if (excluded(scopes, relativePath, false) || (include && !include(relativePath))) return undefined;
+    if (options.fileFilter && !options.fileFilter(relativePath)) return undefined;
     return language;
   };
 
