@@ -22,8 +22,42 @@ const MAX_FUNCTIONS_PER_FILE = 200;
 /** Files written at once. */
 const WRITE_CONCURRENCY = 16;
 
-const VERBS = ['parse', 'load', 'store', 'fetch', 'build', 'merge', 'split', 'check', 'render', 'resolve', 'encode', 'decode', 'count', 'sort', 'filter', 'group'];
-const NOUNS = ['config', 'record', 'token', 'path', 'header', 'request', 'payload', 'entry', 'index', 'buffer', 'session', 'user', 'order', 'invoice', 'route', 'schema'];
+const VERBS = [
+  'parse',
+  'load',
+  'store',
+  'fetch',
+  'build',
+  'merge',
+  'split',
+  'check',
+  'render',
+  'resolve',
+  'encode',
+  'decode',
+  'count',
+  'sort',
+  'filter',
+  'group',
+];
+const NOUNS = [
+  'config',
+  'record',
+  'token',
+  'path',
+  'header',
+  'request',
+  'payload',
+  'entry',
+  'index',
+  'buffer',
+  'session',
+  'user',
+  'order',
+  'invoice',
+  'route',
+  'schema',
+];
 const QUALIFIERS = ['', 'cached', 'remote', 'local', 'pending', 'raw', 'nested', 'default'];
 const LANGUAGES = ['python', 'typescript', 'go'];
 

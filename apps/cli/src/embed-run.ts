@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { type EmbedRepositoryOptions, embedRepository, type RepositoryEmbedding } from '@codesearch/batch';
 import { pullModel } from '@codesearch/embedder';
+import { embedderOverride } from './embedder-override.js';
 import { entityProgress } from './entity-progress.js';
 import { type WalkCommandOptions, walkOptions } from './options.js';
 import { parseProblemReporter } from './parse-problems.js';
@@ -113,7 +114,9 @@ export async function runEmbedRepository(
 
   let outcome: RepositoryEmbedding;
   try {
+    const override = embedderOverride();
     outcome = await embedRepository(target, {
+      ...(override ? { embedder: override } : {}),
       ...(options.model ? { model: options.model } : {}),
       ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
       ...(options.batchSize ? { modelBatchSize: options.batchSize } : {}),

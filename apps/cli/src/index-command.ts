@@ -12,6 +12,7 @@ import {
   runEmbedRepository,
   summaryRows,
 } from './embed-run.js';
+import { embedderOverride } from './embedder-override.js';
 import { indexDirectory, indexExists, indexHint } from './index-location.js';
 import { indexRecordsOf } from './index-records.js';
 import { walkOptions } from './options.js';
@@ -57,10 +58,13 @@ async function checkExistingIndex(
   if (options.rebuild || !(await indexExists(directory))) return undefined;
   let info: EmbeddingModelInfo;
   try {
-    info = await createTransformersEmbedder({
-      ...(options.model ? { model: options.model } : {}),
-      ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
-    }).describe();
+    info = await (
+      embedderOverride() ??
+      createTransformersEmbedder({
+        ...(options.model ? { model: options.model } : {}),
+        ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
+      })
+    ).describe();
   } catch (error) {
     if (ModelNotFoundError.isInstance(error)) return undefined;
     throw error;

@@ -14,6 +14,7 @@ export {
   DEFAULT_CHECKPOINT_EVERY,
   DEFAULT_CHECKPOINT_INTERVAL_MS,
 } from './generator.js';
+export { createHashEmbedder, HashEmbedder, hashVector } from './hash-embedder.js';
 export { type PriorVectors, PriorVectorsCache } from './prior-vectors.js';
 export {
   type EmbedRepositoryOptions,
