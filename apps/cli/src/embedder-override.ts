@@ -7,6 +7,5 @@ import type { Embedder } from '@codesearch/core';
  * Undocumented for users on purpose; any other value is ignored.
  */
 export function embedderOverride(): Embedder | undefined {
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: a bench/test hook, never read by turbo tasks
   return process.env.CODESEARCH_EMBEDDER === 'hash' ? createHashEmbedder() : undefined;
 }

@@ -22,6 +22,15 @@ export {
   type RepositoryEmbedding,
   type RepositoryParseOptions,
 } from './repository.js';
+export {
+  DEFAULT_CHUNK_UNITS,
+  type RepositoryChunk,
+  RepositoryStream,
+  type RepositoryStreamOutcome,
+  type StreamProgress,
+  type StreamRepositoryOptions,
+  streamRepository,
+} from './stream.js';
 export type {
   BatchEmbeddingOptions,
   BatchEmbeddingResult,

@@ -66,7 +66,31 @@ export async function embedRepository(
     ...(options.signal ? { signal: options.signal } : {}),
   });
 
-  // Created only after a successful parse, so that a bad root leaves nothing to clean up.
+  const pipeline = openPipeline(options);
+  let result: BatchEmbeddingResult | undefined;
+  try {
+    result = await pipeline.generator.processBatch(entities);
+  } finally {
+    await pipeline.close();
+  }
+  pipeline.addLaterWarnings(result);
+  return { result, entities, parse };
+}
+
+/** The generator of a repository run, and what it made for itself (closed by `close()`). */
+export interface RepositoryPipeline {
+  generator: BatchEmbeddingGenerator;
+  /** Closes the cache and disposes the embedder made here; ones passed in are left open. */
+  close(): Promise<void>;
+  /** Adds the warnings of our own cache and of cleanup (raised after open) to a result's. */
+  addLaterWarnings(result: { warnings: string[] }): void;
+}
+
+/**
+ * Makes the cache (unless given), the embedder (unless given) and the generator of a run.
+ * Called only after the root is known to exist, so that a bad root leaves nothing to clean up.
+ */
+export function openPipeline(options: EmbedRepositoryOptions): RepositoryPipeline {
   let ownCache: EmbeddingCache | undefined;
   let ownEmbedder: Embedder | undefined;
   // What was said, shared with the generator: a cache failure reported at a checkpoint is not
@@ -75,7 +99,21 @@ export async function embedRepository(
   // Warnings of our own cache after open() and of cleanup: they join the result's.
   const laterWarnings = new Warnings(logger, new Set());
   const warn = (message: string) => laterWarnings.add(message);
-  let result: BatchEmbeddingResult | undefined;
+  const close = async () => {
+    // Close even when the run failed, so the last checkpoint is on disk and the model released.
+    if (ownCache) {
+      try {
+        await ownCache.close();
+      } catch (error) {
+        warn(cacheWarning(ownCache, 'close', error, ''));
+      }
+    }
+    try {
+      await ownEmbedder?.dispose?.();
+    } catch (error) {
+      warn(`[embedder] dispose failed: ${messageOf(error)}`);
+    }
+  };
   try {
     if (typeof options.cache === 'string' || options.cache === undefined) {
       ownCache = createEmbeddingCache(options.cache, { onWarning: warn });
@@ -104,26 +142,20 @@ export async function embedRepository(
       logger,
       signal: options.signal,
     });
-    result = await generator.processBatch(entities);
-  } finally {
-    // Close even when the run failed, so the last checkpoint is on disk and the model released.
-    if (ownCache) {
-      try {
-        await ownCache.close();
-      } catch (error) {
-        warn(cacheWarning(ownCache, 'close', error, ''));
-      }
-    }
-    try {
-      await ownEmbedder?.dispose?.();
-    } catch (error) {
-      warn(`[embedder] dispose failed: ${messageOf(error)}`);
-    }
+    return {
+      generator,
+      close,
+      addLaterWarnings(result) {
+        for (const warning of laterWarnings.list) {
+          if (!result.warnings.includes(warning)) result.warnings.push(warning);
+        }
+      },
+    };
+  } catch (error) {
+    // An invalid option (batch size, cache location): nothing made here stays open.
+    void close();
+    throw error;
   }
-  for (const warning of laterWarnings.list) {
-    if (!result.warnings.includes(warning)) result.warnings.push(warning);
-  }
-  return { result, entities, parse };
 }
 
 function sayEachWarningOnce(logger: BatchLogger): BatchLogger {
