@@ -35,6 +35,7 @@ import {
   storeFailed,
   writeFailed,
 } from './store-errors.js';
+import { appendChunks, mergeChunks, type StreamSyncOptions } from './stream-sync.js';
 import { planSync } from './sync-plan.js';
 import { readTableKeys, rowIdFilter } from './table-keys.js';
 import type {
@@ -294,7 +295,30 @@ class LanceCodeIndex implements CodeIndex {
     return run;
   }
 
-  async #sync(records: readonly IndexRecord[], options: SyncOptions | undefined): Promise<SyncReport> {
+  /**
+   * A sync whose records come in chunks (see `CodeIndex.syncStream`): the first build appends
+   * each chunk as it comes; an incremental sync writes what changed chunk by chunk and deletes
+   * the rows no record had at the end.
+   */
+  syncStream(
+    chunks: AsyncIterable<readonly IndexRecord[]>,
+    options: StreamSyncOptions = {},
+  ): Promise<SyncReport> {
+    const run = this.#queue
+      .then(() => this.#sync({ chunks, options }, undefined))
+      .catch((error: unknown) => {
+        throw error instanceof StreamStopped ? error.reason : error;
+      });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #sync(
+    input: readonly IndexRecord[] | StreamInput,
+    options: SyncOptions | undefined,
+  ): Promise<SyncReport> {
+    const streamed = isStreamInput(input) ? input : undefined;
+    const records = streamed ? [] : (input as readonly IndexRecord[]);
     this.#checkOpen();
     checkRecords(records, this.model);
     const manifest = checkManifest(options);
@@ -314,14 +338,24 @@ class LanceCodeIndex implements CodeIndex {
       const outdated = read?.problem !== undefined && OUTDATED_FORMATS.has(read.otherFormat ?? '');
       if (this.#rebuildPending || read === undefined || outdated) {
         if (files) throw partialSyncWithoutIndex(dir, this.#hints);
-        const report = await this.#build(records, manifest, read?.marker, read !== undefined, lockLost);
+        const report = await this.#build(
+          streamed ?? records,
+          manifest,
+          read?.marker,
+          read !== undefined,
+          lockLost,
+        );
         this.#rebuildPending = false;
         return report;
       }
       const generation = await this.#current(true);
       if (!generation || !read.marker) throw indexNotFound(dir, this.#hints); // a marker problem threw already
       await removeLeftovers(dir, generation.name, { legacyTable: true });
-      return generation.use((current) => this.#syncInto(current, read.marker, records, manifest, files));
+      return generation.use((current) =>
+        streamed
+          ? this.#streamInto(current, read.marker, streamed)
+          : this.#syncInto(current, read.marker, records, manifest, files),
+      );
     });
   }
 
@@ -332,7 +366,7 @@ class LanceCodeIndex implements CodeIndex {
    * index (or no index) as it was.
    */
   async #build(
-    records: readonly IndexRecord[],
+    source: readonly IndexRecord[] | StreamInput,
     manifest: IndexManifest | undefined,
     current: IndexMarker | undefined,
     marked: boolean,
@@ -351,11 +385,31 @@ class LanceCodeIndex implements CodeIndex {
     const name = newGenerationName();
     let generation: Generation | undefined;
     let version: number;
+    let added = 0;
+    let interrupted: { error: unknown } | undefined;
     try {
       generation = await createGeneration(dir, name, this.model);
-      if (records.length > 0) {
-        const table = generation.table;
-        await table.add(this.#arrowTable(records, generation));
+      const table = generation.table;
+      const made = generation;
+      const add = async (records: readonly IndexRecord[]) => {
+        if (records.length > 0) await table.add(this.#arrowTable(records, made));
+      };
+      if (isStreamInput(source)) {
+        ({ rows: added, interrupted } = await appendChunks(
+          source.chunks,
+          add,
+          (chunk) => checkRecords(chunk, this.model),
+          source.options.writeRows,
+        ));
+        // A stopped rebuild leaves the index it was replacing as it was; a stopped first
+        // build becomes the index, with what it wrote (the next run adds the rest).
+        if (interrupted && marked) throw new StreamStopped(interrupted.error);
+        if (!interrupted) manifest = await source.options.manifest?.();
+      } else {
+        await add(source);
+        added = source.length;
+      }
+      if (added > 0) {
         await table.createIndex(SEARCH_TEXT_COLUMN, { config: loadLance().lancedb.Index.fts(FTS_OPTIONS) });
         generation.ftsReady = true;
       }
@@ -379,6 +433,7 @@ class LanceCodeIndex implements CodeIndex {
     } catch (error) {
       generation?.retire();
       await rm(join(dir, name), { recursive: true, force: true }).catch(() => {});
+      if (error instanceof StreamStopped) throw error;
       throw writeFailed(dir, 'write', error);
     }
     // The swap is done: this handle reads the new generation; the old one goes.
@@ -388,8 +443,9 @@ class LanceCodeIndex implements CodeIndex {
     this.#sawIndex = true;
     // With a lost lock another writer may be building a generation now: leave it to the next.
     if (!lockLost()) await removeLeftovers(dir, name, { legacyTable: true });
+    if (interrupted) throw new StreamStopped(interrupted.error);
     return {
-      added: records.length,
+      added,
       updated: 0,
       relocated: 0,
       removed: 0,
@@ -452,6 +508,61 @@ class LanceCodeIndex implements CodeIndex {
       await writeMarker(this.directory, { ...marker, updatedAt: new Date().toISOString() }).catch(() => {});
     }
     return { ...plan.counts, repaired: rows.duplicatedKeys, version, written };
+  }
+
+  /** `#syncInto` for chunks: the rows on disk are read once (keys and digests only, no vectors). */
+  async #streamInto(
+    generation: Generation,
+    marker: IndexMarker,
+    { chunks, options }: StreamInput,
+  ): Promise<SyncReport> {
+    const table = generation.table;
+    const rows = await this.#guard(() => readTableKeys(table));
+    let written = false;
+    if (rows.extraRowIds.length > 0) {
+      await this.#write('repair', () => table.delete(rowIdFilter(rows.extraRowIds)));
+      written = true;
+    }
+    const existing = rows.keys;
+    const merged = await mergeChunks(
+      existing,
+      chunks,
+      async (records) => {
+        const data = this.#arrowTable(records, generation);
+        await this.#write('write', () =>
+          existing.size === 0
+            ? table.add(data)
+            : table
+                .mergeInsert(ROW_KEY_COLUMN)
+                .whenMatchedUpdateAll()
+                .whenNotMatchedInsertAll()
+                .execute(data),
+        );
+        written = true;
+      },
+      (chunk) => checkRecords(chunk, this.model),
+      options.writeRows,
+    );
+    for (let start = 0; start < merged.deletes.length; start += DELETE_CHUNK) {
+      const keys = merged.deletes.slice(start, start + DELETE_CHUNK);
+      await this.#write('delete rows of', () => table.delete(sqlIn(ROW_KEY_COLUMN, keys)));
+      written = true;
+    }
+    written = (await this.#maintain(generation, written)) || written;
+    const version = await this.#guard(() => table.version());
+    // A stopped run's table is ahead of its manifest: not `consistent`, so the next search or
+    // index run re-indexes the tree.
+    const manifest = merged.interrupted ? undefined : await options.manifest?.();
+    if (manifest) {
+      await writeManifest(generation.path, manifest, version).catch((error: unknown) => {
+        throw writeFailed(this.directory, 'write the manifest of', error);
+      });
+    }
+    if (written) {
+      await writeMarker(this.directory, { ...marker, updatedAt: new Date().toISOString() }).catch(() => {});
+    }
+    if (merged.interrupted) throw new StreamStopped(merged.interrupted.error);
+    return { ...merged.counts, repaired: rows.duplicatedKeys, version, written };
   }
 
   #arrowTable(records: readonly IndexRecord[], generation: Generation) {
@@ -517,7 +628,7 @@ class LanceCodeIndex implements CodeIndex {
         () => task(() => lost),
       );
     } catch (error) {
-      if (StoreError.isInstance(error)) throw error;
+      if (StoreError.isInstance(error) || error instanceof StreamStopped) throw error;
       const locked = error as { code?: string; holder?: LockHolder };
       if (locked?.code === 'ELOCKED') throw indexLocked(this.directory, locked.holder, this.#lockWaitMs);
       throw writeFailed(this.directory, 'lock', error);
@@ -785,6 +896,26 @@ class LanceCodeIndex implements CodeIndex {
     } catch (error) {
       throw writeFailed(this.directory, what, error);
     }
+  }
+}
+
+/** Row keys per delete of a streamed sync (the filter is parsed whole). */
+const DELETE_CHUNK = 2_000;
+
+/** The records of `syncStream`: chunks, and what to do after the last. */
+interface StreamInput {
+  chunks: AsyncIterable<readonly IndexRecord[]>;
+  options: StreamSyncOptions;
+}
+
+function isStreamInput(input: unknown): input is StreamInput {
+  return typeof input === 'object' && input !== null && !Array.isArray(input) && 'chunks' in input;
+}
+
+/** The chunks of a streamed sync stopped (Ctrl-C): carried out of the lock, then `reason` is rethrown. */
+class StreamStopped extends Error {
+  constructor(readonly reason: unknown) {
+    super('stream stopped');
   }
 }
 

@@ -21,6 +21,7 @@ export { rowKey } from './rows.js';
 export { DEFAULT_RRF_K, type FusedItem, HYBRID_WEIGHTS, reciprocalRankFusion } from './rrf.js';
 export { INDEX_FORMAT, type IndexMetadata, OUTDATED_FORMATS } from './schema.js';
 export { buildSearchText, identifierParts } from './search-text.js';
+export { DEFAULT_WRITE_ROWS, type StreamSyncOptions } from './stream-sync.js';
 export { planSync, type SyncCounts, type SyncPlan } from './sync-plan.js';
 export type {
   Candidate,

@@ -9,6 +9,7 @@ import type {
 } from '@codesearch/core';
 import type { LockHolder } from '@codesearch/fs';
 import type { StoredManifest } from './manifest-file.js';
+import type { StreamSyncOptions } from './stream-sync.js';
 
 /**
  * One row of the index: one window of a unit (an entity), the text the model saw, its content
@@ -159,6 +160,16 @@ export interface CodeIndex extends CandidateSource {
    * is waited for).
    */
   sync(records: readonly IndexRecord[], options?: SyncOptions): Promise<SyncReport>;
+  /**
+   * `sync` for a tree too large to hold: the records come in chunks, each with every record of
+   * its files (a file is never split across chunks), and the index is written as they come, so
+   * memory holds one chunk. A first build (or rebuild) appends the chunks to a new table and
+   * makes it current at the end; an incremental sync compares each chunk with the keys on disk
+   * (never the vectors), writes what changed, and deletes the rows no record had at the end.
+   * When the chunks' iterator throws (Ctrl-C), the rows written are kept (a rebuild's are
+   * dropped and the old index stays) and the call rejects with what it threw.
+   */
+  syncStream(chunks: AsyncIterable<readonly IndexRecord[]>, options?: StreamSyncOptions): Promise<SyncReport>;
   /** Hybrid, vector or lexical search; one hit per unit (its best window). */
   search(query: SearchQuery, options?: SearchOptions): Promise<SearchHit[]>;
   /** Rows nearest to `vector` (cosine similarity, exact), best first; `vector` from the index model. */
