@@ -1,14 +1,9 @@
 import { SingleBar } from 'cli-progress';
+import { EmbeddingEta, type EtaCounts } from './eta.js';
 import type { Terminal } from './terminal.js';
 
-/** Counts that grow toward a total of entities. */
-export interface EntityCounts {
-  total: number;
-  done: number;
-  cached: number;
-  embedded: number;
-  failed: number;
-}
+/** Counts that grow toward a total of entities (estimated while a streamed run still parses). */
+export type EntityCounts = EtaCounts;
 
 /** Entities done/total with rate and ETA: a bar on a terminal, a line every few seconds otherwise. */
 export interface EntityProgress {
@@ -22,8 +17,8 @@ export interface EntityProgressOptions {
   now?: () => number;
 }
 
-function formatSeconds(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
+function formatSeconds(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '?';
   if (seconds < 60) return `${Math.round(seconds)}s`;
   const minutes = Math.floor(seconds / 60);
   return minutes < 60
@@ -33,34 +28,36 @@ function formatSeconds(seconds: number): string {
 
 export function entityProgress(terminal: Terminal, options: EntityProgressOptions = {}): EntityProgress {
   const now = options.now ?? Date.now;
-  const started = now();
   // The rate counts embedded entities only: cache hits arrive in one burst and would make the ETA lie.
-  const rateOf = (counts: EntityCounts): number => counts.embedded / Math.max((now() - started) / 1000, 1e-3);
-  const etaOf = (counts: EntityCounts): number => {
-    const rate = rateOf(counts);
-    return rate > 0 ? (counts.total - counts.done) / rate : Number.POSITIVE_INFINITY;
-  };
+  const eta = new EmbeddingEta(now);
+  /** `1457`, `~1457` while estimated, `?` while unknown. */
+  const totalLabel = (total: number | undefined, estimated: boolean) =>
+    total === undefined ? '?' : `${estimated ? '~' : ''}${total}`;
 
   if (terminal.isTTY) {
     let bar: SingleBar | undefined;
     return {
       update(counts) {
+        const estimate = eta.update(counts);
         const payload = {
-          rate: rateOf(counts).toFixed(1),
-          remaining: formatSeconds(etaOf(counts)),
+          rate: estimate.rate.toFixed(1),
+          remaining: formatSeconds(estimate.seconds),
+          totalLabel: totalLabel(estimate.total, estimate.estimated),
           cached: counts.cached,
           failed: counts.failed,
         };
+        // Unknown total: the bar stays full-width at the count so far.
+        const barTotal = Math.max(estimate.total ?? counts.done, counts.done, 1);
         if (!bar) {
           bar = new SingleBar({
             format:
-              'embedding [{bar}] {value}/{total} entities | {rate}/s | ETA {remaining} | cached {cached} | failed {failed}',
+              'embedding [{bar}] {value}/{totalLabel} entities | {rate}/s | ETA {remaining} | cached {cached} | failed {failed}',
             stream: process.stderr,
             hideCursor: true,
           });
-          bar.start(Math.max(counts.total, 1), counts.done, payload);
+          bar.start(barTotal, counts.done, payload);
         }
-        bar.setTotal(Math.max(counts.total, 1));
+        bar.setTotal(barTotal);
         bar.update(counts.done, payload);
       },
       stop() {
@@ -75,15 +72,18 @@ export function entityProgress(terminal: Terminal, options: EntityProgressOption
   let finalPrinted = false;
   return {
     update(counts) {
-      const finished = counts.done >= counts.total;
+      const estimate = eta.update(counts);
+      const finished = counts.totalFinal !== false && counts.done >= counts.total;
       // The last chunk and the end of the batch both report 100%: print that once.
       if (finished ? finalPrinted : now() - lastLine < intervalMs) return;
       finalPrinted = finished;
       lastLine = now();
-      const percent = counts.total === 0 ? 100 : Math.floor((counts.done / counts.total) * 100);
+      const total = estimate.total;
+      const percent =
+        total === undefined ? undefined : total === 0 ? 100 : Math.floor((counts.done / total) * 100);
       terminal.error(
-        `embedding: ${counts.done}/${counts.total} entities (${percent}%), ${rateOf(counts).toFixed(1)}/s, ` +
-          `ETA ${finished ? '0s' : formatSeconds(etaOf(counts))}, cached ${counts.cached}, failed ${counts.failed}`,
+        `embedding: ${counts.done}/${totalLabel(total, estimate.estimated)} entities${percent === undefined ? '' : ` (${percent}%)`}, ${estimate.rate.toFixed(1)}/s, ` +
+          `ETA ${finished ? '0s' : formatSeconds(estimate.seconds)}, cached ${counts.cached}, failed ${counts.failed}`,
       );
     },
     stop() {},

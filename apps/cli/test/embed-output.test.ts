@@ -29,8 +29,10 @@ describe('entity progress without a terminal', () => {
     progress.update(counts(100, 48)); // the end of the batch reports 100% again: not repeated
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^embedding: 10\/100 entities \(10%\), 10\.0\/s, ETA 9s, cached 0, failed 0$/);
-    // 40 embedded in 7 s → 5.7/s; 60 to go → ETA 11 s.
-    expect(lines[1]).toMatch(/^embedding: 40\/100 entities \(40%\), 5\.7\/s, ETA 11s/);
+    // The rate is smoothed over time (time constant 20 s): 10/s over the first second, then
+    // 5/s for 2 s (weight 1 - e^-0.1) → 9.524, then 5/s for 4 s (weight 1 - e^-0.2) → 8.704;
+    // 60 to go → ETA 6.9 s.
+    expect(lines[1]).toMatch(/^embedding: 40\/100 entities \(40%\), 8\.7\/s, ETA 7s/);
     expect(lines[2]).toMatch(/^embedding: 100\/100 entities \(100%\), .*ETA 0s, cached 52, failed 0$/);
   });
 });
