@@ -30,6 +30,10 @@ export interface EmbedRepositoryOptions
   modelsDir?: string;
   /** Texts per model run, for the default embedder. */
   modelBatchSize?: number;
+  /** `int8` (default) or `fp32`, for the default embedder. */
+  modelPrecision?: TransformersEmbedderOptions['precision'];
+  /** onnxruntime threads, for the default embedder (default: the embedder's). */
+  modelThreads?: number;
   fetchModel?: TransformersEmbedderOptions['fetchModel'];
   /** Default: `createTextPreparator()`. */
   textPreparator?: TextPreparator;
@@ -129,6 +133,8 @@ export function openPipeline(options: EmbedRepositoryOptions): RepositoryPipelin
           model: options.model,
           modelsDir: options.modelsDir,
           batchSize: options.modelBatchSize,
+          precision: options.modelPrecision,
+          threads: options.modelThreads,
           fetchModel: options.fetchModel,
         });
     const generator = new BatchEmbeddingGenerator({

@@ -1,5 +1,6 @@
 export { createHttpEmbedder, HttpEmbedder, type HttpEmbedderOptions } from './http-embedder.js';
 export type { DownloadProgress } from './models/download.js';
+export { type IntegerRewrite, rewriteToIntegerMatMul } from './models/integer-matmul.js';
 export {
   describeProblems,
   MANIFEST_FILE,
@@ -18,7 +19,12 @@ export {
   type PullResult,
   pullModel,
 } from './models/pull.js';
-export { assembleMiniLmFromPypi, downgradeOnnxIrVersion, MINILM_FROM_PYPI } from './models/pypi-recipe.js';
+export {
+  assembleMiniLmFromPypi,
+  downgradeOnnxIrVersion,
+  integerModelOf,
+  MINILM_FROM_PYPI,
+} from './models/pypi-recipe.js';
 export {
   DEFAULT_MODEL,
   defaultModelsDir,
@@ -26,9 +32,12 @@ export {
   locateModel,
   type ModelLocation,
   modelDigest,
+  PRECISIONS,
+  type Precision,
   pullCommand,
   requiredModelFiles,
 } from './transformers/model-files.js';
+export { defaultThreadCount } from './transformers/threads.js';
 export {
   createTransformersEmbedder,
   type EmbedTimings,

@@ -6,6 +6,7 @@ import {
   type FileFingerprint,
   fingerprintFile,
   fingerprintModelFiles,
+  requiredModelFiles,
 } from '../transformers/model-files.js';
 
 /** The manifest `pullModel` writes into each model directory. */
@@ -15,6 +16,7 @@ export interface ModelManifest {
   name: string;
   source: string;
   pulledAt: string;
+  /** The identity of the default precision's files (int8 when present), as the embedder computes it. */
   modelVersion: string;
   files: Record<string, FileFingerprint>;
 }
@@ -54,12 +56,18 @@ export async function writeManifest(
   source: string,
   files: readonly string[],
 ): Promise<ModelManifest> {
-  const fingerprints = await fingerprintModelFiles(directory, files);
+  const fingerprints = await fingerprintModelFiles(directory, [...new Set(files)]);
+  // A directory may hold both precisions; the identity is that of the files one embedder reads.
+  const int8 = requiredModelFiles('int8');
+  const identityFiles = int8.every((file) => fingerprints.has(file)) ? int8 : requiredModelFiles('fp32');
+  const identity = new Map(
+    identityFiles.filter((f) => fingerprints.has(f)).map((f) => [f, fingerprints.get(f)!]),
+  );
   const manifest: ModelManifest = {
     name,
     source,
     pulledAt: new Date().toISOString(),
-    modelVersion: digestOfFingerprints(fingerprints),
+    modelVersion: digestOfFingerprints(identity),
     files: Object.fromEntries(fingerprints),
   };
   await writeFileAtomic(path.join(directory, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);

