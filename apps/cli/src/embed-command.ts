@@ -4,8 +4,10 @@ import Table from 'cli-table3';
 import {
   type EmbedRunOptions,
   parseReport,
+  type RunOutcome,
   reportFailures,
   runEmbedRepository,
+  runEmbedStream,
   summaryRows,
 } from './embed-run.js';
 import { checkOutputTarget, isStandardOutput, writeResultFile } from './result-file.js';
@@ -17,7 +19,7 @@ export interface EmbedCommandOptions extends EmbedRunOptions {
   json?: boolean;
 }
 
-function summaryTable(outcome: RepositoryEmbedding, seconds: number, shard?: Shard): string {
+function summaryTable(outcome: RunOutcome, seconds: number, shard?: Shard): string {
   const table = new Table({ style: { head: [], border: [], compact: true } });
   if (shard) table.push(['shard', formatShard(shard)]);
   table.push(...summaryRows(outcome, seconds));
@@ -25,7 +27,7 @@ function summaryTable(outcome: RepositoryEmbedding, seconds: number, shard?: Sha
 }
 
 /** What `--json` prints: the result without its vectors, plus the walk's counts (and the shard). */
-function jsonReport(outcome: RepositoryEmbedding, shard?: Shard) {
+function jsonReport(outcome: RunOutcome, shard?: Shard) {
   const { result } = outcome;
   return {
     ...(shard ? { shard: formatShard(shard) } : {}),
@@ -61,17 +63,22 @@ export async function runEmbed(
     }
   }
 
-  const run = await runEmbedRepository(target, options, terminal);
+  // Only --output needs every vector at once; otherwise the run streams (one chunk in memory).
+  const run =
+    output !== undefined
+      ? await runEmbedRepository(target, options, terminal)
+      : await runEmbedStream(target, options, terminal);
   if ('exitCode' in run) return run.exitCode;
   const { outcome, seconds } = run;
   const { result } = outcome;
   // The cache is already saved (embedRepository closes it); a failed write loses nothing else either.
   let writeError: Error | undefined;
   if (output !== undefined) {
+    const whole = (outcome as RepositoryEmbedding).result;
     try {
-      await writeResultFile(output, result);
+      await writeResultFile(output, whole);
       terminal.error(
-        `wrote ${resultOnStdout ? 'the result to standard output' : output} (${Object.keys(result.embeddings).length} entries with vectors)`,
+        `wrote ${resultOnStdout ? 'the result to standard output' : output} (${Object.keys(whole.embeddings).length} entries with vectors)`,
       );
     } catch (error) {
       writeError = error as Error;

@@ -1,15 +1,25 @@
 import { stat } from 'node:fs/promises';
-import { type EmbedRepositoryOptions, embedRepository, type RepositoryEmbedding } from '@codesearch/batch';
+import {
+  type BatchEmbeddingResult,
+  type BatchProgress,
+  type EmbedRepositoryOptions,
+  embedRepository,
+  type RepositoryEmbedding,
+  type RepositoryStream,
+  type StreamProgress,
+  streamRepository,
+} from '@codesearch/batch';
 import { pullModel } from '@codesearch/embedder';
-import { embedderOverride } from './embedder-override.js';
+import { chunkUnitsOverride, embedderOverride } from './embedder-override.js';
 import { entityProgress } from './entity-progress.js';
+import { applyGovernor, type GovernorOptions } from './governor.js';
 import { type WalkCommandOptions, walkOptions } from './options.js';
 import { parseProblemReporter } from './parse-problems.js';
 import { byteProgress } from './progress.js';
 import { colors, type Terminal } from './terminal.js';
 
 /** The flags `embed` and `index` share: cache, model, batching, walk. */
-export interface EmbedRunOptions extends WalkCommandOptions {
+export interface EmbedRunOptions extends WalkCommandOptions, GovernorOptions {
   /** A directory, a `.json` file, `sqlite://…` or `redis://…`; `false` from `--no-cache` (commander's default is `true`). */
   cache?: string | boolean;
   model?: string;
@@ -44,9 +54,18 @@ export function stopOnSignals(controller: AbortController, terminal: Terminal): 
   };
 }
 
+/**
+ * What the summary, `--json` and the exit code are made of: a whole run's result (vectors or
+ * not) and its walk. `embedRepository` gives one; a streamed run's outcome is turned into one.
+ */
+export interface RunOutcome {
+  result: Pick<BatchEmbeddingResult, 'summary' | 'errors' | 'warnings' | 'metadata' | 'cacheSaved'>;
+  parse: RepositoryEmbedding['parse'];
+}
+
 /** The rows of the embed summary table (`index` appends its own). */
 export function summaryRows(
-  { result, parse }: RepositoryEmbedding,
+  { result, parse }: RunOutcome,
   seconds: number,
 ): Array<[string, string | number]> {
   const { summary } = result;
@@ -70,14 +89,14 @@ export function summaryRows(
 }
 
 /** Whether the new embeddings are on disk for the next run: a full disk must not go unnoticed. */
-function cacheState(result: RepositoryEmbedding['result']): string {
+function cacheState(result: RunOutcome['result']): string {
   if (result.cacheSaved === undefined) return 'not used';
   if (result.cacheSaved) return 'saved';
   return colors.red('NOT saved (see the warning above); the next run embeds these again');
 }
 
 /** The walk's counts as `--json` prints them. */
-export function parseReport({ parse }: RepositoryEmbedding) {
+export function parseReport({ parse }: RunOutcome) {
   return {
     files: parse.stats.filesParsed,
     entities: parse.stats.entities,
@@ -87,18 +106,68 @@ export function parseReport({ parse }: RepositoryEmbedding) {
 }
 
 /** `{ outcome, seconds }`, or the exit code when the run could not start or was interrupted. */
-export type EmbedRun = { outcome: RepositoryEmbedding; seconds: number } | { exitCode: number };
+export type EmbedRun<Outcome = RepositoryEmbedding> =
+  | { outcome: Outcome; seconds: number }
+  | { exitCode: number };
+
+/** The options both kinds of run take; progress counts may carry a streamed run's estimate. */
+type RunOptions = Omit<EmbedRepositoryOptions, 'onProgress'> & {
+  onProgress: (counts: BatchProgress & Partial<Pick<StreamProgress, 'totalFinal' | 'files'>>) => void;
+};
 
 /**
  * Runs `embedRepository` on `target` with the CLI's progress bar, model download, parse
- * problem reporting and Ctrl-C handling (exit 130, cache saved).
+ * problem reporting and Ctrl-C handling (exit 130, cache saved). Holds every vector: `embed
+ * --output` writes them all; the other runs stream (`runEmbedStream`).
  */
-export async function runEmbedRepository(
+export function runEmbedRepository(
   target: string,
   options: EmbedRunOptions,
   terminal: Terminal,
   extra: Pick<EmbedRepositoryOptions, 'priorVectors'> = {},
 ): Promise<EmbedRun> {
+  return runWithTerminal(target, options, terminal, extra, (runOptions) =>
+    embedRepository(target, runOptions),
+  );
+}
+
+/**
+ * A streamed run (`streamRepository`): `consume` takes the chunks (by default they are only
+ * counted), so memory holds one chunk at a time whatever the size of the tree. Same progress,
+ * download, parse problems and Ctrl-C handling as `runEmbedRepository`.
+ */
+export function runEmbedStream(
+  target: string,
+  options: EmbedRunOptions,
+  terminal: Terminal,
+  extra: Pick<EmbedRepositoryOptions, 'priorVectors'> = {},
+  consume: (stream: RepositoryStream) => Promise<void> = drain,
+): Promise<EmbedRun<RunOutcome>> {
+  return runWithTerminal(target, options, terminal, extra, async (runOptions) => {
+    const chunkUnits = chunkUnitsOverride();
+    const stream = streamRepository(target, { ...runOptions, ...(chunkUnits ? { chunkUnits } : {}) });
+    await consume(stream);
+    const { summary, errors, warnings, metadata, cacheSaved, parse } = stream.outcome;
+    return {
+      result: { summary, errors, warnings, metadata, ...(cacheSaved !== undefined ? { cacheSaved } : {}) },
+      parse,
+    };
+  });
+}
+
+async function drain(stream: RepositoryStream): Promise<void> {
+  for await (const _chunk of stream) {
+    // The chunk's vectors are in the cache already; nothing else keeps them.
+  }
+}
+
+async function runWithTerminal<Outcome>(
+  target: string,
+  options: EmbedRunOptions,
+  terminal: Terminal,
+  extra: Pick<EmbedRepositoryOptions, 'priorVectors'>,
+  run: (runOptions: RunOptions) => Promise<Outcome>,
+): Promise<EmbedRun<Outcome>> {
   const info = await stat(target).catch(() => undefined);
   if (!info?.isDirectory()) {
     terminal.error(`codesearch: ${target}: ${info ? 'not a directory' : 'no such directory'}`);
@@ -110,12 +179,16 @@ export async function runEmbedRepository(
   const progress = entityProgress(terminal);
   const download = byteProgress(terminal);
   const reportParseProblem = parseProblemReporter(terminal, options.verbose ?? false);
-  let latest: { done: number; total: number; embedded: number } | undefined;
+  let latest: { done: number; total: number; embedded: number; totalFinal?: boolean } | undefined;
 
-  let outcome: RepositoryEmbedding;
+  let outcome: Outcome;
   try {
     const override = embedderOverride();
-    outcome = await embedRepository(target, {
+    // Before the model's threads start: they inherit the lowered priority.
+    const governed = applyGovernor(options, (message) => terminal.error(message));
+    outcome = await run({
+      ...(governed.threads !== undefined ? { modelThreads: governed.threads } : {}),
+      ...(governed.precision ? { modelPrecision: governed.precision } : {}),
       ...(override ? { embedder: override } : {}),
       ...(options.model ? { model: options.model } : {}),
       ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
@@ -128,6 +201,7 @@ export async function runEmbedRepository(
       fetchModel: async (location) => {
         await pullModel(location.name, {
           ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
+          ...(options.precision ? { precision: options.precision } : {}),
           onProgress: ({ label, receivedBytes, totalBytes }) =>
             download.update(label, receivedBytes, totalBytes),
           onFallback: (source, reason) =>
@@ -161,7 +235,7 @@ export async function runEmbedRepository(
     if (controller.signal.aborted) {
       terminal.error(
         latest
-          ? `interrupted at ${latest.done}/${latest.total} entities; the ${latest.embedded} new embeddings are saved in the cache, and the next run resumes from there`
+          ? `interrupted at ${latest.done}/${latest.totalFinal === false ? `${latest.total} parsed so far` : latest.total} entities; the ${latest.embedded} new embeddings are saved in the cache, and the next run resumes from there`
           : 'interrupted before embedding started',
       );
       return { exitCode: 130 };
@@ -179,7 +253,7 @@ export async function runEmbedRepository(
  * completed succeeds with failed items in it, unless nothing at all could be embedded.
  */
 export function reportFailures(
-  { result }: RepositoryEmbedding,
+  { result }: RunOutcome,
   options: { json?: boolean; verbose?: boolean },
   terminal: Terminal,
 ): number {

@@ -1,15 +1,21 @@
-import { manifestFromParse } from '@codesearch/batch';
+import { manifestFromParse, type RepositoryStream } from '@codesearch/batch';
 import { type EmbeddingModelInfo, ModelNotFoundError, StoreError } from '@codesearch/core';
 import { createTransformersEmbedder } from '@codesearch/embedder';
 import type { LockHolder } from '@codesearch/fs';
-import { type CodeIndex, checkIndexLocation, openCodeIndex, type SyncReport } from '@codesearch/store';
+import {
+  type CodeIndex,
+  checkIndexLocation,
+  type IndexRecord,
+  openCodeIndex,
+  type SyncReport,
+} from '@codesearch/store';
 import Table from 'cli-table3';
 import { ignoreCodesearchDirectory } from './codesearch-dir.js';
 import {
   type EmbedRunOptions,
   parseReport,
   reportFailures,
-  runEmbedRepository,
+  runEmbedStream,
   summaryRows,
 } from './embed-run.js';
 import { embedderOverride } from './embedder-override.js';
@@ -63,6 +69,7 @@ async function checkExistingIndex(
       createTransformersEmbedder({
         ...(options.model ? { model: options.model } : {}),
         ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
+        ...(options.precision ? { precision: options.precision } : {}),
       })
     ).describe();
   } catch (error) {
@@ -86,6 +93,13 @@ function describeHolder(holder: LockHolder | undefined): string {
   return holder ? `process ${holder.pid} (${holder.command}, since ${holder.since})` : 'another process';
 }
 
+/** A run in which no unit could be embedded: its chunks are not made the index. */
+class NothingEmbedded extends Error {
+  constructor() {
+    super('no unit could be embedded');
+  }
+}
+
 export async function runIndex(
   target: string,
   options: IndexCommandOptions,
@@ -101,47 +115,78 @@ export async function runIndex(
   const ignored = await ignoreCodesearchDirectory(target, options.index);
   if (ignored.state === 'failed') terminal.error(`warning: ${ignored.reason}`);
   const existing = await checkExistingIndex(directory, options, indexCommand);
-  let run: Awaited<ReturnType<typeof runEmbedRepository>>;
+  let waiting = false;
+  let written: { sync: SyncReport; stored: number; skipped: number } | undefined;
+  /**
+   * The index is written while the tree is embedded: each chunk's records go to the index as
+   * the chunk is done (`syncStream`), so memory holds one chunk. The index is opened with the
+   * model identity of the first chunk.
+   */
+  const writeIndex = async (stream: RepositoryStream) => {
+    const chunks = stream[Symbol.asyncIterator]();
+    const first = await chunks.next();
+    if (first.done) return;
+    const { metadata } = first.value.result;
+    const index = await openCodeIndex(directory, {
+      model: {
+        modelName: metadata.modelName,
+        modelVersion: metadata.modelVersion,
+        dimensions: metadata.dimensions,
+      },
+      rebuild: options.rebuild ?? false,
+      indexCommand,
+      onLockWait: (holder) => {
+        waiting = true;
+        terminal.error(`waiting for ${describeHolder(holder)}, which is writing ${directory} …`);
+      },
+    });
+    let stored = 0;
+    let skipped = 0;
+    const recordsOf = (chunk: typeof first.value): IndexRecord[] => {
+      const made = indexRecordsOf(chunk.result, chunk.entities);
+      skipped += made.skipped.length;
+      // One row per window, window 0 for every unit.
+      stored += made.records.filter((record) => record.window === 0).length;
+      return made.records;
+    };
+    async function* records(): AsyncGenerator<IndexRecord[]> {
+      yield recordsOf(first.value as typeof first.value);
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done) break;
+        yield recordsOf(next.value);
+      }
+      // Nothing embedded at all (a broken model): the index is left as it was.
+      const { summary } = stream.outcome;
+      if (summary.total > 0 && summary.success === 0) throw new NothingEmbedded();
+    }
+    try {
+      const sync = await index.syncStream(records(), {
+        manifest: () => manifestFromParse(stream.outcome.parse, walk),
+      });
+      written = { sync, stored, skipped };
+    } catch (error) {
+      if (!(error instanceof NothingEmbedded)) throw error;
+    } finally {
+      await index.close();
+    }
+  };
+  let run: Awaited<ReturnType<typeof runEmbedStream>>;
   try {
     // Text the index already holds is not embedded again, even when the cache lost it (a
     // cleared cache, or units a search re-indexed into the index alone).
     const priorVectors = existing && options.cache !== false ? existing : undefined;
-    run = await runEmbedRepository(target, options, terminal, priorVectors ? { priorVectors } : {});
+    run = await runEmbedStream(target, options, terminal, priorVectors ? { priorVectors } : {}, writeIndex);
   } finally {
     await existing?.close();
   }
   if ('exitCode' in run) return run.exitCode;
   const { outcome, seconds } = run;
-  const { result, entities } = outcome;
+  const { result } = outcome;
   const exitCode = reportFailures(outcome, options, terminal);
-  if (exitCode !== 0) return exitCode;
-
-  const { records, skipped } = indexRecordsOf(result, entities);
-  const manifest = await manifestFromParse(outcome.parse, walk);
-
-  let waiting = false;
-  const index = await openCodeIndex(directory, {
-    model: {
-      modelName: result.metadata.modelName,
-      modelVersion: result.metadata.modelVersion,
-      dimensions: result.metadata.dimensions,
-    },
-    rebuild: options.rebuild ?? false,
-    indexCommand,
-    onLockWait: (holder) => {
-      waiting = true;
-      terminal.error(`waiting for ${describeHolder(holder)}, which is writing ${directory} …`);
-    },
-  });
-  let sync: SyncReport;
-  try {
-    sync = await index.sync(records, { manifest });
-  } finally {
-    await index.close();
-  }
+  if (exitCode !== 0 || !written) return exitCode || 1;
+  const { sync, stored, skipped } = written;
   if (waiting) terminal.error('… done waiting; this run wrote the index last');
-  // A sync makes the table hold exactly `records`: one row per window, window 0 for every unit.
-  const stored = records.filter((record) => record.window === 0).length;
 
   if (options.json) {
     terminal.out(
@@ -152,7 +197,7 @@ export async function runIndex(
         errors: result.errors,
         warnings: result.warnings,
         parse: parseReport(outcome),
-        ...(skipped.length > 0 ? { skipped: skipped.length } : {}),
+        ...(skipped > 0 ? { skipped } : {}),
       }),
     );
   } else {
