@@ -42,7 +42,7 @@ describe('a streamed index run', () => {
     // The non-streamed path: embedRepository's whole result, every vector in one file.
     ok(await codesearch(['embed', tree, '--no-cache', '--output', output], { env: env() }));
     const whole = JSON.parse(await readFile(output, 'utf8')) as EmbeddingBatchResult;
-    const keys = Object.keys(whole.embeddings);
+    const keys = Object.keys(whole.embeddings) as Array<keyof typeof whole.embeddings>;
     const indexDir = path.join(work, 'index');
     const report = jsonOf<IndexReport>(
       await codesearch(['index', tree, '--no-cache', '--index', indexDir, '--json'], { env: env() }),
