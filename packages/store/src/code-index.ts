@@ -2,6 +2,15 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type EmbeddingModelInfo, type IndexManifest, StoreError, sameModel } from '@codesearch/core';
 import { ensureDirectory, type LockHolder, withFileLock } from '@codesearch/fs';
+import {
+  ANN_ALL_PARTITIONS,
+  ANN_NPROBES,
+  ANN_REFINE_FACTOR,
+  annEf,
+  DEFAULT_ANN_THRESHOLD,
+  maintainAnnIndex,
+  readAnnIndex,
+} from './ann.js';
 import { createGeneration, type Generation, openGeneration } from './generation.js';
 import { loadLance } from './lance.js';
 import { inspectDirectory, newGenerationName, removeLeftovers } from './layout.js';
@@ -126,11 +135,18 @@ export async function openCodeIndex(directory: string, options: OpenCodeIndexOpt
       throw storeFailed(dir, error);
     }
   }
+  const annThreshold = options.annThreshold ?? DEFAULT_ANN_THRESHOLD;
+  if (typeof annThreshold !== 'number' || Number.isNaN(annThreshold) || annThreshold < 0) {
+    throw invalidInput(
+      `openCodeIndex: annThreshold must be a number of rows >= 0 (or Infinity), got ${annThreshold}`,
+    );
+  }
   const index = new LanceCodeIndex(dir, model, {
     hints,
     rebuild,
     lockWaitMs,
     onLockWait: options.onLockWait,
+    annThreshold,
   });
   if (state.kind === 'marked' && !rebuild) {
     try {
@@ -160,6 +176,7 @@ interface HandleOptions {
   rebuild: boolean;
   lockWaitMs: number;
   onLockWait: ((holder: LockHolder | undefined) => void) | undefined;
+  annThreshold: number;
 }
 
 class LanceCodeIndex implements CodeIndex {
@@ -168,6 +185,7 @@ class LanceCodeIndex implements CodeIndex {
   readonly #hints: Hints;
   readonly #lockWaitMs: number;
   readonly #onLockWait: ((holder: LockHolder | undefined) => void) | undefined;
+  readonly #annThreshold: number;
   readonly #openedAt = new Date().toISOString();
   #closed = false;
   /** The next sync builds a new generation instead of syncing into the current one. */
@@ -189,6 +207,7 @@ class LanceCodeIndex implements CodeIndex {
     this.#rebuildPending = options.rebuild;
     this.#lockWaitMs = options.lockWaitMs;
     this.#onLockWait = options.onLockWait;
+    this.#annThreshold = options.annThreshold;
   }
 
   /**
@@ -412,6 +431,7 @@ class LanceCodeIndex implements CodeIndex {
       if (added > 0) {
         await table.createIndex(SEARCH_TEXT_COLUMN, { config: loadLance().lancedb.Index.fts(FTS_OPTIONS) });
         generation.ftsReady = true;
+        await maintainAnnIndex(table, generation.path, this.#annThreshold);
       }
       version = await generation.table.version();
       if (manifest) await writeManifest(generation.path, manifest, version);
@@ -577,6 +597,17 @@ class LanceCodeIndex implements CodeIndex {
    * `KEEP_VERSIONS_MS`. Also repairs a sync interrupted between its write and this step.
    */
   async #maintain(generation: Generation, written: boolean, partial = false): Promise<boolean> {
+    const text = await this.#maintainText(generation, written, partial);
+    // The ANN index is trained by whole syncs only: a partial sync (a refresh before an answer)
+    // must stay fast, and its rows are found by the exhaustive part of the vector search.
+    if (partial) return text;
+    const action = await this.#write('index the vectors of', () =>
+      maintainAnnIndex(generation.table, generation.path, this.#annThreshold),
+    );
+    return text || action !== 'none';
+  }
+
+  async #maintainText(generation: Generation, written: boolean, partial: boolean): Promise<boolean> {
     const table = generation.table;
     const indices = await this.#guard(() => table.listIndices());
     const fts = indices.find((index) => index.columns.includes(SEARCH_TEXT_COLUMN));
@@ -822,7 +853,9 @@ class LanceCodeIndex implements CodeIndex {
         const versions = await table.listVersions();
         const latest = versions.reduce((a, b) => (b.version > a.version ? b : a));
         const metadata = generation.metadata;
+        const ann = await readAnnIndex(table, generation.path);
         return {
+          ...(ann ? { ann } : {}),
           entities: units,
           rows: rows.length,
           files: files.size,
@@ -946,6 +979,13 @@ async function vectorSearch(
     .nearestTo(vector)
     .column(VECTOR_COLUMN)
     .distanceType('cosine')
+    // Used only when the table has an ANN index (otherwise the search is exhaustive and exact):
+    // at least ANN_NPROBES partitions, more (up to all) when a filter leaves fewer than `limit`
+    // rows in them; re-ranked by the full vectors, so `_distance` is exact.
+    .maximumNprobes(ANN_ALL_PARTITIONS)
+    .minimumNprobes(ANN_NPROBES)
+    .ef(annEf(limit))
+    .refineFactor(ANN_REFINE_FACTOR)
     .select([...HIT_COLUMNS, '_distance'])
     .limit(limit);
   if (filter) query = query.where(filter);

@@ -1,10 +1,25 @@
 export {
+  ANN_INDEX_TYPE,
+  ANN_MAX_UNINDEXED_FRACTION,
+  ANN_NPROBES,
+  ANN_REFINE_FACTOR,
+  ANN_RETRAIN_FACTOR,
+  ANN_ROWS_PER_PARTITION,
+  type AnnAction,
+  type AnnIndexStats,
+  type AnnTraining,
+  annPartitions,
+  DEFAULT_ANN_THRESHOLD,
+  planAnn,
+} from './ann.js';
+export {
   DEFAULT_LOCK_WAIT_MS,
   HYBRID_DEPTH_FACTOR,
   HYBRID_MIN_DEPTH,
   KEEP_VERSIONS_MS,
   openCodeIndex,
 } from './code-index.js';
+export { readIndexModel } from './index-model.js';
 export { MARKER_FILE, TABLE_NAME } from './layout.js';
 export { defaultIndexDir } from './location.js';
 export { type CheckIndexLocationOptions, checkIndexLocation } from './location-check.js';

@@ -18,6 +18,9 @@ let modules: { lancedb: LanceDbModule; arrow: ArrowModule } | undefined;
 export function loadLance(): { lancedb: LanceDbModule; arrow: ArrowModule } {
   if (!modules) {
     process.env.LANCEDB_LOG ??= 'error';
+    // `indexStats` (read by `stats()`) would otherwise copy every IVF centroid of the vector
+    // index, which nothing here reads; LanceDB warns about it unless this is set either way.
+    process.env.LANCE_INCLUDE_VECTOR_CENTROIDS ??= 'false';
     const require = createRequire(import.meta.url);
     modules = {
       lancedb: require('@lancedb/lancedb') as LanceDbModule,

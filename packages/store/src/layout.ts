@@ -11,6 +11,7 @@ import { removeOrphanTemps, tempPrefix } from '@codesearch/fs';
  * <dir>/codesearch-index.json.lock   the write lock (while a sync runs), and its .lock-holder
  * <dir>/gen-<ms>-<hex>/code.lance    the LanceDB table of the current generation
  * <dir>/gen-<ms>-<hex>/manifest.json what the generation was built from
+ * <dir>/gen-<ms>-<hex>/ann.json      when its approximate vector index was trained (if it has one)
  * ```
  */
 export const MARKER_FILE = 'codesearch-index.json';
@@ -18,6 +19,7 @@ export const MARKER_FILE = 'codesearch-index.json';
 export const TABLE_NAME = 'code';
 export const TABLE_DIR = `${TABLE_NAME}.lance`;
 export const MANIFEST_FILE = 'manifest.json';
+export const ANN_FILE = 'ann.json';
 
 const GENERATION_NAME = /^gen-\d{13,}-[0-9a-f]{8}$/;
 const PROBE_NAME = /^\.codesearch-probe-\d+$/;
@@ -87,8 +89,9 @@ async function isOurLeftover(directory: string, name: string): Promise<boolean> 
 }
 
 /**
- * A generation directory holds the table, the manifest and the manifest's temp files, nothing
- * else: a directory that merely has a generation-like name but other content is not ours.
+ * A generation directory holds the table, the manifest, the ANN training record and their temp
+ * files, nothing else: a directory that merely has a generation-like name but other content is
+ * not ours.
  */
 async function holdsOnlyGenerationFiles(path: string): Promise<boolean> {
   const info = await lstat(path).catch(() => undefined);
@@ -96,7 +99,12 @@ async function holdsOnlyGenerationFiles(path: string): Promise<boolean> {
   const names = await readdir(path).catch(() => undefined);
   return (
     names?.every(
-      (name) => name === TABLE_DIR || name === MANIFEST_FILE || name.startsWith(tempPrefix(MANIFEST_FILE)),
+      (name) =>
+        name === TABLE_DIR ||
+        name === MANIFEST_FILE ||
+        name === ANN_FILE ||
+        name.startsWith(tempPrefix(MANIFEST_FILE)) ||
+        name.startsWith(tempPrefix(ANN_FILE)),
     ) ?? false
   );
 }
@@ -123,5 +131,8 @@ export async function removeLeftovers(
       (PROBE_NAME.test(name) && name !== probeName());
     if (remove) await rm(path, { recursive: true, force: true }).catch(() => {});
   }
-  if (keep) await removeOrphanTemps(join(directory, keep, MANIFEST_FILE)).catch(() => 0);
+  if (keep) {
+    await removeOrphanTemps(join(directory, keep, MANIFEST_FILE)).catch(() => 0);
+    await removeOrphanTemps(join(directory, keep, ANN_FILE)).catch(() => 0);
+  }
 }

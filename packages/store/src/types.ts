@@ -8,6 +8,7 @@ import type {
   LocationKey,
 } from '@codesearch/core';
 import type { LockHolder } from '@codesearch/fs';
+import type { AnnIndexStats } from './ann.js';
 import type { StoredManifest } from './manifest-file.js';
 import type { StreamSyncOptions } from './stream-sync.js';
 
@@ -106,6 +107,11 @@ export interface IndexStats {
   directory: string;
   /** LanceDB table version. */
   version: number;
+  /**
+   * The approximate vector index, when the table has one (built by a whole sync at
+   * `annThreshold` rows); absent: vector search is exhaustive and exact.
+   */
+  ann?: AnnIndexStats;
 }
 
 export interface OpenCodeIndexOptions {
@@ -131,6 +137,12 @@ export interface OpenCodeIndexOptions {
    * messages; without it they say `codesearch index <path>`.
    */
   indexCommand?: string;
+  /**
+   * Rows at which a whole sync builds the approximate vector index (IVF_HNSW_SQ, cosine;
+   * default `DEFAULT_ANN_THRESHOLD`); below it vector search is exhaustive and exact.
+   * `Infinity`: never. Partial syncs never train it; see the README for when it is retrained.
+   */
+  annThreshold?: number;
 }
 
 export interface SyncOptions {
