@@ -3,6 +3,7 @@
  * text does not depend on which benchmark variant prepared it, so variants that share texts (and
  * reruns) embed each distinct text once. Used by sections that need many real vectors.
  */
+import { benchModelOptions } from './bench-model.mjs';
 import { loadDist } from './dist.mjs';
 
 /** The cache's text-format slot: constant, so that a key depends on the model and the text only. */
@@ -20,7 +21,7 @@ export async function cachedEmbedder(repoRoot, cacheDir, { log = () => {} } = {}
     loadDist(repoRoot, 'cache'),
     loadDist(repoRoot, 'embedder'),
   ]);
-  const embedder = createTransformersEmbedder();
+  const embedder = createTransformersEmbedder(benchModelOptions());
   const described = await embedder.describe();
   const model = {
     modelName: described.modelName,

@@ -12,6 +12,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { benchModelArgs, benchModelOptions, modelTag } from '../lib/bench-model.mjs';
 import { loadDist } from '../lib/dist.mjs';
 import { benchCacheDir, fetchCorpus, loadEvaluation, unitsByFile } from '../lib/eval-corpus.mjs';
 import {
@@ -51,11 +52,12 @@ const VARIANTS = [
   })),
 ];
 
-function indexCorpus(repoRoot, corpus, root, log) {
+function indexCorpus(repoRoot, corpus, root, log, model) {
   const cli = path.join(repoRoot, 'apps/cli/bin/codesearch.js');
-  const indexDir = path.join(benchCacheDir(), 'eval-index', corpus.id);
-  const cache = path.join(benchCacheDir(), 'eval-embeddings', 'cache.json');
-  const args = [cli, 'index', root, '--index', indexDir, '--cache', cache, '--json'];
+  // One index and one cache per model, so that evaluating another model throws nothing away.
+  const indexDir = path.join(benchCacheDir(), 'eval-index', modelTag(model.modelVersion), corpus.id);
+  const cache = path.join(benchCacheDir(), 'eval-embeddings', modelTag(model.modelVersion), 'cache.json');
+  const args = [cli, 'index', root, '--index', indexDir, '--cache', cache, '--json', ...benchModelArgs()];
   for (const glob of corpus.exclude ?? []) args.push('--exclude', glob);
   const started = performance.now();
   const output = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -90,7 +92,7 @@ export async function run({ repoRoot, log }) {
     loadDist(repoRoot, 'parser'),
   ]);
   const evaluation = await loadEvaluation();
-  const embedder = embedderPkg.createTransformersEmbedder();
+  const embedder = embedderPkg.createTransformersEmbedder(benchModelOptions());
   const info = await embedder.describe();
   const model = { modelName: info.modelName, modelVersion: info.modelVersion, dimensions: info.dimensions };
 
@@ -99,7 +101,7 @@ export async function run({ repoRoot, log }) {
   const latency = { rankMs: [], embedMs: [] };
   for (const { corpus, questions } of evaluation) {
     const root = await fetchCorpus(corpus, log);
-    const indexed = indexCorpus(repoRoot, corpus, root, log);
+    const indexed = indexCorpus(repoRoot, corpus, root, log, model);
     const units = await unitsByFile(parser, root, corpus);
     const index = await store.openCodeIndex(indexed.indexDir, { model, create: false });
     const stats = await index.stats();
@@ -183,6 +185,7 @@ export async function run({ repoRoot, log }) {
     return rows;
   };
   const result = {
+    model,
     corpora,
     k: K,
     variants: {},

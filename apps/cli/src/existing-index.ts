@@ -1,5 +1,5 @@
-import { createTransformersEmbedder, type TransformersEmbedder } from '@codesearch/embedder';
-import { type CodeIndex, openCodeIndex } from '@codesearch/store';
+import { createTransformersEmbedder, type Precision, type TransformersEmbedder } from '@codesearch/embedder';
+import { type CodeIndex, openCodeIndex, readIndexModel } from '@codesearch/store';
 import { indexDirectory, indexExists, indexHint, treeRootProblem } from './index-location.js';
 import type { Terminal } from './terminal.js';
 
@@ -11,6 +11,10 @@ export interface ExistingIndexOptions {
   index?: string;
   model?: string;
   modelsDir?: string;
+  /** `--precision`; by default the one the index was built with (int8 unless it was fp32). */
+  precision?: Precision;
+  /** `--threads`: onnxruntime threads of the embedder that embeds queries and refreshes. */
+  threads?: number;
   /** The flag that named the tree, for messages (`--path`, or the `status` argument). */
   rootFlag: string;
   /** Said after "create it with …" when there is no index (what the command needs it for). */
@@ -56,11 +60,7 @@ export async function openTreeIndex(options: ExistingIndexOptions): Promise<Exis
     const purpose = options.purpose ? `${options.purpose}, ` : '';
     throw treeOpenError(`no index at ${directory}; ${purpose}create it with \`${indexCommand}\``, 'NO_INDEX');
   }
-  const embedder = createTransformersEmbedder({
-    ...(options.model ? { model: options.model } : {}),
-    ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
-  });
-  const model = await embedder.describe();
+  const { embedder, model } = await embedderForIndex(directory, options);
   const index = await openCodeIndex(directory, {
     model: { modelName: model.modelName, modelVersion: model.modelVersion, dimensions: model.dimensions },
     create: options.create ?? false,
@@ -85,4 +85,29 @@ export async function openExistingIndex(
     terminal.error(`codesearch: ${error.message}`);
     return { exitCode: 1 };
   }
+}
+
+/**
+ * The embedder whose vectors the index holds: `--precision` when given; otherwise int8, or
+ * fp32 when the index was built with it (so `index --precision fp32` needs no flag to search).
+ */
+async function embedderForIndex(directory: string, options: ExistingIndexOptions) {
+  const make = (precision: Precision) =>
+    createTransformersEmbedder({
+      ...(options.model ? { model: options.model } : {}),
+      ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      precision,
+    });
+  const embedder = make(options.precision ?? 'int8');
+  const model = await embedder.describe();
+  if (options.precision) return { embedder, model };
+  const built = await readIndexModel(directory).catch(() => undefined);
+  if (!built || built.modelVersion === model.modelVersion) return { embedder, model };
+  const fp32 = make('fp32');
+  // A model without fp32 files, or an index of another model altogether: the store says so.
+  const fp32Model = await fp32.describe().catch(() => undefined);
+  return fp32Model?.modelVersion === built.modelVersion
+    ? { embedder: fp32, model: fp32Model }
+    : { embedder, model };
 }

