@@ -1,7 +1,7 @@
 import type { EmbeddingModelInfo, Language, LocationKey } from '@codesearch/core';
 import { describe, expect, it } from 'vitest';
 import { ANN_INDEX_TYPE, type CodeIndex, type IndexRecord, openCodeIndex } from '../src/index.js';
-import { tempDir, track, withTable } from './helpers.js';
+import { lancedb, tempDir, track, withTable } from './helpers.js';
 
 // The approximate vector index (IVF_HNSW_SQ) on a real LanceDB table, its threshold lowered.
 
@@ -156,6 +156,31 @@ describe('approximate vector index', () => {
       );
       expect(searched.map((hit) => hit.language)).toEqual(Array(5).fill('go'));
     }
+  });
+
+  it('a filter too narrow for the probed partitions searches more of them (32 partitions, 12 Go rows)', async () => {
+    const records = base.map((record, i) => (i % 250 === 7 ? { ...record, language: 'go' as Language } : record));
+    const { index, dir } = await trained(records);
+    // Many small partitions (the store picks fewer, larger ones): 20 probed partitions hold
+    // about 7 of the 12 Go rows, so a list of 10 needs the rest.
+    await withTable(dir, (table) =>
+      table.createIndex('vector', {
+        name: 'vector_idx',
+        replace: true,
+        config: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: 32 }),
+      }),
+    );
+    const goRows = records.filter((record) => record.language === 'go');
+    let found = 0;
+    for (const query of queries.slice(0, 10)) {
+      const hits = await index.vectorCandidates(query, { depth: 10, languages: ['go'] });
+      // Filled: without the extra partitions only the Go rows of the 20 probed ones come back.
+      expect(hits.map((hit) => hit.language)).toEqual(Array(10).fill('go'));
+      const truth = new Set(exactNearest(goRows, query, 10));
+      found += hits.filter((hit) => truth.has(hit.locationKey)).length;
+    }
+    // The extra partitions are searched until the list is full, not exhaustively: approximate.
+    expect(found / 100).toBeGreaterThanOrEqual(0.8);
   });
 
   it('finds rows added after training, without retraining on a partial sync', async () => {
