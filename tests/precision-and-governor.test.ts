@@ -26,19 +26,21 @@ describe('--precision', () => {
   it('builds an fp32 index that search uses without the flag, refuses int8 for it, and re-indexes from the fp32 cache', async () => {
     const index = path.join(scratch, 'fp32-index');
     const cache = path.join(scratch, 'fp32-cache.json');
-    const built = jsonOf<{ summary: { newlyEmbedded: number } }>(
-      await codesearch([
-        'index',
-        MINI_REPO,
-        '--index',
-        index,
-        '--cache',
-        cache,
-        '--precision',
-        'fp32',
-        '--json',
-      ]),
-    );
+    const indexFp32 = async () =>
+      jsonOf<{ summary: { newlyEmbedded: number } }>(
+        await codesearch([
+          'index',
+          MINI_REPO,
+          '--index',
+          index,
+          '--cache',
+          cache,
+          '--precision',
+          'fp32',
+          '--json',
+        ]),
+      );
+    const built = await indexFp32();
     expect(built.summary.newlyEmbedded).toBeGreaterThan(0);
 
     const found = jsonOf<SearchJson>(
@@ -71,19 +73,7 @@ describe('--precision', () => {
     );
 
     // The same flag again embeds nothing: the fp32 cache serves every unit.
-    const again = jsonOf<{ summary: { newlyEmbedded: number } }>(
-      await codesearch([
-        'index',
-        MINI_REPO,
-        '--index',
-        index,
-        '--cache',
-        cache,
-        '--precision',
-        'fp32',
-        '--json',
-      ]),
-    );
+    const again = await indexFp32();
     expect(again.summary.newlyEmbedded).toBe(0);
   });
 
