@@ -14,8 +14,13 @@ import { VECTOR_COLUMN } from './schema.js';
  * "Approximate vector index", for the measurements behind every constant here).
  */
 export const ANN_INDEX_TYPE = 'IVF_HNSW_SQ';
-/** Rows at which a whole sync builds the ANN index (`OpenCodeIndexOptions.annThreshold`). */
-export const DEFAULT_ANN_THRESHOLD = 100_000;
+/**
+ * Rows at which a whole sync builds the ANN index (`OpenCodeIndexOptions.annThreshold`).
+ * Measured (`node bench/sections/ann.mjs`, depth 50, 2 busy cores): exhaustive vs ANN p50 at
+ * 10k rows 28 vs 30 ms, at 20k 41 vs 21 ms, at 50k 103 vs 23 ms. Below it the exhaustive
+ * search is as fast and exact (every eval corpus, and the combined eval tree's 15.6k rows).
+ */
+export const DEFAULT_ANN_THRESHOLD = 20_000;
 /** Partitions searched per query (at least; more when a filter leaves too few rows in them). */
 export const ANN_NPROBES = 20;
 /**
@@ -30,10 +35,13 @@ export const ANN_ALL_PARTITIONS = 1_000_000;
 export const ANN_HNSW_M = 16;
 export const ANN_HNSW_EF_CONSTRUCTION = 100;
 /**
- * Rows re-ranked by their full vectors per row asked: recall, and exact `_distance` (the
- * score is the cosine similarity, not the quantized estimate).
+ * Rows re-ranked by their full vectors per row asked, at most: recall, and exact `_distance`
+ * (the score is the cosine similarity, not the quantized estimate). Deep lists re-rank fewer
+ * per row (`annRefineFactor`): reading the full vectors is most of a query's time.
  */
 export const ANN_REFINE_FACTOR = 5;
+/** …and about this many rows in all: at 1M rows, depth 60 took 63 ms at ×5, 37 ms at ×2. */
+export const ANN_REFINE_ROWS = 120;
 /** Rows per IVF partition aimed at when training (each partition is one HNSW graph). */
 export const ANN_ROWS_PER_PARTITION = 4_096;
 /**
@@ -65,9 +73,14 @@ export interface AnnIndexStats extends AnnTraining {
   unindexedRows: number;
 }
 
+/** The refine factor of a query for `limit` rows: ×5 for short lists, down to ×1 (exact scores still). */
+export function annRefineFactor(limit: number): number {
+  return Math.min(ANN_REFINE_FACTOR, Math.max(1, Math.ceil(ANN_REFINE_ROWS / limit)));
+}
+
 /** The `ef` of a query for `limit` rows: the refine step asks the graph for `limit × refine`. */
 export function annEf(limit: number): number {
-  return Math.max(ANN_MIN_EF, Math.ceil(1.5 * limit * ANN_REFINE_FACTOR));
+  return Math.max(ANN_MIN_EF, Math.ceil(1.5 * limit * annRefineFactor(limit)));
 }
 
 /** Partitions for `rows` rows: one HNSW graph per ~`ANN_ROWS_PER_PARTITION` rows, at least one. */

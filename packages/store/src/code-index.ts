@@ -5,8 +5,8 @@ import { ensureDirectory, type LockHolder, withFileLock } from '@codesearch/fs';
 import {
   ANN_ALL_PARTITIONS,
   ANN_NPROBES,
-  ANN_REFINE_FACTOR,
   annEf,
+  annRefineFactor,
   DEFAULT_ANN_THRESHOLD,
   maintainAnnIndex,
   readAnnIndex,
@@ -981,11 +981,11 @@ async function vectorSearch(
     .distanceType('cosine')
     // Used only when the table has an ANN index (otherwise the search is exhaustive and exact):
     // at least ANN_NPROBES partitions, more (up to all) when a filter leaves fewer than `limit`
-    // rows in them; re-ranked by the full vectors, so `_distance` is exact.
+    // rows in them; re-ranked by the full vectors (×5 to ×1), so `_distance` is exact.
     .maximumNprobes(ANN_ALL_PARTITIONS)
     .minimumNprobes(ANN_NPROBES)
     .ef(annEf(limit))
-    .refineFactor(ANN_REFINE_FACTOR)
+    .refineFactor(annRefineFactor(limit))
     .select([...HIT_COLUMNS, '_distance'])
     .limit(limit);
   if (filter) query = query.where(filter);

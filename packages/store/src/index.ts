@@ -1,14 +1,18 @@
 export {
   ANN_INDEX_TYPE,
   ANN_MAX_UNINDEXED_FRACTION,
+  ANN_MIN_EF,
   ANN_NPROBES,
   ANN_REFINE_FACTOR,
+  ANN_REFINE_ROWS,
   ANN_RETRAIN_FACTOR,
   ANN_ROWS_PER_PARTITION,
   type AnnAction,
   type AnnIndexStats,
   type AnnTraining,
+  annEf,
   annPartitions,
+  annRefineFactor,
   DEFAULT_ANN_THRESHOLD,
   planAnn,
 } from './ann.js';

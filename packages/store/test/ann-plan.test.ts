@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { annEf, annPartitions, annRefineFactor, planAnn } from '../src/index.js';
+
+// When a whole sync trains, retrains or drops the approximate vector index (pure).
+
+describe('planAnn', () => {
+  const index = (trainedRows: number, unindexedRows = 0) => ({ trainedRows, unindexedRows });
+
+  it('trains once the table reaches the threshold, not before', () => {
+    expect(planAnn({ rows: 99_999, threshold: 100_000, index: undefined })).toBe('none');
+    expect(planAnn({ rows: 100_000, threshold: 100_000, index: undefined })).toBe('train');
+    expect(planAnn({ rows: 0, threshold: 0, index: undefined })).toBe('none');
+    expect(planAnn({ rows: 10, threshold: Number.POSITIVE_INFINITY, index: undefined })).toBe('none');
+  });
+
+  it('leaves a trained index alone while the table stays within a factor 2 of its training size', () => {
+    expect(planAnn({ rows: 199_999, threshold: 100_000, index: index(100_000) })).toBe('none');
+    expect(planAnn({ rows: 60_000, threshold: 100_000, index: index(100_000) })).toBe('none');
+  });
+
+  it('retrains when the table doubled or halved, or a tenth of it is outside the index', () => {
+    expect(planAnn({ rows: 200_000, threshold: 100_000, index: index(100_000) })).toBe('retrain');
+    expect(planAnn({ rows: 150_000, threshold: 100_000, index: index(300_000) })).toBe('retrain');
+    expect(planAnn({ rows: 120_000, threshold: 100_000, index: index(100_000, 12_001) })).toBe('retrain');
+    expect(planAnn({ rows: 120_000, threshold: 100_000, index: index(100_000, 12_000) })).toBe('none');
+  });
+
+  it('drops it below half the threshold (hysteresis)', () => {
+    expect(planAnn({ rows: 49_999, threshold: 100_000, index: index(100_000) })).toBe('drop');
+    expect(planAnn({ rows: 50_000, threshold: 100_000, index: index(60_000) })).toBe('none');
+  });
+});
+
+describe('query and build settings', () => {
+  it('re-ranks x5 for short lists, fewer per row for deep ones, never under x1', () => {
+    expect(annRefineFactor(10)).toBe(5);
+    expect(annRefineFactor(60)).toBe(2);
+    expect(annRefineFactor(600)).toBe(1);
+    expect(annEf(10)).toBe(200);
+    expect(annEf(600)).toBe(900);
+  });
+
+  it('partitions grow with the table, at least one', () => {
+    expect(annPartitions(1)).toBe(1);
+    expect(annPartitions(1_000_000)).toBeGreaterThan(annPartitions(100_000));
+  });
+});
