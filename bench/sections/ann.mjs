@@ -329,7 +329,7 @@ async function realRecall(store, repoRoot, log, copiesFor200k) {
     const dir = await mkdtemp(path.join(tmpdir(), 'codesearch-ann-real-'));
     try {
       const matrix = new Float32Array(source.length * DIMS);
-      source.forEach((record, i) => matrix.set(record.vector, i * DIMS));
+      for (const [i, record] of source.entries()) matrix.set(record.vector, i * DIMS);
       const keyOf = (row) => `${source[row].locationKey}#${source[row].window}`;
       const index = await store.openCodeIndex(dir, { model, annThreshold: 0 });
       const started = performance.now();

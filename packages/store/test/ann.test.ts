@@ -159,7 +159,9 @@ describe('approximate vector index', () => {
   });
 
   it('a filter too narrow for the probed partitions searches more of them (32 partitions, 12 Go rows)', async () => {
-    const records = base.map((record, i) => (i % 250 === 7 ? { ...record, language: 'go' as Language } : record));
+    const records = base.map((record, i) =>
+      i % 250 === 7 ? { ...record, language: 'go' as Language } : record,
+    );
     const { index, dir } = await trained(records);
     // Many small partitions (the store picks fewer, larger ones): 20 probed partitions hold
     // about 7 of the 12 Go rows, so a list of 10 needs the rest.
