@@ -14,7 +14,7 @@
  *   recall@10 against brute force, and a partial sync (one file) on top.
  *
  *   node bench/run.mjs ann                      # 1M rows (~30 min on 2 busy cores)
- *   ANN_ROWS=100000 node bench/run.mjs ann      # quicker
+ *   ANN_ROWS=100000 node bench/run.mjs ann      # quicker (ANN_SKIP=threshold,real: only scale)
  *   node bench/sections/ann.mjs --rows 100000 [--skip threshold,real,scale] [--sizes 2000,5000]
  */
 import { execFileSync } from 'node:child_process';
@@ -494,7 +494,14 @@ async function scale(store, rows, log) {
 
 // ── section ───────────────────────────────────────────────────────────────────────────────
 
-export async function run({ repoRoot, log, rows, skip = [], sizes = THRESHOLD_SIZES }) {
+export async function run({
+  repoRoot,
+  log,
+  rows,
+  // biome-ignore lint/suspicious/noUndeclaredEnvVars: a bench-only override, never read by turbo tasks
+  skip = (process.env.ANN_SKIP ?? '').split(','),
+  sizes = THRESHOLD_SIZES,
+}) {
   // biome-ignore lint/suspicious/noUndeclaredEnvVars: a bench-only override, never read by turbo tasks
   const scaleRows = rows ?? Number(process.env.ANN_ROWS ?? 1_000_000);
   const store = await loadStore(repoRoot);
