@@ -278,6 +278,25 @@ async function realRecords(repoRoot, indexDir) {
   return { records, model };
 }
 
+/** `syncStream` takes chunks of whole files (a unit's windows in one chunk). */
+async function* chunksByFile(records, size = 8_192) {
+  const byFile = new Map();
+  for (const record of records) {
+    const list = byFile.get(record.filePath) ?? [];
+    list.push(record);
+    byFile.set(record.filePath, list);
+  }
+  let chunk = [];
+  for (const list of byFile.values()) {
+    chunk.push(...list);
+    if (chunk.length >= size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
 async function questionVectors(repoRoot) {
   const { createTransformersEmbedder, defaultModelsDir } = await import(
     pathToFileURL(path.join(repoRoot, 'packages/embedder/dist/index.js')).href
@@ -299,11 +318,10 @@ function* noisyCopies(records, copies, seed) {
   for (let copy = 1; copy <= copies; copy++) {
     for (const record of records) {
       const vector = normalise(record.vector.map((value) => value + (gauss() * 0.3) / Math.sqrt(DIMS)));
-      const filePath = `copy${copy}/${record.filePath}`;
       yield {
         ...record,
-        filePath,
-        locationKey: `${filePath}:${record.lineNumber}`,
+        filePath: `copy${copy}/${record.filePath}`,
+        locationKey: `copy${copy}/${record.locationKey}`,
         contentDigest: `${record.contentDigest}:copy${copy}`,
         vector,
       };
@@ -314,11 +332,13 @@ function* noisyCopies(records, copies, seed) {
 async function realRecall(store, repoRoot, log, copiesFor200k) {
   const indexDir = await combinedIndex(repoRoot, log);
   const { records: all, model } = await realRecords(repoRoot, indexDir);
-  // 100 rows held out as queries (a row's own vector would find itself).
-  const heldEvery = Math.floor(all.length / 100);
-  const held = all.filter((_, i) => i % heldEvery === 0).slice(0, 100);
-  const heldKeys = new Set(held.map((record) => `${record.locationKey}#${record.window}`));
-  const records = all.filter((record) => !heldKeys.has(`${record.locationKey}#${record.window}`));
+  // 100 units held out as queries (a row's own vector would find itself): their window 0 is the
+  // query, and all their windows leave the table.
+  const units = all.filter((record) => record.window === 0);
+  const heldEvery = Math.floor(units.length / 100);
+  const held = units.filter((_, i) => i % heldEvery === 0).slice(0, 100);
+  const heldKeys = new Set(held.map((record) => record.locationKey));
+  const records = all.filter((record) => !heldKeys.has(record.locationKey));
   const questions = await questionVectors(repoRoot);
   log(
     `real vectors: ${records.length} rows from ${indexDir}, ${questions.length} questions + ${held.length} held-out rows`,
@@ -333,11 +353,7 @@ async function realRecall(store, repoRoot, log, copiesFor200k) {
       const keyOf = (row) => `${source[row].locationKey}#${source[row].window}`;
       const index = await store.openCodeIndex(dir, { model, annThreshold: 0 });
       const started = performance.now();
-      await index.syncStream(
-        (async function* () {
-          for (let start = 0; start < source.length; start += 8_192) yield source.slice(start, start + 8_192);
-        })(),
-      );
+      await index.syncStream(chunksByFile(source));
       const buildSeconds = (performance.now() - started) / 1000;
       const stats = await index.stats();
       const truths = queries.map((query) => bruteForce(matrix, keyOf, query, 10));

@@ -36,7 +36,7 @@ describe('query and build settings', () => {
     expect(annRefineFactor(10)).toBe(5);
     expect(annRefineFactor(60)).toBe(2);
     expect(annRefineFactor(600)).toBe(1);
-    expect(annEf(10)).toBe(200);
+    expect(annEf(10)).toBe(400);
     expect(annEf(600)).toBe(900);
   });
 
