@@ -239,7 +239,7 @@ export function streamRepository(root: string, options: StreamRepositoryOptions 
 /** Paths the walk hands to the parser (one parse event each: parsed, refused or failed). */
 async function countSourceFiles(root: string, options: StreamRepositoryOptions): Promise<number> {
   let count = 0;
-  for await (const entry of walkSourceFiles(root, { ...options.parse })) {
+  for await (const _entry of walkSourceFiles(root, { ...options.parse })) {
     options.signal?.throwIfAborted();
     count++;
   }
