@@ -39,8 +39,10 @@ async function nextChunk(
 
 /**
  * Writes every record of `chunks` with `write`, gathered into writes of `writeRows` rows;
- * `check` validates each chunk first (it throws for a bad record). Stops at an interruption
- * after writing what it has (the rows of chunks taken are kept).
+ * `check` validates each chunk first (it throws for a bad record). One write runs while the
+ * next chunk is made (embedded, upstream), so the store's work overlaps the pipeline's; writes
+ * stay one at a time and in order. Stops at an interruption after writing what it has (the
+ * rows of chunks taken are kept). A failed write fails the call.
  */
 export async function appendChunks(
   chunks: AsyncIterable<readonly IndexRecord[]>,
@@ -51,26 +53,40 @@ export async function appendChunks(
   const iterator = chunks[Symbol.asyncIterator]();
   let pending: IndexRecord[] = [];
   let rows = 0;
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
+    // The previous write first: a failure surfaces here, and writes keep their order.
+    await writing;
     if (pending.length === 0) return;
     const records = pending;
     pending = [];
-    await write(records);
-    rows += records.length;
+    writing = write(records).then(() => {
+      rows += records.length;
+    });
+    // Awaited at the next flush; until then a failure must not count as unhandled.
+    writing.catch(() => {});
   };
-  for (;;) {
-    const { chunk, interrupted } = await nextChunk(iterator);
-    if (interrupted) {
-      await flush();
-      return { rows, interrupted };
+  try {
+    for (;;) {
+      const { chunk, interrupted } = await nextChunk(iterator);
+      if (interrupted) {
+        await flush();
+        await writing;
+        return { rows, interrupted };
+      }
+      if (!chunk) break;
+      check(chunk);
+      for (const record of chunk) pending.push(record);
+      if (pending.length >= writeRows) await flush();
     }
-    if (!chunk) break;
-    check(chunk);
-    for (const record of chunk) pending.push(record);
-    if (pending.length >= writeRows) await flush();
+    await flush();
+    await writing;
+    return { rows };
+  } catch (error) {
+    // Nothing may still be writing when the caller cleans up after a failure.
+    await writing.catch(() => {});
+    throw error;
   }
-  await flush();
-  return { rows };
 }
 
 /** A record reduced to what the sync plan compares (the vector and text are written and let go). */

@@ -163,3 +163,50 @@ describe('syncStream', () => {
     expect((await index.stats()).rows).toBe(0);
   });
 });
+
+describe('appendChunks', () => {
+  it('writes one batch while the next chunk is made, in order, and fails the call when a write fails', async () => {
+    const { appendChunks } = await import('../src/stream-sync.js');
+    const files = corpus(6, 4);
+    const events: string[] = [];
+    let release: (() => void) | undefined;
+    async function* slowChunks() {
+      for (const [i, file] of files.entries()) {
+        events.push(`chunk ${i}`);
+        yield file;
+        // The write of chunk i (writeRows 4: one write per chunk) is still running here.
+        if (i === 0) release?.();
+      }
+    }
+    const written: string[][] = [];
+    const outcome = await appendChunks(
+      slowChunks(),
+      async (records) => {
+        events.push(`write ${written.length} start`);
+        await new Promise<void>((resolve) => {
+          release = resolve;
+          if (written.length > 0) resolve();
+        });
+        written.push(records.map((r) => r.locationKey));
+        events.push(`write ${written.length - 1} end`);
+      },
+      () => {},
+      4,
+    );
+    expect(outcome).toEqual({ rows: 24 });
+    expect(written).toEqual(files.map((file) => file.map((r) => r.locationKey)));
+    // The second chunk was made while the first write was still running (a store that waited
+    // for each write before asking for the next chunk never gets here: write 0 waits for it).
+    expect(events.indexOf('chunk 1')).toBeLessThan(events.indexOf('write 0 end'));
+
+    const failing = appendChunks(
+      chunksOf(files),
+      async (records) => {
+        if (records[0]!.filePath === 'src/f2.py') throw new Error('disk full');
+      },
+      () => {},
+      4,
+    );
+    await expect(failing).rejects.toThrow('disk full');
+  });
+});
