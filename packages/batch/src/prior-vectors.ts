@@ -16,8 +16,8 @@ export interface PriorVectors {
 }
 
 /**
- * An embedding cache that serves `prior` vectors first, then `next` (the user's cache) for the
- * rest. New entries go to `next` only. `next` is closed by `close()` only when `ownsNext`: a
+ * An embedding cache that serves `next` (the user's cache) first, then `prior` vectors for
+ * what it lacks. New entries go to `next` only. `next` is closed by `close()` only when `ownsNext`: a
  * cache made by someone else is closed by them.
  */
 export class PriorVectorsCache implements EmbeddingCache {
@@ -43,24 +43,23 @@ export class PriorVectorsCache implements EmbeddingCache {
   }
 
   async getMany(keys: readonly string[]): Promise<Array<EmbeddingCacheEntry | undefined>> {
-    const vectors = await this.#prior.vectorsByDigest(keys);
-    const entries: Array<EmbeddingCacheEntry | undefined> = keys.map((key) => {
-      const embedding = vectors.get(key);
-      if (!embedding) return undefined;
-      return {
+    // The cache first: a keyed lookup. An index finds digests by scanning its table (~0.5 s per
+    // 1,000 digests at 100k rows), so it is asked only for what the cache lacks.
+    const entries: Array<EmbeddingCacheEntry | undefined> = this.#next
+      ? await this.#next.getMany(keys)
+      : keys.map(() => undefined);
+    const missing = keys.filter((_, position) => entries[position] === undefined);
+    if (missing.length === 0) return entries;
+    const vectors = await this.#prior.vectorsByDigest(missing);
+    for (const [position, key] of keys.entries()) {
+      const embedding = entries[position] === undefined ? vectors.get(key) : undefined;
+      if (!embedding) continue;
+      entries[position] = {
         name: '',
         embedding,
         timestamp: new Date(0).toISOString(),
         modelVersion: this.#model?.modelVersion ?? '',
       };
-    });
-    const missing = keys.filter((_, position) => entries[position] === undefined);
-    if (this.#next && missing.length > 0) {
-      const more = await this.#next.getMany(missing);
-      let next = 0;
-      for (const [position, entry] of entries.entries()) {
-        if (entry === undefined) entries[position] = more[next++];
-      }
     }
     return entries;
   }

@@ -40,7 +40,7 @@ export interface EmbedRepositoryOptions
   /** A cache, a location for `createEmbeddingCache`, `undefined` for the default cache, `false` for none. */
   cache?: EmbeddingCache | string | false;
   /**
-   * Vectors computed before and kept elsewhere (an existing index), read before the cache:
+   * Vectors computed before and kept elsewhere (an existing index), read for what the cache lacks:
    * text embedded by an earlier run is never embedded again, even when the cache lost it.
    */
   priorVectors?: PriorVectors;

@@ -300,4 +300,31 @@ describe('embedRepository with prior vectors (an existing index)', () => {
     expect(cache.entries.size).toBe(digests.length - 2);
     expect(cache.closeCalls).toBe(0);
   });
+
+  it('asks the prior vectors only for what the cache lacks (an index scans its table per lookup)', async () => {
+    const first = await embedRepository(root, { cache: false });
+    const digests = first.result.prepared.map((item) => item!.contentKey);
+    const cached = digests.slice(0, 3);
+    const cache = new FakeCache(
+      cached.map((digest) => [
+        digest,
+        { name: '', embedding: fakeVector(digest), timestamp: new Date(0).toISOString(), modelVersion: 'v1' },
+      ]),
+    );
+    const asked: string[] = [];
+    const prior = {
+      vectorsByDigest: async (keys: readonly string[]) => {
+        asked.push(...keys);
+        return new Map(keys.map((key) => [key, fakeVector(key)]));
+      },
+    };
+    const { result } = await embedRepository(root, {
+      embedder: new FakeEmbedder(),
+      cache,
+      priorVectors: prior,
+    });
+    expect(asked.sort()).toEqual(digests.slice(3).sort());
+    expect(result.summary.cached).toBe(digests.length);
+    expect(result.summary.newlyEmbedded).toBe(0);
+  });
 });
