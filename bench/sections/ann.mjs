@@ -16,6 +16,7 @@
  *   node bench/run.mjs ann                      # 1M rows (~30 min on 2 busy cores)
  *   ANN_ROWS=100000 node bench/run.mjs ann      # quicker (ANN_SKIP=threshold,real: only scale)
  *   node bench/sections/ann.mjs --rows 100000 [--skip threshold,real,scale] [--sizes 2000,5000]
+ *   node bench/sections/ann.mjs --skip threshold,real --reuse <index dir of a scale run> (latency, recall)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -397,6 +398,44 @@ async function realRecall(store, repoRoot, log, copiesFor200k) {
 
 // ── scale ─────────────────────────────────────────────────────────────────────────────────
 
+/** Latency and recall of an index of `rows` synthetic rows (`matrix`: their vectors). */
+async function measureScale(index, matrix, log) {
+  const next = clusters(7, 1007);
+  const queries = Array.from({ length: QUERIES }, next);
+  const latency = {
+    depth10: await timed(queries, (q) => index.vectorCandidates(q, { depth: 10 })),
+    depth50: await timed(queries, (q) => index.vectorCandidates(q, { depth: 50 })),
+    depth10Go: await timed(queries, (q) => index.vectorCandidates(q, { depth: 10, languages: ['go'] })),
+    searchHybrid: await timed(queries, (q) =>
+      index.search({ text: 'handle request queue', vector: q }, { k: 10 }),
+    ),
+  };
+  log(
+    `scale: vectorCandidates depth 10 p50 ${latency.depth10.p50.toFixed(1)} ms, p95 ${latency.depth10.p95.toFixed(1)} ms`,
+  );
+
+  const keyOf = (row) => syntheticRecord(row, null).locationKey;
+  const truthQueries = queries.slice(0, TRUTH_QUERIES);
+  const truths = truthQueries.map((q) => bruteForce(matrix, keyOf, q, 10));
+  const results = [];
+  for (const q of truthQueries)
+    results.push((await index.vectorCandidates(q, { depth: 10 })).map((hit) => hit.locationKey));
+  const goTruths = truthQueries
+    .slice(0, 10)
+    .map((q) => bruteForce(matrix, keyOf, q, 10, (row) => row % 100 === 7));
+  const goResults = [];
+  for (const q of truthQueries.slice(0, 10)) {
+    goResults.push(
+      (await index.vectorCandidates(q, { depth: 10, languages: ['go'] })).map((hit) => hit.locationKey),
+    );
+  }
+  return {
+    latencyMs: latency,
+    recallAt10: recallOf(truths, results),
+    recallAt10Go: recallOf(goTruths, goResults),
+  };
+}
+
 async function scale(store, rows, log) {
   const dir = await mkdtemp(path.join(tmpdir(), 'codesearch-ann-scale-'));
   try {
@@ -424,35 +463,7 @@ async function scale(store, rows, log) {
       `scale: ANN trained (${stats.ann?.partitions} partitions) in ~${(trainPassSeconds - unchangedPassSeconds).toFixed(0)} s`,
     );
 
-    const next = clusters(7);
-    const queries = Array.from({ length: QUERIES }, next);
-    const latency = {
-      depth10: await timed(queries, (q) => index.vectorCandidates(q, { depth: 10 })),
-      depth50: await timed(queries, (q) => index.vectorCandidates(q, { depth: 50 })),
-      depth10Go: await timed(queries, (q) => index.vectorCandidates(q, { depth: 10, languages: ['go'] })),
-      searchHybrid: await timed(queries, (q) =>
-        index.search({ text: 'handle request queue', vector: q }, { k: 10 }),
-      ),
-    };
-    log(
-      `scale: vectorCandidates depth 10 p50 ${latency.depth10.p50.toFixed(1)} ms, p95 ${latency.depth10.p95.toFixed(1)} ms`,
-    );
-
-    const keyOf = (row) => syntheticRecord(row, null).locationKey;
-    const truthQueries = queries.slice(0, TRUTH_QUERIES);
-    const truths = truthQueries.map((q) => bruteForce(matrix, keyOf, q, 10));
-    const results = [];
-    for (const q of truthQueries)
-      results.push((await index.vectorCandidates(q, { depth: 10 })).map((hit) => hit.locationKey));
-    const goTruths = truthQueries
-      .slice(0, 10)
-      .map((q) => bruteForce(matrix, keyOf, q, 10, (row) => row % 100 === 7));
-    const goResults = [];
-    for (const q of truthQueries.slice(0, 10)) {
-      goResults.push(
-        (await index.vectorCandidates(q, { depth: 10, languages: ['go'] })).map((hit) => hit.locationKey),
-      );
-    }
+    const measured = await measureScale(index, matrix, log);
 
     // A whole sync that edits 0.1 % of the rows: written, optimized (new rows join the index), no retraining.
     started = performance.now();
@@ -486,9 +497,7 @@ async function scale(store, rows, log) {
       ann: stats.ann,
       diskBytes: disk,
       annDiskBytes: disk - diskBeforeAnn,
-      latencyMs: latency,
-      recallAt10: recallOf(truths, results),
-      recallAt10Go: recallOf(goTruths, goResults),
+      ...measured,
       editedSync: {
         updated: editReport.updated,
         seconds: editedPassSeconds,
@@ -508,6 +517,20 @@ async function scale(store, rows, log) {
   }
 }
 
+/** Measures the index of an earlier scale run (a copy of its directory): latency and recall, no build. */
+async function measureExisting(store, dir, rows, log) {
+  const matrix = new Float32Array(rows * DIMS);
+  for await (const _ of syntheticChunks(rows, 7, matrix)) {
+    // filling `matrix`
+  }
+  const index = await store.openCodeIndex(dir, { model: SYNTHETIC_MODEL });
+  try {
+    return { rows, reused: dir, ann: (await index.stats()).ann, ...(await measureScale(index, matrix, log)) };
+  } finally {
+    await index.close();
+  }
+}
+
 // ── section ───────────────────────────────────────────────────────────────────────────────
 
 export async function run({
@@ -517,6 +540,7 @@ export async function run({
   // biome-ignore lint/suspicious/noUndeclaredEnvVars: a bench-only override, never read by turbo tasks
   skip = (process.env.ANN_SKIP ?? '').split(','),
   sizes = THRESHOLD_SIZES,
+  reuse,
 }) {
   // biome-ignore lint/suspicious/noUndeclaredEnvVars: a bench-only override, never read by turbo tasks
   const scaleRows = rows ?? Number(process.env.ANN_ROWS ?? 1_000_000);
@@ -533,7 +557,8 @@ export async function run({
   };
   if (!skip.includes('threshold')) result.threshold = await thresholdSweep(store, sizes, log);
   if (!skip.includes('real')) result.real = await realRecall(store, repoRoot, log, 12);
-  if (!skip.includes('scale')) result.scale = await scale(store, scaleRows, log);
+  if (reuse) result.scale = await measureExisting(store, reuse, scaleRows, log);
+  else if (!skip.includes('scale')) result.scale = await scale(store, scaleRows, log);
 
   const ms = (value) => (value === undefined ? '-' : value.toFixed(1));
   const rowsOut = [['case', 'rows', 'p50 ms', 'p95 ms', 'recall@10', 'build s']];
@@ -596,7 +621,12 @@ export async function run({
 // Run directly: node bench/sections/ann.mjs [--rows N] [--skip threshold,real,scale]
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
-    options: { rows: { type: 'string' }, skip: { type: 'string' }, sizes: { type: 'string' } },
+    options: {
+      rows: { type: 'string' },
+      skip: { type: 'string' },
+      sizes: { type: 'string' },
+      reuse: { type: 'string' },
+    },
   });
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   const { result, table } = await run({
@@ -605,6 +635,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     rows: values.rows ? Number(values.rows) : undefined,
     skip: values.skip ? values.skip.split(',') : [],
     ...(values.sizes ? { sizes: values.sizes.split(',').map(Number) } : {}),
+    reuse: values.reuse,
   });
   console.log(JSON.stringify(roundDeep(result), null, 2));
   console.log(table);

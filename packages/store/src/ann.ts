@@ -24,11 +24,13 @@ export const DEFAULT_ANN_THRESHOLD = 20_000;
 /** Partitions searched per query (at least; more when a filter leaves too few rows in them). */
 export const ANN_NPROBES = 20;
 /**
- * Candidates an HNSW graph search keeps (`ef`), at least. On the real model's vectors (15.5k
- * rows of the combined eval tree, one graph, the eval questions as queries), recall@10 was
- * 0.982 at 200 and 0.993 at 400, for +0.5 ms.
+ * Candidates the HNSW searches of one query keep (`ef`), shared by the partitions it probes:
+ * one graph needs them all — on the real model's vectors (15.5k rows of the combined eval tree,
+ * one partition, the eval questions as queries) recall@10 was 0.982 at `ef` 200 and 0.993 at
+ * 400 — while 20 probed partitions each hold a share of the answer (0.994 with 4 partitions at
+ * LanceDB's default `ef`). At 1M rows (61 partitions) `ef` 400 in each took ~125 ms.
  */
-export const ANN_MIN_EF = 400;
+export const ANN_EF_PER_QUERY = 400;
 /** `maximumNprobes` meaning "every partition if need be" (LanceDB takes no unbounded value). */
 export const ANN_ALL_PARTITIONS = 1_000_000;
 /**
@@ -86,9 +88,19 @@ export function annRefineFactor(limit: number): number {
   return Math.min(ANN_REFINE_FACTOR, Math.max(1, Math.ceil(ANN_REFINE_ROWS / limit)));
 }
 
-/** The `ef` of a query for `limit` rows: the refine step asks the graph for `limit × refine`. */
-export function annEf(limit: number): number {
-  return Math.max(ANN_MIN_EF, Math.ceil(1.5 * limit * annRefineFactor(limit)));
+/**
+ * The `ef` of a query for `limit` rows on an index of `partitions` partitions: at least LanceDB's
+ * default (1.5 × the `limit × refine` rows the refine step asks for), and `ANN_EF_PER_QUERY`
+ * shared by the partitions probed.
+ */
+export function annEf(limit: number, partitions = 1): number {
+  const probed = Math.max(1, Math.min(partitions, ANN_NPROBES));
+  return Math.max(Math.ceil(1.5 * limit * annRefineFactor(limit)), Math.ceil(ANN_EF_PER_QUERY / probed));
+}
+
+/** The partitions the ANN index of a generation was trained with (1 when unknown or none). */
+export async function annPartitionsOf(generationDir: string): Promise<number> {
+  return (await readTraining(generationDir))?.partitions || 1;
 }
 
 /** Partitions for `rows` rows: one HNSW graph per ~`ANN_ROWS_PER_PARTITION` rows, at least one. */

@@ -6,6 +6,7 @@ import {
   ANN_ALL_PARTITIONS,
   ANN_NPROBES,
   annEf,
+  annPartitionsOf,
   annRefineFactor,
   DEFAULT_ANN_THRESHOLD,
   maintainAnnIndex,
@@ -984,7 +985,7 @@ async function vectorSearch(
     // rows in them; re-ranked by the full vectors (×5 to ×1), so `_distance` is exact.
     .maximumNprobes(ANN_ALL_PARTITIONS)
     .minimumNprobes(ANN_NPROBES)
-    .ef(annEf(limit))
+    .ef(annEf(limit, await annPartitionsOf(generation.path)))
     .refineFactor(annRefineFactor(limit))
     .select([...HIT_COLUMNS, '_distance'])
     .limit(limit);

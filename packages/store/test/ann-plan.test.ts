@@ -36,8 +36,10 @@ describe('query and build settings', () => {
     expect(annRefineFactor(10)).toBe(5);
     expect(annRefineFactor(60)).toBe(2);
     expect(annRefineFactor(600)).toBe(1);
-    expect(annEf(10)).toBe(400);
-    expect(annEf(600)).toBe(900);
+    expect(annEf(10)).toBe(400); // one graph: the whole budget
+    expect(annEf(10, 4)).toBe(100);
+    expect(annEf(10, 61)).toBe(75); // 20 probed partitions: LanceDB's default, 1.5 x 50 rows
+    expect(annEf(600, 61)).toBe(900);
   });
 
   it('partitions grow with the table, at least one', () => {
