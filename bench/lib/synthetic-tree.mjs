@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 as random } from './random.mjs';
 
 /** Bump when the generated text changes, so that stamped trees of an older shape are rewritten. */
 const GENERATOR_VERSION = 1;
@@ -60,18 +61,6 @@ const NOUNS = [
 ];
 const QUALIFIERS = ['', 'cached', 'remote', 'local', 'pending', 'raw', 'nested', 'default'];
 const LANGUAGES = ['python', 'typescript', 'go'];
-
-/** mulberry32: a small seeded PRNG, the same on every machine. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pick = (next, list) => list[Math.floor(next() * list.length)];
 

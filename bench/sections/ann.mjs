@@ -28,6 +28,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { combinedCache, combinedTree } from '../lib/combined-tree.mjs';
 import { benchCacheDir, loadEvaluation } from '../lib/eval-corpus.mjs';
+import { mulberry32 as generator } from '../lib/random.mjs';
 import { formatTable, roundDeep } from '../lib/stats.mjs';
 
 export const description =
@@ -39,18 +40,6 @@ const THRESHOLD_SIZES = [2_000, 5_000, 10_000, 20_000, 50_000, 100_000];
 const QUERIES = 40;
 const TRUTH_QUERIES = 30;
 const SYNTHETIC_MODEL = { modelName: 'bench/clusters', modelVersion: 'v1', dimensions: DIMS };
-
-/** Mulberry32: a small seeded generator, so every run builds the same tables. */
-function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normalise(vector) {
   let norm = 0;

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { loadDist } from '../lib/dist.mjs';
 import { directoryBytes, scratchDirectory } from '../lib/files.mjs';
 import { stdlibRoot } from '../lib/python-stdlib.mjs';
+import { mulberry32 as prng } from '../lib/random.mjs';
 import { formatRange, formatTable, summarise } from '../lib/stats.mjs';
 import { timeCommand } from '../lib/timed-command.mjs';
 
@@ -286,18 +287,6 @@ async function inProcessColdVsCached({ repoRoot, tree, scratch, runs, coldRuns, 
 
 // ---------------------------------------------------------------------------------------------
 // Part 2: the stores at scale, on synthetic entries
-
-/** Deterministic PRNG (mulberry32), so that every run writes the same entries. */
-function prng(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random unit vector: Gaussian components (Box–Muller), L2-normalised, as a model produces. */
 function unitVector(random) {

@@ -31,7 +31,8 @@ export async function run({ repoRoot, runs, log }) {
       try {
         const args = [cli, 'index', tree, '--index', path.join(scratch, 'index'), '--no-cache', '--json'];
         const outcome = await timeCommand(process.execPath, [...args, '--precision', precision]);
-        if (outcome.code !== 0) throw new Error(`index --precision ${precision} failed: ${outcome.stderr.slice(-2000)}`);
+        if (outcome.code !== 0)
+          throw new Error(`index --precision ${precision} failed: ${outcome.stderr.slice(-2000)}`);
         const report = JSON.parse(outcome.stdout.trim().split('\n').at(-1));
         measured[precision].push({
           wallSeconds: outcome.wallSeconds,

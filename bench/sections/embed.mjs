@@ -217,7 +217,11 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
   const sweep = [];
   for (const batchSize of SWEEP_BATCH_SIZES) {
     for (const threads of SWEEP_THREADS) {
-      const { embedder } = await openEmbedder(createTransformersEmbedder, { batchSize, threads, precision: 'fp32' });
+      const { embedder } = await openEmbedder(createTransformersEmbedder, {
+        batchSize,
+        threads,
+        precision: 'fp32',
+      });
       await embedder.embed(sweepTexts.slice(0, WARM_UP_TEXTS));
       const pass = await timePass(embedder, sweepTexts);
       await embedder.dispose();
@@ -252,7 +256,8 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
   );
   const int8 = first.embedder;
   const int8OneThread = (await openEmbedder(createTransformersEmbedder, { threads: 1 })).embedder;
-  const fp32 = (await openEmbedder(createTransformersEmbedder, { ...bestConfig, precision: 'fp32' })).embedder;
+  const fp32 = (await openEmbedder(createTransformersEmbedder, { ...bestConfig, precision: 'fp32' }))
+    .embedder;
   for (const embedder of [int8, int8OneThread, fp32]) await embedder.embed(texts.slice(0, WARM_UP_TEXTS));
   const peerConfig = { batchSize: bestConfig.batchSize, threads: cores };
   const names = {
@@ -318,7 +323,9 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
     int8VsFp32: overall(names.int8) / overall(names.fp32),
     int8VsPythonPeer: overall(names.int8) / overall(names.peer),
   };
-  const timeBreakdown = Object.fromEntries(Object.keys(names).map((key) => [names[key], breakdown(measured[names[key]])]));
+  const timeBreakdown = Object.fromEntries(
+    Object.keys(names).map((key) => [names[key], breakdown(measured[names[key]])]),
+  );
   const peerFirst = measured[names.peer][0];
   const sum = (name, key) => measured[name].reduce((total, pass) => total + pass[key], 0);
   const tokens = sum(names.peer, 'tokens');

@@ -9,6 +9,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { mulberry32 as generator } from '../lib/random.mjs';
 import { formatRange, formatTable, summarise } from '../lib/stats.mjs';
 
 export const description =
@@ -32,18 +33,6 @@ async function loadStore(repoRoot) {
   if (!existsSync(entry))
     throw new Error(`${entry} is missing: run \`pnpm build\` first (or use \`pnpm bench\`).`);
   return import(pathToFileURL(entry).href);
-}
-
-/** Mulberry32: a small seeded generator, so every run indexes the same corpus. */
-function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function unitVector(random) {
