@@ -79,7 +79,8 @@ describe('TransformersEmbedder', () => {
         return super.runModel(runtime, batch);
       }
     }
-    const embedder = new FlakyEmbedder({ modelsDir, batchSize: 8 });
+    // fp32 batches; int8 runs one text at a time (below).
+    const embedder = new FlakyEmbedder({ modelsDir, batchSize: 8, precision: 'fp32' });
     const texts = Array.from({ length: 8 }, (_, i) => `def g${i}(): return ${i}`);
     const outcomes = await embedder.embed(texts);
     expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, true, false, true, true, true, true]);
@@ -87,6 +88,30 @@ describe('TransformersEmbedder', () => {
     expect(!failed.ok && failed.error.message).toMatch(/text 3: onnxruntime failed: simulated bad input/);
     expect(embedder.batchSizesSeen[0]).toBe(8);
     expect(Math.max(...embedder.batchSizesSeen.slice(1))).toBeLessThanOrEqual(4);
+    await embedder.dispose();
+  });
+
+  it('runs int8 one text per model run whatever the batch size, so no vector depends on its neighbours', async () => {
+    class CountingEmbedder extends TransformersEmbedder {
+      readonly batchSizesSeen: number[] = [];
+      protected override runModel(runtime: Runtime, batch: Prepared[]): Promise<Float32Array[]> {
+        this.batchSizesSeen.push(batch.length);
+        return super.runModel(runtime, batch);
+      }
+    }
+    const embedder = new CountingEmbedder({ modelsDir, batchSize: 8 });
+    const texts = [
+      'def short(): pass',
+      `def long():\n${'    x = compute(x)\n'.repeat(20)}`,
+      'def mid(a, b): return a + b',
+    ];
+    const together = await embedder.embed(texts);
+    expect(embedder.batchSizesSeen).toEqual([1, 1, 1]);
+    const [alone] = await embedder.embed([texts[0]!]);
+    expect(alone!.ok && together[0]!.ok && Array.from(alone!.vector)).toEqual(
+      together[0]!.ok && Array.from(together[0]!.vector),
+    );
+    expect(() => new TransformersEmbedder({ modelsDir, batchSize: 0 })).toThrow(/batchSize/);
     await embedder.dispose();
   });
 
