@@ -325,6 +325,7 @@ goes to standard error.`,
   addGovernorOptions(
     addIndexOptions(watch, '<path>'),
     'the precision the index was built with (default: found from the index)',
+    { lowPriority: false },
   )
     .option(
       '--cache <dir|url>',
@@ -452,11 +453,17 @@ pull time, a graph rewrite whose result is checked against a pinned digest.`,
 }
 
 /** `--threads`, `--low-priority` and `--precision`: how much of the machine a model run takes, and how it computes. */
-function addGovernorOptions(command: Command, precisionHelp: string): Command {
-  return command
+function addGovernorOptions(command: Command, precisionHelp: string, { lowPriority = true } = {}): Command {
+  command
     .addOption(new Option('--threads <n>', threadsHelp()).argParser(parsePositiveInteger))
-    .option('--low-priority', 'run below normal OS priority (the process and every thread it starts)')
     .addOption(new Option('--precision <int8|fp32>', precisionHelp).argParser(parsePrecision));
+  // `watch` always runs at low priority: no flag to ask for it.
+  return lowPriority
+    ? command.option(
+        '--low-priority',
+        'run below normal OS priority (the process and every thread it starts)',
+      )
+    : command;
 }
 
 /** `--index`, `--model` and `--models-dir`: the flags of the commands that open a tree's index. */

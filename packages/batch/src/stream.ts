@@ -6,6 +6,7 @@ import type {
   LocationKey,
 } from '@codesearch/core';
 import {
+  addParseEvent,
   type DirectoryParseEvent,
   type DirectoryParseResult,
   parseDirectoryStream,
@@ -158,25 +159,9 @@ export class RepositoryStream implements AsyncIterable<RepositoryChunk> {
       let chunkFiles: string[] = [];
       const take = (event: DirectoryParseEvent) => {
         options.parse?.onEvent?.(event);
-        if (event.sourceFile !== undefined) parse.sourceFiles.push(event.sourceFile);
         files.done++;
-        if (event.type === 'skipped') parse.skipped.push(event.skipped);
-        else if (event.type === 'error') parse.errors.push(event.error);
-        else {
-          const { entities: found, ...file } = event.file;
-          for (const entity of found) entities.push(entity);
-          chunkFiles.push(file.filePath);
-          parse.files.push({ ...file, entities: found.length });
-          const stats = parse.stats;
-          stats.filesParsed++;
-          stats.entities += found.length;
-          stats.lines += file.lines;
-          stats.bytes += file.bytes;
-          const perLanguage = stats.byLanguage[file.language] ?? { files: 0, entities: 0 };
-          stats.byLanguage[file.language] = perLanguage;
-          perLanguage.files++;
-          perLanguage.entities += found.length;
-        }
+        const file = addParseEvent(parse, entities, event);
+        if (file) chunkFiles.push(file.filePath);
       };
       const embedChunk = async (): Promise<RepositoryChunk> => {
         const result = await pipeline.generator.processBatch(entities);

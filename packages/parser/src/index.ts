@@ -5,6 +5,7 @@ export {
 } from './file-policy.js';
 export { detectLanguage, normaliseLanguage, SUPPORTED_LANGUAGES } from './language-detection.js';
 export {
+  addParseEvent,
   type DirectoryParseEvent,
   type DirectoryParseResult,
   type DirectoryParseStats,

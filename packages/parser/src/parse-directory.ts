@@ -177,6 +177,37 @@ async function settle(
   }
 }
 
+/**
+ * Adds one event of `parseDirectoryStream` to a result being gathered: the file list, skips,
+ * errors and stats; a parsed file's entities go to `entities` (the result's own, or a caller's
+ * chunk). Returns the parsed file (without its entities) when the event is one.
+ */
+export function addParseEvent(
+  result: Omit<DirectoryParseResult, 'entities'>,
+  entities: CodeEntity[],
+  event: DirectoryParseEvent,
+): Omit<ParsedFile, 'entities'> | undefined {
+  if (event.sourceFile !== undefined) result.sourceFiles.push(event.sourceFile);
+  if (event.type === 'skipped') result.skipped.push(event.skipped);
+  else if (event.type === 'error') result.errors.push(event.error);
+  else {
+    const { entities: found, ...file } = event.file;
+    for (const entity of found) entities.push(entity);
+    result.files.push({ ...file, entities: found.length });
+    const stats = result.stats;
+    stats.filesParsed++;
+    stats.entities += found.length;
+    stats.lines += file.lines;
+    stats.bytes += file.bytes;
+    const perLanguage = stats.byLanguage[file.language] ?? { files: 0, entities: 0 };
+    stats.byLanguage[file.language] = perLanguage;
+    perLanguage.files++;
+    perLanguage.entities += found.length;
+    return file;
+  }
+  return undefined;
+}
+
 /** Parses a whole tree into one result. See `parseDirectoryStream` for the per-file events. */
 export async function parseDirectory(
   root: string,
@@ -194,23 +225,7 @@ export async function parseDirectory(
   };
   for await (const event of parseDirectoryStream(root, options)) {
     options.onEvent?.(event);
-    if (event.sourceFile !== undefined) result.sourceFiles.push(event.sourceFile);
-    if (event.type === 'skipped') result.skipped.push(event.skipped);
-    else if (event.type === 'error') result.errors.push(event.error);
-    else {
-      const { entities, ...file } = event.file;
-      for (const entity of entities) result.entities.push(entity);
-      result.files.push({ ...file, entities: entities.length });
-      const stats = result.stats;
-      stats.filesParsed++;
-      stats.entities += entities.length;
-      stats.lines += file.lines;
-      stats.bytes += file.bytes;
-      const perLanguage = stats.byLanguage[file.language] ?? { files: 0, entities: 0 };
-      stats.byLanguage[file.language] = perLanguage;
-      perLanguage.files++;
-      perLanguage.entities += entities.length;
-    }
+    addParseEvent(result, result.entities, event);
   }
   result.stats.durationMs = performance.now() - started;
   return result;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { CodesearchError } from '@codesearch/core';
 import watcher from '@parcel/watcher';
-import { applyGovernor, type GovernorOptions } from '../governor.js';
+import type { GovernorOptions } from '../governor.js';
 import { treeRootProblem } from '../index-location.js';
 import { SearchService } from '../search-service.js';
 import type { Terminal } from '../terminal.js';
@@ -18,7 +18,8 @@ import { type RefreshOutcome, RefreshScheduler } from './refresh-scheduler.js';
 import { stopSignals } from './stop-signals.js';
 import { IndexedPaths, isRelevantEvent, watcherIgnores } from './watch-filter.js';
 
-export interface WatchCommandOptions extends GovernorOptions {
+/** `watch` takes `--threads` and `--precision`; it always runs at low priority. */
+export interface WatchCommandOptions extends Omit<GovernorOptions, 'lowPriority'> {
   index?: string;
   model?: string;
   modelsDir?: string;
@@ -79,8 +80,8 @@ async function watch(
       ...(options.index ? { index: options.index } : {}),
       ...(options.model ? { model: options.model } : {}),
       ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
-      // Runs at low priority anyway (lowered above).
-      ...applyGovernor({ ...options, lowPriority: false }, (message) => terminal.error(message)),
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      ...(options.precision ? { precision: options.precision } : {}),
       ...(options.cache === false ? { cache: false as const } : {}),
       ...(typeof options.cache === 'string' ? { cache: options.cache } : {}),
       lockWaitMs: LOCK_WAIT_MS,

@@ -104,9 +104,8 @@ export function rewriteToIntegerMatMul(bytes: Uint8Array): IntegerRewrite {
       const integer = unique(`${output}_i32`);
       const asFloat = unique(`${output}_f32`);
       const scale = unique(`${output}_scale`);
-      // onnxruntime's fusion wants the weight scale as a vector of N.
-      const columnScale = { ...weight.scale, dims: [weight.quantized.dims![1]!] };
-      initializers.set(weight.scale.name!, Object.assign(weight.scale, columnScale));
+      // onnxruntime's fusion wants the weight scale as a vector of N (the same bytes as [1, N]).
+      weight.scale.dims = [weight.quantized.dims![1]!];
       added.push(
         makeNode('MatMulInteger', [activation.q, weight.quantized.name!, activation.zeroPoint], [integer]),
         makeNode('Cast', [integer], [asFloat], [castTo(DataType.FLOAT)]),
