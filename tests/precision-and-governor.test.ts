@@ -122,24 +122,62 @@ describe('the governor flags', () => {
     ok(await child);
     expect(niceness).toBe(10);
   });
+
+  it("--low-priority lowers the model's session processes too, and they end with the run", async () => {
+    if (process.platform !== 'linux') return;
+    const child = codesearch(['embed', MINI_REPO, '--no-cache', '--low-priority', '--threads', '2']);
+    const sessions = await readSessionProcesses();
+    ok(await child);
+    expect(sessions.length).toBe(2);
+    expect(sessions.map((session) => session.nice)).toEqual([10, 10]);
+    const alive = await Promise.all(
+      sessions.map((session) =>
+        readFile(`/proc/${session.pid}/stat`, 'utf8').then(
+          (stat) => !/\) Z /.test(stat),
+          () => false,
+        ),
+      ),
+    );
+    expect(alive).toEqual([false, false]);
+  });
 });
 
-/** The niceness of the first running `codesearch <command>` process found in /proc, polled for up to 20 s. */
-async function readNicenessOfChild(command: string): Promise<number | undefined> {
+/** Fields of /proc/<pid>/stat after the command name: ppid is the 2nd, nice the 17th. */
+async function statFields(pid: string): Promise<string[]> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
+ * The model's session processes of the running `codesearch embed … --low-priority` (its
+ * children running session-process.js), with their niceness: polled until both show, up to 30 s.
+ */
+async function readSessionProcesses(): Promise<Array<{ pid: string; nice: number }>> {
   const { readdir } = await import('node:fs/promises');
-  for (let attempt = 0; attempt < 200; attempt++) {
-    for (const pid of await readdir('/proc')) {
-      if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
-      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-      if (!cmdline.includes('codesearch.js') || !cmdline.split('\0').includes(command)) continue;
-      if (!cmdline.includes('--low-priority')) continue;
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-      // Fields after the command name in parentheses: state is 3rd, nice is the 19th.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const nice = Number(fields[16]);
-      if (nice !== 0) return nice;
+  let seen: Array<{ pid: string; nice: number }> = [];
+  for (let attempt = 0; attempt < 300; attempt++) {
+    let parent: string | undefined;
+    const sessions: string[] = [];
+    for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+      const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+      if (args.some((arg) => arg.endsWith('session-process.js'))) sessions.push(pid);
+      else if (
+        args.includes('embed') &&
+        args.includes('--low-priority') &&
+        args.some((arg) => arg.endsWith('codesearch.js'))
+      )
+        parent = pid;
+    }
+    if (parent) {
+      const mine: Array<{ pid: string; nice: number }> = [];
+      for (const pid of sessions) {
+        const fields = await statFields(pid);
+        if (fields[1] === parent) mine.push({ pid, nice: Number(fields[16]) });
+      }
+      if (mine.length >= 2) return mine;
+      if (mine.length > seen.length) seen = mine;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return undefined;
+  return seen;
 }

@@ -4,7 +4,7 @@ import { lowerPriority } from './watch/low-priority.js';
 
 /** The flags that decide how much of the machine a command takes, and how the model computes. */
 export interface GovernorOptions {
-  /** `--threads <n>`: onnxruntime threads (default: every core, all but one from 4 cores up). */
+  /** `--threads <n>`: cores the model uses (default: every core, all but one from 4 cores up). */
   threads?: number;
   /** `--low-priority`: below-normal OS priority for the process and every thread it starts. */
   lowPriority?: boolean;
@@ -41,5 +41,5 @@ export function applyGovernor(
 
 /** `--threads` as the help says it, with this machine's default. */
 export function threadsHelp(): string {
-  return `onnxruntime threads (default here ${defaultThreadCount()}: every core, all but one from 4 cores up)`;
+  return `cores the model uses (default here ${defaultThreadCount()}: every core, all but one from 4 cores up; int8 runs one single-threaded session per core)`;
 }

@@ -425,6 +425,10 @@ class LanceCodeIndex implements CodeIndex {
         // build becomes the index, with what it wrote (the next run adds the rest).
         if (interrupted && marked) throw new StreamStopped(interrupted.error);
         if (!interrupted) manifest = await source.options.manifest?.();
+        // Each write made a fragment (~120 at 1M rows). Merged now, before any index exists,
+        // it is one rewrite; left for a later sync's optimize(), every index would be remapped
+        // too (over 15 minutes at 1M rows), and searches would open every fragment meanwhile.
+        if (added > 0) await table.optimize();
       } else {
         await add(source);
         added = source.length;
@@ -433,6 +437,11 @@ class LanceCodeIndex implements CodeIndex {
         await table.createIndex(SEARCH_TEXT_COLUMN, { config: loadLance().lancedb.Index.fts(FTS_OPTIONS) });
         generation.ftsReady = true;
         await maintainAnnIndex(table, generation.path, this.#annThreshold);
+        // The files of the versions before (the unmerged fragments: as large as the table) go
+        // now. No one else can see this generation yet, so none of them is being read.
+        if (isStreamInput(source)) {
+          await table.optimize({ cleanupOlderThan: new Date(), deleteUnverified: true });
+        }
       }
       version = await generation.table.version();
       if (manifest) await writeManifest(generation.path, manifest, version);
@@ -981,10 +990,12 @@ async function vectorSearch(
     .column(VECTOR_COLUMN)
     .distanceType('cosine')
     // Used only when the table has an ANN index (otherwise the search is exhaustive and exact):
-    // at least ANN_NPROBES partitions, more (up to all) when a filter leaves fewer than `limit`
-    // rows in them; re-ranked by the full vectors (×5 to ×1), so `_distance` is exact.
-    .maximumNprobes(ANN_ALL_PARTITIONS)
+    // ANN_NPROBES partitions; with a filter, more (up to all) when it leaves fewer than `limit`
+    // rows in them. Re-ranked by the full vectors (×5 to ×1), so `_distance` is exact.
     .minimumNprobes(ANN_NPROBES)
+    // Without a filter the first ANN_NPROBES partitions always hold `limit` rows; allowing more
+    // still costs (~13 ms of ~30 at 1M rows in `pnpm bench ann`), so it is asked for only with one.
+    .maximumNprobes(filter ? ANN_ALL_PARTITIONS : ANN_NPROBES)
     .ef(annEf(limit, await annPartitionsOf(generation.path)))
     .refineFactor(annRefineFactor(limit))
     .select([...HIT_COLUMNS, '_distance'])

@@ -7,9 +7,11 @@ import type { SessionReply, SessionRequest, SessionWorkerData } from './session-
 const port = process as NodeJS.Process & { send: NonNullable<NodeJS.Process['send']> };
 const { modelPath, threads } = JSON.parse(process.argv[2] ?? '{}') as SessionWorkerData;
 
-// The parent decides when this process stops (Ctrl-C reaches the whole process group, and a
-// run cut short would be reported as a failed text); it also ends when the parent goes away.
+// The parent decides when this process stops: Ctrl-C (or a kill of the process group) reaches
+// this process too, and a run cut short would be reported as a failed text. It ends when the
+// parent disconnects, or goes away.
 process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);
 process.on('disconnect', () => process.exit(0));
 
 try {
