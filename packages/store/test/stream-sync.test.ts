@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CodeIndex, type IndexRecord, openCodeIndex } from '../src/index.js';
@@ -67,6 +68,19 @@ describe('syncStream', () => {
     const hits = await streamed.search({ text: 'fn_7_3' }, { mode: 'lexical', k: 3 });
     expect(hits[0]?.locationKey).toBe('src/f7.py:31');
     expect(await streamed.manifest()).toMatchObject({ root: '/tree', consistent: true });
+  });
+
+  it('a first build in chunks leaves one merged fragment, and no files of the writes before it', async () => {
+    const dir = join(await tempDir(), 'index');
+    const streamed = await openIndex(dir);
+    // 60 rows, 8 per write: eight writes, eight fragments before they are merged.
+    await streamed.syncStream(chunksOf(corpus(12, 5)), { writeRows: 8 });
+    const [generation] = (await readdir(dir)).filter((name) => name.startsWith('gen-'));
+    const dataFiles = await readdir(join(dir, generation!, 'code.lance', 'data'));
+    expect(dataFiles).toHaveLength(1);
+    expect((await streamed.stats()).rows).toBe(60);
+    const hits = await streamed.search({ text: 'fn_11_4' }, { mode: 'lexical', k: 1 });
+    expect(hits[0]?.locationKey).toBe('src/f11.py:41');
   });
 
   it('an incremental sync in chunks counts and writes what sync does: updated, relocated, added, removed', async () => {
