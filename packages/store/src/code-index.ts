@@ -5,11 +5,14 @@ import { ensureDirectory, type LockHolder, withFileLock } from '@codesearch/fs';
 import {
   ANN_ALL_PARTITIONS,
   ANN_NPROBES,
+  type AnnIndexStats,
   annEf,
+  annMaintenanceDue,
   annPartitionsOf,
   annRefineFactor,
   DEFAULT_ANN_THRESHOLD,
   maintainAnnIndex,
+  planAnn,
   readAnnIndex,
 } from './ann.js';
 import { createGeneration, type Generation, openGeneration } from './generation.js';
@@ -607,14 +610,45 @@ class LanceCodeIndex implements CodeIndex {
    * `KEEP_VERSIONS_MS`. Also repairs a sync interrupted between its write and this step.
    */
   async #maintain(generation: Generation, written: boolean, partial = false): Promise<boolean> {
+    const table = generation.table;
+    const ann = await this.#guard(() => readAnnIndex(table, generation.path));
+    if (ann) return this.#maintainWithAnn(generation, ann, partial);
     const text = await this.#maintainText(generation, written, partial);
     // The ANN index is trained by whole syncs only: a partial sync (a refresh before an answer)
     // must stay fast, and its rows are found by the exhaustive part of the vector search.
     if (partial) return text;
     const action = await this.#write('index the vectors of', () =>
-      maintainAnnIndex(generation.table, generation.path, this.#annThreshold),
+      maintainAnnIndex(table, generation.path, this.#annThreshold),
     );
     return text || action !== 'none';
+  }
+
+  /**
+   * A table with an ANN index: rows written since training stay outside both indexes (searched
+   * exhaustively) until `annMaintenanceDue`; then a whole sync retrains the index over every row
+   * first, so that `optimize()` has nothing to fold into the HNSW graphs (see
+   * `ANN_DEFER_FRACTION`), and optimizes the rest. A partial sync never does either.
+   */
+  async #maintainWithAnn(generation: Generation, ann: AnnIndexStats, partial: boolean): Promise<boolean> {
+    if (partial) return false;
+    const table = generation.table;
+    const [rows, { fragmentStats }] = await this.#guard(() =>
+      Promise.all([table.countRows(), table.stats()]),
+    );
+    const plan = planAnn({ rows, threshold: this.#annThreshold, index: ann });
+    const due = annMaintenanceDue({
+      rows,
+      unindexedRows: ann.unindexedRows,
+      smallFragments: fragmentStats.numSmallFragments,
+    });
+    if (plan === 'none' && !due) return false;
+    const action = await this.#write('index the vectors of', () =>
+      maintainAnnIndex(table, generation.path, this.#annThreshold, { retrain: true }),
+    );
+    await this.#write('optimize', () =>
+      table.optimize({ cleanupOlderThan: new Date(Date.now() - KEEP_VERSIONS_MS) }),
+    );
+    return action !== 'none' || due;
   }
 
   async #maintainText(generation: Generation, written: boolean, partial: boolean): Promise<boolean> {

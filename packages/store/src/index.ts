@@ -1,4 +1,7 @@
 export {
+  ANN_DEFER_FRACTION,
+  ANN_DEFER_MIN_ROWS,
+  ANN_DEFER_SMALL_FRAGMENTS,
   ANN_EF_PER_QUERY,
   ANN_INDEX_TYPE,
   ANN_MAX_UNINDEXED_FRACTION,
@@ -11,6 +14,7 @@ export {
   type AnnIndexStats,
   type AnnTraining,
   annEf,
+  annMaintenanceDue,
   annPartitions,
   annRefineFactor,
   DEFAULT_ANN_THRESHOLD,

@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { annEf, annPartitions, annRefineFactor, planAnn } from '../src/index.js';
+import { annEf, annMaintenanceDue, annPartitions, annRefineFactor, planAnn } from '../src/index.js';
 
 // When a whole sync trains, retrains or drops the approximate vector index (pure).
+
+describe('annMaintenanceDue', () => {
+  it('leaves rows outside the indexes up to 2 % of the table (at least 1,000), and 15 small fragments', () => {
+    const due = (rows: number, unindexedRows: number, smallFragments = 1) =>
+      annMaintenanceDue({ rows, unindexedRows, smallFragments });
+    expect(due(1_000_000, 20_000)).toBe(false);
+    expect(due(1_000_000, 20_001)).toBe(true);
+    expect(due(25_000, 1_000)).toBe(false);
+    expect(due(25_000, 1_001)).toBe(true);
+    expect(due(1_000_000, 10, 15)).toBe(false);
+    expect(due(1_000_000, 10, 16)).toBe(true);
+  });
+});
 
 describe('planAnn', () => {
   const index = (trainedRows: number, unindexedRows = 0) => ({ trainedRows, unindexedRows });

@@ -242,6 +242,35 @@ describe('approximate vector index', () => {
     expect((await reopened.stats()).ann?.trainedAt).toBe(before.trainedAt);
   });
 
+  it('a whole sync leaves a few edited rows outside both indexes, found; past the deferral it retrains and folds them in', async () => {
+    const { index } = await trained(base);
+    const before = (await index.stats()).ann!;
+    const edit = (count: number, version: string) =>
+      base.map((record, i) =>
+        i < count
+          ? {
+              ...record,
+              contentDigest: `${record.contentDigest}:${version}`,
+              vector: queries[i % queries.length]!,
+            }
+          : record,
+      );
+    // 40 edited rows: no optimize(), no retraining; the rows are found by the exhaustive parts.
+    await index.sync(edit(40, 'v2'));
+    const deferred = (await index.stats()).ann!;
+    expect(deferred).toMatchObject({ trainedAt: before.trainedAt, unindexedRows: 40 });
+    const [best] = await index.vectorCandidates(queries[7]!, { depth: 1 });
+    expect(best?.locationKey).toBe(base[7]!.locationKey);
+    const [named] = await index.search({ text: base[5]!.name }, { mode: 'lexical', k: 1 });
+    expect(named?.locationKey).toBe(base[5]!.locationKey);
+
+    // 1,200 edited rows (over ANN_DEFER_MIN_ROWS): retrained over every row, nothing left outside.
+    await index.sync(edit(1_200, 'v3'));
+    const folded = (await index.stats()).ann!;
+    expect(folded.trainedAt).not.toBe(before.trainedAt);
+    expect(folded).toMatchObject({ trainedRows: ROWS, unindexedRows: 0, indexedRows: ROWS });
+  });
+
   it('is dropped when the table shrinks below half the threshold (exact search again)', async () => {
     const { index } = await trained(base);
     expect((await index.stats()).ann).toBeDefined();
