@@ -181,3 +181,23 @@ async function readSessionProcesses(): Promise<Array<{ pid: string; nice: number
   }
   return seen;
 }
+
+/** The niceness of the first running `codesearch <command>` process found in /proc, polled for up to 20 s. */
+async function readNicenessOfChild(command: string): Promise<number | undefined> {
+  const { readdir } = await import('node:fs/promises');
+  for (let attempt = 0; attempt < 200; attempt++) {
+    for (const pid of await readdir('/proc')) {
+      if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      if (!cmdline.includes('codesearch.js') || !cmdline.split('\0').includes(command)) continue;
+      if (!cmdline.includes('--low-priority')) continue;
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      // Fields after the command name in parentheses: state is 3rd, nice is the 19th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const nice = Number(fields[16]);
+      if (nice !== 0) return nice;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return undefined;
+}
