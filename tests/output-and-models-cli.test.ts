@@ -365,6 +365,17 @@ describe('damaged models', () => {
     expect((JSON.parse(repaired.stdout) as JsonReport).summary.success).toBe(entityKeys.length);
   });
 
+  it('model pull --precision fp32 names the identity an fp32 embed reports (not the int8 one)', async () => {
+    const pull = ok(await cli(['model', 'pull', '--precision', 'fp32']), 'pull');
+    const embed = JSON.parse(
+      ok(await cli(['embed', MINI_REPO, '--no-cache', '--precision', 'fp32', '--json'])).stdout,
+    ) as JsonReport;
+    const int8 = JSON.parse(ok(await cli(['embed', MINI_REPO, '--no-cache', '--json'])).stdout) as JsonReport;
+    expect(embed.metadata.modelVersion).not.toBe(int8.metadata.modelVersion);
+    expect(pull.stderr).toContain(`(fp32 ${embed.metadata.modelVersion}`);
+    expect(pull.stderr).not.toContain(int8.metadata.modelVersion);
+  });
+
   it('a model missing a file is listed incomplete and fetched again by a plain pull', async () => {
     await rm(path.join(modelDir, 'tokenizer.json'));
     await writeFile(path.join(modelDir, 'config.json'), '{}'); // damaged too: both are named

@@ -4,6 +4,7 @@ import {
   describeProblems,
   type ListedModel,
   listModels,
+  modelVersionOf,
   type Precision,
   pullCommand,
   pullModel,
@@ -44,10 +45,13 @@ export async function runModelPull(
     progress.stop();
     const { manifest } = result;
     const size = Object.values(manifest.files).reduce((sum, file) => sum + file.size, 0);
+    // The identity an embedder of the pulled precision will report (the manifest's is int8's).
+    const precision = options.precision ?? 'int8';
+    const identity = `${precision} ${modelVersionOf(manifest, precision) ?? manifest.modelVersion}`;
     terminal.error(
       result.fetched
-        ? `${manifest.name} ready: ${result.directory} (${formatMegabytes(size)}, ${manifest.modelVersion}, from ${manifest.source})`
-        : `${manifest.name} already present: ${result.directory} (${manifest.modelVersion}; --force fetches it again)`,
+        ? `${manifest.name} ready: ${result.directory} (${formatMegabytes(size)}, ${identity}, from ${manifest.source})`
+        : `${manifest.name} already present: ${result.directory} (${identity}; --force fetches it again)`,
     );
     return 0;
   } finally {

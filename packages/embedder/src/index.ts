@@ -8,6 +8,7 @@ export {
   type ModelFileProblem,
   type ModelManifest,
   type ModelState,
+  modelVersionOf,
   readManifest,
   verifyModelFiles,
 } from './models/manifest.js';

@@ -6,6 +6,7 @@ import {
   type FileFingerprint,
   fingerprintFile,
   fingerprintModelFiles,
+  type Precision,
   requiredModelFiles,
 } from '../transformers/model-files.js';
 
@@ -72,6 +73,17 @@ export async function writeManifest(
   };
   await writeFileAtomic(path.join(directory, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
+}
+
+/**
+ * The model identity (`modelVersion`) an embedder of `precision` reads from a directory with
+ * this manifest, computed from the fingerprints it lists; undefined when it lacks that
+ * precision's files. (`manifest.modelVersion` is that of int8 when both are present.)
+ */
+export function modelVersionOf(manifest: ModelManifest, precision: Precision): string | undefined {
+  const files = requiredModelFiles(precision);
+  if (!files.every((file) => manifest.files[file])) return undefined;
+  return digestOfFingerprints(new Map(files.map((file) => [file, manifest.files[file]!])));
 }
 
 /**
