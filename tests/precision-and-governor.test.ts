@@ -100,6 +100,22 @@ describe('--precision', () => {
   });
 });
 
+describe('one JSON cache, both precisions', () => {
+  it("switching precision and back embeds nothing twice: each precision's file comes back", async () => {
+    const cache = path.join(scratch, 'switch-cache.json');
+    const embed = async (...flags: string[]) =>
+      jsonOf<{ summary: { newlyEmbedded: number; cached: number } }>(
+        await codesearch(['embed', MINI_REPO, '--cache', cache, '--json', ...flags]),
+      );
+    const int8 = await embed();
+    const fp32 = await embed('--precision', 'fp32');
+    expect(int8.summary.newlyEmbedded).toBeGreaterThan(0);
+    expect(fp32.summary.newlyEmbedded).toBe(int8.summary.newlyEmbedded);
+    expect((await embed()).summary).toMatchObject({ newlyEmbedded: 0 });
+    expect((await embed('--precision', 'fp32')).summary).toMatchObject({ newlyEmbedded: 0 });
+  });
+});
+
 describe('the governor flags', () => {
   it.each([
     [['--threads', '0'], /--threads/],

@@ -1,4 +1,4 @@
-import { access, constants, rm, stat } from 'node:fs/promises';
+import { access, constants, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CacheMetadata, CacheOpenReport, EmbeddingModelInfo } from '@codesearch/core';
 import { CacheError, sameModel } from '@codesearch/core';
@@ -435,6 +435,14 @@ export class JsonFileEmbeddingCache extends BaseEmbeddingCache<FileState> {
       warnings.push(moved.message);
       replaced = moved.replaced;
       base = { kind: 'missing' };
+      // Switching back (int8 → fp32 → int8): this model's own file, set aside by the earlier
+      // switch, comes back, so its vectors are not computed twice. Only on a switch: a file
+      // the user deleted (or `cache clear`ed) is not brought back from an older one.
+      const restored = await this.restoreSetAside(model);
+      if (restored) {
+        warnings.push(restored.message);
+        base = restored.read;
+      }
     }
     const problem = journalProblem(journal, base.kind === 'ok' ? base.content.metadata : undefined, model);
     if (journal.kind === 'unusable' && journal.special) {
@@ -465,6 +473,33 @@ export class JsonFileEmbeddingCache extends BaseEmbeddingCache<FileState> {
       },
       task,
     );
+  }
+
+  /**
+   * The newest file `moveFileAside` set aside for `model` that is still whole, renamed back to
+   * the cache file (which must be free); undefined when there is none.
+   */
+  private async restoreSetAside(
+    model: EmbeddingModelInfo,
+  ): Promise<{ read: CacheFileRead; message: string } | undefined> {
+    const prefix = `${path.basename(this.file)}.model-${versionLabel(model.modelVersion)}-`;
+    const names = await readdir(path.dirname(this.file)).catch(() => [] as string[]);
+    // Names end in an ISO time stamp: the last in order is the newest.
+    for (const name of names
+      .filter((entry) => entry.startsWith(prefix))
+      .sort()
+      .reverse()) {
+      const candidate = path.join(path.dirname(this.file), name);
+      const read = await readCacheFile(candidate);
+      if (read.kind !== 'ok' || !sameModel(read.content.metadata, model)) continue;
+      await rename(candidate, this.file);
+      const entries = read.content.embeddings.size;
+      return {
+        read: await readCacheFile(this.file),
+        message: `[cache] restored ${candidate} (${entries} entries of ${describeModel(model)}, set aside by an earlier switch) as ${this.file}`,
+      };
+    }
+    return undefined;
   }
 
   /** Renames an unusable cache file to a name that says why; never over an existing file. */

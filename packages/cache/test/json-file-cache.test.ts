@@ -374,6 +374,51 @@ describe('JsonFileEmbeddingCache: model identity', () => {
     expect(third.report.metadata).not.toHaveProperty('replaced');
   });
 
+  it('switching back to a model restores its file set aside by the switch, so nothing is computed twice', async () => {
+    const dir = tempDir();
+    const file = fileIn(dir);
+    const other = { ...MODEL, modelVersion: 'v2-fp32' };
+    const first = await opened(file);
+    await first.cache.setMany([
+      [key(1), entry(1)],
+      [key(2), entry(2)],
+    ]);
+    await first.cache.close();
+    const second = await opened(file, other);
+    expect(second.report.entries).toBe(0);
+    await second.cache.setMany([[key(3), entry(3)]]);
+    await second.cache.close();
+
+    const back = await opened(file);
+    expect(back.report.entries).toBe(2);
+    expect(back.report.warnings).toEqual([
+      expect.stringContaining('was written by'),
+      expect.stringMatching(/restored .*cache\.json\.model-v1-.* \(2 entries of test\/mini/),
+    ]);
+    expect(await back.cache.getMany([key(1), key(2), key(3)])).toEqual([entry(1), entry(2), undefined]);
+    await back.cache.close();
+    // The other model's file is the one aside now; going to it again restores it in turn.
+    expect(movedAside(dir, 'model-v1')).toHaveLength(0);
+    expect(movedAside(dir, 'model-v2')).toHaveLength(1);
+    const again = await opened(file, other);
+    expect(again.report.entries).toBe(1);
+    await again.cache.close();
+  });
+
+  it('a cache file the user deleted is not brought back from one set aside earlier', async () => {
+    const dir = tempDir();
+    const file = fileIn(dir);
+    const first = await opened(file);
+    await first.cache.setMany([[key(1), entry(1)]]);
+    await first.cache.close();
+    await (await opened(file, { ...MODEL, modelVersion: 'v2' })).cache.close();
+    rmSync(file); // the user starts over
+    const fresh = await opened(file);
+    expect(fresh.report).toMatchObject({ entries: 0, warnings: [] });
+    await fresh.cache.close();
+    expect(movedAside(dir, 'model-v1')).toHaveLength(1);
+  });
+
   it('switching model on an open cache flushes the old one and reopens', async () => {
     const dir = tempDir();
     const file = fileIn(dir);
