@@ -98,6 +98,33 @@ describe('model sessions in processes (real all-MiniLM-L6-v2, int8)', () => {
     await expect(pool.run(feeds())).rejects.toThrow(/released/);
   });
 
+  it('a session process that dies while release() waits for it fails its run, and release() ends', async () => {
+    const pool = await SessionPool.start(int8Path, 1, 1);
+    // 64 sequences of 256 tokens: a run of a second or more, long enough to kill it mid-way.
+    const rows = 64;
+    const width = 256;
+    const ids = Array.from({ length: rows * width }, (_, i) => 1000 + (i % 5000));
+    const big = (values: number[]) => ({
+      type: 'int64' as const,
+      data: BigInt64Array.from(values.map(BigInt)),
+      dims: [rows, width],
+    });
+    const running = pool.run({
+      input_ids: big(ids),
+      attention_mask: big(ids.map(() => 1)),
+      token_type_ids: big(ids.map(() => 0)),
+    });
+    const outcome = running.then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    );
+    const [session] = (pool as unknown as { processes: Array<{ child: ChildProcess }> }).processes;
+    const released = pool.release();
+    session!.child.kill('SIGKILL');
+    await released;
+    expect(await outcome).toMatch(/the model process failed/);
+  });
+
   it('says why a model cannot be loaded', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'codesearch-session-'));
     try {

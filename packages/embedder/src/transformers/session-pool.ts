@@ -139,11 +139,12 @@ export class SessionPool {
     });
     // A process that dies fails only its own run; a fresh one takes its place for the rest.
     const fail = (error: Error): void => {
+      // Its run fails even during release(), which has already taken it off the list.
+      session.running?.reject(new Error(`the model process failed: ${error.message}`));
+      session.running = undefined;
       const index = this.processes.indexOf(session);
       if (index < 0) return;
       this.processes.splice(index, 1);
-      session.running?.reject(new Error(`the model process failed: ${error.message}`));
-      session.running = undefined;
       if (this.released) return;
       startProcess(this.data).then(
         ({ child: fresh }) => {
