@@ -97,9 +97,6 @@ async function embedderForIndex(directory: string, options: ExistingIndexOptions
       ...(options.model ? { model: options.model } : {}),
       ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
-      // Queries and refreshes embed a few texts: one in-thread session answers sooner than
-      // starting session threads (~0.3 s more, and a second copy of the model).
-      sessions: 1,
       precision,
     });
   const embedder = make(options.precision ?? 'int8');

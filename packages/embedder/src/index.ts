@@ -42,6 +42,7 @@ export { defaultSessionCount, defaultThreadCount, MAX_DEFAULT_SESSIONS } from '.
 export {
   createTransformersEmbedder,
   type EmbedTimings,
+  POOL_MIN_TEXTS,
   TransformersEmbedder,
   type TransformersEmbedderOptions,
 } from './transformers/transformers-embedder.js';

@@ -40,7 +40,7 @@ describe('model sessions in processes (real all-MiniLM-L6-v2, int8)', () => {
     try {
       const expected = await inThread.embed(TEXTS);
       const actual = await pooled.embed(TEXTS);
-      const runtime = await (pooled as unknown as { runtime: Promise<{ parallelRuns: number }> }).runtime;
+      const runtime = await (pooled as unknown as { pooled: Promise<{ parallelRuns: number }> }).pooled;
       expect(runtime.parallelRuns).toBe(2);
       expect(actual).toHaveLength(TEXTS.length);
       actual.forEach((outcome, i) => {
@@ -52,6 +52,28 @@ describe('model sessions in processes (real all-MiniLM-L6-v2, int8)', () => {
       });
     } finally {
       await Promise.all([inThread.dispose(), pooled.dispose()]);
+    }
+  });
+
+  it('embeds a query in this thread; a call of 16 texts starts the sessions, which later calls use', async () => {
+    const embedder = new dist.TransformersEmbedder({ modelsDir, sessions: 2, threads: 2 });
+    const reference = new TransformersEmbedder({ modelsDir, sessions: 1 });
+    const internals = embedder as unknown as { runtime?: Promise<unknown>; pooled?: Promise<unknown> };
+    try {
+      const [query] = await embedder.embed(['how does the queue retry']);
+      expect(internals.runtime).toBeDefined();
+      expect(internals.pooled).toBeUndefined();
+      await embedder.embed(TEXTS.slice(0, 15));
+      expect(internals.pooled).toBeUndefined();
+      await embedder.embed(TEXTS.slice(0, 16));
+      expect(internals.pooled).toBeDefined();
+      const [again] = await embedder.embed(['how does the queue retry']);
+      const [expected] = await reference.embed(['how does the queue retry']);
+      if (!query?.ok || !again?.ok || !expected?.ok) throw new Error('a query failed to embed');
+      expect(Array.from(again.vector)).toEqual(Array.from(expected.vector));
+      expect(Array.from(query.vector)).toEqual(Array.from(expected.vector));
+    } finally {
+      await Promise.all([embedder.dispose(), reference.dispose()]);
     }
   });
 

@@ -62,6 +62,9 @@ export interface TransformersEmbedderOptions {
   fetchModel?: (location: ModelLocation, files: readonly string[]) => Promise<void>;
 }
 
+/** Texts in one `embed()` call from which the session processes are started (a batch run's calls have 16). */
+export const POOL_MIN_TEXTS = 16;
+
 // Narrow views of the two runtime libraries, loaded on first use only.
 interface Tokenizer {
   encode(text: string): number[];
@@ -133,6 +136,8 @@ export class TransformersEmbedder implements Embedder {
   readonly sessions: number;
   private info: Promise<EmbeddingModelInfo & { maxTokens: number }> | undefined;
   private runtime: Promise<Runtime> | undefined;
+  /** The session processes, once a call big enough to use them has come (`POOL_MIN_TEXTS`). */
+  private pooled: Promise<Runtime> | undefined;
   readonly timings: EmbedTimings = { texts: 0, batches: 0, tokenizeMs: 0, runMs: 0, poolMs: 0 };
 
   constructor(private readonly options: TransformersEmbedderOptions = {}) {
@@ -179,7 +184,7 @@ export class TransformersEmbedder implements Embedder {
     if (valid.length === 0) return outcomes;
 
     const { maxTokens } = await this.describe();
-    const runtime = await this.loadRuntime();
+    const runtime = await this.runtimeFor(valid.length);
     const prepared: Prepared[] = [];
     const tokenizeStart = performance.now();
     for (const index of valid) {
@@ -213,9 +218,12 @@ export class TransformersEmbedder implements Embedder {
   }
 
   async dispose(): Promise<void> {
-    const runtime = await this.runtime?.catch(() => undefined);
+    const runtimes = await Promise.all(
+      [this.runtime, this.pooled].map((runtime) => runtime?.catch(() => undefined)),
+    );
     this.runtime = undefined;
-    await runtime?.session.release?.();
+    this.pooled = undefined;
+    await Promise.all(runtimes.map((runtime) => runtime?.session.release?.()));
   }
 
   private async readInfo(): Promise<EmbeddingModelInfo & { maxTokens: number }> {
@@ -267,15 +275,28 @@ export class TransformersEmbedder implements Embedder {
     );
   }
 
-  private loadRuntime(): Promise<Runtime> {
-    this.runtime ??= this.createRuntime().catch((error: unknown) => {
+  /**
+   * The session processes for a call of `count` texts once they are worth starting (~0.3 s
+   * each, in parallel): from `POOL_MIN_TEXTS` texts, and for every call after that. Smaller
+   * calls (a search query) use one session in this thread. The vectors are the same either way.
+   */
+  private runtimeFor(count: number): Promise<Runtime> {
+    const poolable = this.sessions > 1 && sessionProcessesAvailable;
+    if (poolable && (this.pooled || count >= POOL_MIN_TEXTS)) {
+      this.pooled ??= this.createRuntime(true).catch((error: unknown) => {
+        this.pooled = undefined;
+        throw asLoadError(this.label, this.location, error);
+      });
+      return this.pooled;
+    }
+    this.runtime ??= this.createRuntime(false).catch((error: unknown) => {
       this.runtime = undefined;
       throw asLoadError(this.label, this.location, error);
     });
     return this.runtime;
   }
 
-  private async createRuntime(): Promise<Runtime> {
+  private async createRuntime(pooled: boolean): Promise<Runtime> {
     const [{ AutoTokenizer, env }, ortModule] = await Promise.all([
       import('@xenova/transformers'),
       import('onnxruntime-node'),
@@ -291,7 +312,7 @@ export class TransformersEmbedder implements Embedder {
     const modelPath = path.join(directory, this.files[3]!);
     let session: OrtSession;
     let Tensor: Runtime['Tensor'];
-    if (this.sessions > 1 && sessionProcessesAvailable) {
+    if (pooled) {
       const threadsPerSession = Math.max(1, Math.floor(this.threads / this.sessions));
       session = (await SessionPool.start(
         modelPath,
