@@ -43,7 +43,8 @@ const SWEEP_THREADS = [1, 2];
  * section's few-minute budget. At most MAX_SLICES slices, so that each keeps 200 texts or more.
  */
 const MAX_SLICES = 5;
-const WARM_UP_TEXTS = 4;
+/** Enough to start the session processes before timing (the embedder starts them from 16 texts in one call). */
+const WARM_UP_TEXTS = 16;
 
 async function loadDist(repoRoot, pkg) {
   const entry = path.join(repoRoot, `packages/${pkg}/dist/index.js`);
