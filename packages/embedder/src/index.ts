@@ -43,6 +43,7 @@ export {
   createTransformersEmbedder,
   type EmbedTimings,
   POOL_MIN_TEXTS,
+  SESSION_IDLE_MS,
   TransformersEmbedder,
   type TransformersEmbedderOptions,
 } from './transformers/transformers-embedder.js';

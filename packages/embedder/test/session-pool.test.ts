@@ -77,6 +77,38 @@ describe('model sessions in processes (real all-MiniLM-L6-v2, int8)', () => {
     }
   });
 
+  it('ends idle session processes after sessionIdleMs, and starts them again for the next big call', async () => {
+    const embedder = new dist.TransformersEmbedder({
+      modelsDir,
+      sessions: 2,
+      threads: 2,
+      sessionIdleMs: 300,
+    });
+    const internals = embedder as unknown as {
+      pooled?: Promise<{ session: { processes: Array<{ child: ChildProcess }> } }>;
+    };
+    try {
+      const first = await embedder.embed(TEXTS.slice(0, 16));
+      const children = (await internals.pooled!).session.processes.map((session) => session.child);
+      expect(children).toHaveLength(2);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(internals.pooled).toBeUndefined();
+      expect(children.map((child) => child.exitCode !== null || child.signalCode !== null)).toEqual([
+        true,
+        true,
+      ]);
+      const second = await embedder.embed(TEXTS.slice(0, 16));
+      expect(internals.pooled).toBeDefined();
+      second.forEach((outcome, i) => {
+        const before = first[i]!;
+        if (!outcome.ok || !before.ok) throw new Error(`text ${i} failed`);
+        expect(Array.from(outcome.vector)).toEqual(Array.from(before.vector));
+      });
+    } finally {
+      await embedder.dispose();
+    }
+  });
+
   it('fails only the run the model refuses, and the sessions go on', async () => {
     const pool = await SessionPool.start(int8Path, 2, 1);
     try {
@@ -180,6 +212,13 @@ describe('session defaults', () => {
     expect(defaultSessionCount('int8', 2)).toBe(2);
     expect(defaultSessionCount('int8', 15)).toBe(4);
     expect(defaultSessionCount('fp32', 2)).toBe(1);
+  });
+
+  it('refuses a negative or non-numeric idle time', () => {
+    expect(() => new TransformersEmbedder({ sessionIdleMs: -1 })).toThrow(/sessionIdleMs must be a number/);
+    expect(() => new TransformersEmbedder({ sessionIdleMs: Number.NaN })).toThrow(
+      /sessionIdleMs must be a number/,
+    );
   });
 
   it('refuses a nonsensical session count', () => {

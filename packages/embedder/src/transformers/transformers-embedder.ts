@@ -56,6 +56,12 @@ export interface TransformersEmbedderOptions {
    */
   sessions?: number;
   /**
+   * The session processes end after this long without a call that uses them (default
+   * `SESSION_IDLE_MS`, 60 s), so a long-running caller (an MCP server, `watch`) does not hold
+   * their memory between bursts; the next big call starts them again (~0.3 s).
+   */
+  sessionIdleMs?: number;
+  /**
    * Called when the model is not on disk. The CLI passes a downloader (hub, then registry
    * fallback); without one, a missing model is a `ModelNotFoundError` saying how to get it.
    */
@@ -64,6 +70,8 @@ export interface TransformersEmbedderOptions {
 
 /** Texts in one `embed()` call from which the session processes are started (a batch run's calls have 16). */
 export const POOL_MIN_TEXTS = 16;
+/** How long idle session processes are kept (see `sessionIdleMs`). */
+export const SESSION_IDLE_MS = 60_000;
 
 // Narrow views of the two runtime libraries, loaded on first use only.
 interface Tokenizer {
@@ -138,6 +146,9 @@ export class TransformersEmbedder implements Embedder {
   private runtime: Promise<Runtime> | undefined;
   /** The session processes, once a call big enough to use them has come (`POOL_MIN_TEXTS`). */
   private pooled: Promise<Runtime> | undefined;
+  /** `embed()` calls running now: idle session processes are ended only when there are none. */
+  private activeCalls = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
   readonly timings: EmbedTimings = { texts: 0, batches: 0, tokenizeMs: 0, runMs: 0, poolMs: 0 };
 
   constructor(private readonly options: TransformersEmbedderOptions = {}) {
@@ -154,6 +165,11 @@ export class TransformersEmbedder implements Embedder {
     this.threads = options.threads ?? defaultThreadCount();
     if (!Number.isInteger(this.threads) || this.threads < 1) {
       throw new EmbeddingError(`threads must be a positive integer, got ${options.threads}`, {
+        code: 'INVALID_OPTION',
+      });
+    }
+    if (options.sessionIdleMs !== undefined && !(options.sessionIdleMs >= 0)) {
+      throw new EmbeddingError(`sessionIdleMs must be a number ≥ 0, got ${options.sessionIdleMs}`, {
         code: 'INVALID_OPTION',
       });
     }
@@ -180,6 +196,30 @@ export class TransformersEmbedder implements Embedder {
   }
 
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbedOutcome[]> {
+    // Counted from the first line: the idle timer must never end sessions a call is about to use.
+    this.activeCalls++;
+    clearTimeout(this.idleTimer);
+    try {
+      return await this.embedTexts(texts, options);
+    } finally {
+      this.activeCalls--;
+      if (this.activeCalls === 0 && this.pooled) this.scheduleIdleRelease();
+    }
+  }
+
+  /** Ends the session processes once no call has used them for `sessionIdleMs`. */
+  private scheduleIdleRelease(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.activeCalls > 0 || !this.pooled) return;
+      const pooled = this.pooled;
+      this.pooled = undefined;
+      void pooled.then((runtime) => runtime.session.release?.()).catch(() => undefined);
+    }, this.options.sessionIdleMs ?? SESSION_IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  private async embedTexts(texts: readonly string[], options: EmbedOptions): Promise<EmbedOutcome[]> {
     const { outcomes, valid } = screenTexts(texts);
     if (valid.length === 0) return outcomes;
 
@@ -218,6 +258,7 @@ export class TransformersEmbedder implements Embedder {
   }
 
   async dispose(): Promise<void> {
+    clearTimeout(this.idleTimer);
     const runtimes = await Promise.all(
       [this.runtime, this.pooled].map((runtime) => runtime?.catch(() => undefined)),
     );
