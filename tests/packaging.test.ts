@@ -493,8 +493,14 @@ const info = await embedder.describe();
 const outcomes = await embedder.embed(['def add(a, b): return a + b', '']);
 const [ok, empty] = outcomes;
 const norm = Math.hypot(...ok.vector);
-await embedder.dispose();
+// 16 texts at once start the session processes (the installed package's session script).
+const bulk = await createTransformersEmbedder({ sessions: 2, threads: 2 });
+const many = await bulk.embed(Array.from({ length: 16 }, () => 'def add(a, b): return a + b'));
+const sameInSessions = many.every((o) => o.ok && o.vector.every((v, i) => v === ok.vector[i]));
+const sessionsStarted = (await bulk.pooled) !== undefined;
+await Promise.all([embedder.dispose(), bulk.dispose()]);
 console.log(JSON.stringify({ model: info.modelName, dimensions: info.dimensions, length: ok.vector.length, norm, emptyOk: empty.ok,
+  sameInSessions, sessionsStarted,
   http: typeof createHttpEmbedder({ baseUrl: 'http://127.0.0.1:9/v1', model: 'm' }).embed, defaultModel: DEFAULT_MODEL }));
 `,
     )) as Record<string, unknown>;
@@ -503,6 +509,8 @@ console.log(JSON.stringify({ model: info.modelName, dimensions: info.dimensions,
       dimensions: 384,
       length: 384,
       emptyOk: false,
+      sameInSessions: true,
+      sessionsStarted: true,
       http: 'function',
       defaultModel: 'Xenova/all-MiniLM-L6-v2',
     });
