@@ -28,6 +28,11 @@ export interface RefreshOptions {
    * with the units done and to do (for progress bars and MCP progress notifications).
    */
   onProgress?: (message: string, progress?: { done: number; total: number }) => void;
+  /**
+   * Also do the index upkeep a whole `index` run would, when due (`SyncOptions.maintain`):
+   * `watch`, in the background, does; a refresh before an answer does not.
+   */
+  maintainIndex?: boolean;
 }
 
 /** What a refresh did, file by file. */
@@ -186,6 +191,7 @@ async function indexChanges(
   await service.index.sync(records, {
     files: [...touched],
     manifest: { root: manifest.root, walk: manifest.walk, files },
+    ...(options.maintainIndex ? { maintain: true } : {}),
   });
   return {
     indexed: toIndex,

@@ -377,7 +377,7 @@ class LanceCodeIndex implements CodeIndex {
       return generation.use((current) =>
         streamed
           ? this.#streamInto(current, read.marker, streamed)
-          : this.#syncInto(current, read.marker, records, manifest, files),
+          : this.#syncInto(current, read.marker, records, manifest, files, options?.maintain === true),
       );
     });
   }
@@ -496,6 +496,7 @@ class LanceCodeIndex implements CodeIndex {
     records: readonly IndexRecord[],
     manifest: IndexManifest | undefined,
     files: readonly string[] | undefined,
+    maintain: boolean,
   ): Promise<SyncReport> {
     const table = generation.table;
     // A partial sync compares (and may delete) only the rows of its files.
@@ -528,7 +529,8 @@ class LanceCodeIndex implements CodeIndex {
       written = true;
     }
 
-    written = (await this.#maintain(generation, written, files !== undefined)) || written;
+    const partial = files !== undefined && !maintain;
+    written = (await this.#maintain(generation, written, partial)) || written;
     const version = await this.#guard(() => table.version());
     if (manifest) {
       await writeManifest(generation.path, manifest, version).catch((error: unknown) => {

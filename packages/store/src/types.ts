@@ -159,6 +159,13 @@ export interface SyncOptions {
    * wrote to the table.
    */
   manifest?: IndexManifest;
+  /**
+   * A partial sync that also does the upkeep a whole sync would when it is due: train, retrain
+   * or drop the ANN index, and optimize (see "Approximate vector index" in the README). For a
+   * caller in the background (`watch`), never for a refresh before an answer: at 1M rows the
+   * upkeep takes minutes, holding the write lock.
+   */
+  maintain?: boolean;
 }
 
 /** A code index on disk: one table of entities with vectors, searchable by vector, words or both. */

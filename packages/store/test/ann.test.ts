@@ -271,6 +271,26 @@ describe('approximate vector index', () => {
     expect(folded).toMatchObject({ trainedRows: ROWS, unindexedRows: 0, indexedRows: ROWS });
   });
 
+  it('partial syncs leave the upkeep to a whole sync, unless they ask for it (watch)', async () => {
+    const { index } = await trained(base);
+    const before = (await index.stats()).ann!;
+    // 1,200 rows of new files, in partial syncs: past the deferral, but a refresh never retrains.
+    const added = clusteredVectors(1_200, 77).map((vector, i) => row(i, vector, { prefix: 'added' }));
+    const files = [...new Set(added.map((record) => record.filePath))];
+    await index.sync(added.slice(0, 600), { files: files.slice(0, files.length / 2) });
+    await index.sync(added.slice(600), { files: files.slice(files.length / 2) });
+    expect((await index.stats()).ann).toMatchObject({ trainedAt: before.trainedAt, unindexedRows: 1_200 });
+    // The same kind of sync with `maintain`: retrained over every row, nothing left outside.
+    const last = files.at(-1)!;
+    await index.sync(
+      added.filter((record) => record.filePath === last),
+      { files: [last], maintain: true },
+    );
+    const maintained = (await index.stats()).ann!;
+    expect(maintained.trainedAt).not.toBe(before.trainedAt);
+    expect(maintained).toMatchObject({ trainedRows: ROWS + 1_200, unindexedRows: 0 });
+  });
+
   it('is dropped when the table shrinks below half the threshold (exact search again)', async () => {
     const { index } = await trained(base);
     expect((await index.stats()).ann).toBeDefined();

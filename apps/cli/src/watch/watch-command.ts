@@ -111,7 +111,8 @@ async function watch(
       try {
         const progress = refreshProgress((line) => terminal.error(line));
         const report = await service
-          .refresh({ signal, onProgress: progress.onProgress })
+          // In the background: the index upkeep a partial sync skips (ANN retraining) is done here.
+          .refresh({ signal, onProgress: progress.onProgress, maintainIndex: true })
           .finally(() => progress.end());
         if (report.state === 'fresh') return 'done';
         if (report.state === 'stale') {
