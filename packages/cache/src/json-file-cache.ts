@@ -492,10 +492,11 @@ export class JsonFileEmbeddingCache extends BaseEmbeddingCache<FileState> {
       const candidate = path.join(path.dirname(this.file), name);
       const read = await readCacheFile(candidate);
       if (read.kind !== 'ok' || !sameModel(read.content.metadata, model)) continue;
+      // A rename keeps the file's signature (device, inode, size, mtime): the read stands.
       await rename(candidate, this.file);
       const entries = read.content.embeddings.size;
       return {
-        read: await readCacheFile(this.file),
+        read,
         message: `[cache] restored ${candidate} (${entries} entries of ${describeModel(model)}, set aside by an earlier switch) as ${this.file}`,
       };
     }

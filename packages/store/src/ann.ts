@@ -71,6 +71,8 @@ export const ANN_MAX_UNINDEXED_FRACTION = 0.1;
  */
 export const ANN_DEFER_FRACTION = 0.02;
 export const ANN_DEFER_MIN_ROWS = 1_000;
+/** Small fragments (about one per sync) a table with an ANN index keeps before it is compacted. */
+export const ANN_DEFER_SMALL_FRAGMENTS = 16;
 
 const ANN_FORMAT = 'codesearch-ann/1';
 const ANN_INDEX_NAME = `${VECTOR_COLUMN}_idx`;
@@ -162,10 +164,6 @@ export async function readAnnIndex(table: Table, generationDir: string): Promise
 }
 
 /**
- * Brings the ANN index of a generation in line with `planAnn` after a whole sync: trains it
- * (`createIndex`, replacing the old one), drops it, or leaves it. Returns the action taken.
- */
-/**
  * Whether the rows outside a table's ANN index (and its full-text index) are now too many to
  * leave to the exhaustive searches, or its small fragments too many to leave uncompacted.
  */
@@ -181,9 +179,11 @@ export function annMaintenanceDue(input: {
   );
 }
 
-/** Small fragments (about one per sync) a table with an ANN index keeps before it is compacted. */
-export const ANN_DEFER_SMALL_FRAGMENTS = 16;
-
+/**
+ * Brings the ANN index of a generation in line with `planAnn` after a whole sync: trains it
+ * (`createIndex`, replacing the old one), drops it, or leaves it; `retrain` retrains an index
+ * the plan would leave. Returns the action taken.
+ */
 export async function maintainAnnIndex(
   table: Table,
   generationDir: string,

@@ -8,7 +8,6 @@ import {
   type AnnIndexStats,
   annEf,
   annMaintenanceDue,
-  annPartitionsOf,
   annRefineFactor,
   DEFAULT_ANN_THRESHOLD,
   maintainAnnIndex,
@@ -278,6 +277,9 @@ class LanceCodeIndex implements CodeIndex {
       const next = await openGeneration(dir, marker.generation, this.model, this.#hints);
       this.#generation?.retire();
       this.#generation = next;
+    } else {
+      // The same generation, but the marker moved: another process's sync may have retrained.
+      this.#generation.forgetAnnIndex();
     }
     this.#stamp = read.stamp;
     this.#sawIndex = true;
@@ -612,6 +614,14 @@ class LanceCodeIndex implements CodeIndex {
    * `KEEP_VERSIONS_MS`. Also repairs a sync interrupted between its write and this step.
    */
   async #maintain(generation: Generation, written: boolean, partial = false): Promise<boolean> {
+    try {
+      return await this.#maintainIndexes(generation, written, partial);
+    } finally {
+      generation.forgetAnnIndex();
+    }
+  }
+
+  async #maintainIndexes(generation: Generation, written: boolean, partial: boolean): Promise<boolean> {
     const table = generation.table;
     const ann = await this.#guard(() => readAnnIndex(table, generation.path));
     if (ann) return this.#maintainWithAnn(generation, ann, partial);
@@ -1032,7 +1042,7 @@ async function vectorSearch(
     // Without a filter the first ANN_NPROBES partitions always hold `limit` rows; allowing more
     // still costs (~13 ms of ~30 at 1M rows in `pnpm bench ann`), so it is asked for only with one.
     .maximumNprobes(filter ? ANN_ALL_PARTITIONS : ANN_NPROBES)
-    .ef(annEf(limit, await annPartitionsOf(generation.path)))
+    .ef(annEf(limit, await generation.annPartitions()))
     .refineFactor(annRefineFactor(limit))
     .select([...HIT_COLUMNS, '_distance'])
     .limit(limit);

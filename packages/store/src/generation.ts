@@ -2,6 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type EmbeddingModelInfo, sameModel } from '@codesearch/core';
 import type { Connection, Table } from '@lancedb/lancedb';
+import { annPartitionsOf } from './ann.js';
 import { loadLance } from './lance.js';
 import { TABLE_NAME } from './layout.js';
 import { INDEX_FORMAT, type IndexMetadata, indexSchema, readIndexMetadata, VECTOR_COLUMN } from './schema.js';
@@ -15,6 +16,11 @@ import { type Hints, indexCorrupt, indexFormat, modelMismatch } from './store-er
 export class Generation {
   /** Set once the full-text index is known to exist (it is never dropped). */
   ftsReady = false;
+  /**
+   * The partitions its ANN index was trained with (`ann.json`), read by the first vector search
+   * rather than by every one; forgotten when a sync may have retrained it (`forgetAnnIndex`).
+   */
+  #annPartitions: Promise<number> | undefined;
   #users = 0;
   #retired = false;
   #closed = false;
@@ -26,6 +32,16 @@ export class Generation {
     readonly table: Table,
     readonly metadata: IndexMetadata,
   ) {}
+
+  annPartitions(): Promise<number> {
+    this.#annPartitions ??= annPartitionsOf(this.path);
+    return this.#annPartitions;
+  }
+
+  /** A sync (this handle's, or another process's: its marker moved) may have retrained the ANN index. */
+  forgetAnnIndex(): void {
+    this.#annPartitions = undefined;
+  }
 
   /** Runs `operation` on this generation; a retired generation is closed after its last user. */
   async use<T>(operation: (generation: Generation) => Promise<T>): Promise<T> {

@@ -8,7 +8,7 @@ export interface PlainTensor {
   dims: number[];
 }
 
-export interface SessionWorkerData {
+export interface SessionProcessOptions {
   modelPath: string;
   threads: number;
 }
@@ -61,14 +61,14 @@ export class SessionPool {
   private released = false;
 
   private constructor(
-    private readonly data: SessionWorkerData,
+    private readonly data: SessionProcessOptions,
     readonly inputNames: readonly string[],
     readonly outputNames: readonly string[],
   ) {}
 
   /** Starts `sessions` processes, each loading the model; rejects with the first load error. */
   static async start(modelPath: string, sessions: number, threadsPerSession: number): Promise<SessionPool> {
-    const data: SessionWorkerData = { modelPath, threads: threadsPerSession };
+    const data: SessionProcessOptions = { modelPath, threads: threadsPerSession };
     const started = await Promise.allSettled(Array.from({ length: sessions }, () => startProcess(data)));
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) {
@@ -171,7 +171,7 @@ interface StartedProcess {
   outputNames: string[];
 }
 
-function startProcess(data: SessionWorkerData): Promise<StartedProcess> {
+function startProcess(data: SessionProcessOptions): Promise<StartedProcess> {
   return new Promise((resolve, reject) => {
     const child = fork(SESSION_SCRIPT, [JSON.stringify(data)], {
       // Typed arrays cross as typed arrays (not JSON); onnxruntime's own errors still reach stderr.

@@ -1,11 +1,12 @@
-import type { SessionReply, SessionRequest, SessionWorkerData } from './session-pool.js';
+import { createOrtSession, loadOnnxRuntime } from './ort-session.js';
+import type { SessionProcessOptions, SessionReply, SessionRequest } from './session-pool.js';
 
 // One onnxruntime session in its own process, for `SessionPool`. `session.run` of
 // onnxruntime-node is synchronous, so one process runs one model at a time; several processes
 // use several cores. (Not worker threads: onnxruntime-node keeps per-process state that a
 // worker thread's exit breaks, after which loading it again or reporting an error crashes.)
 const port = process as NodeJS.Process & { send: NonNullable<NodeJS.Process['send']> };
-const { modelPath, threads } = JSON.parse(process.argv[2] ?? '{}') as SessionWorkerData;
+const { modelPath, threads } = JSON.parse(process.argv[2] ?? '{}') as SessionProcessOptions;
 
 // The parent decides when this process stops: Ctrl-C (or a kill of the process group) reaches
 // this process too, and a run cut short would be reported as a failed text. It ends when the
@@ -15,15 +16,8 @@ process.on('SIGTERM', () => undefined);
 process.on('disconnect', () => process.exit(0));
 
 try {
-  const ortModule = await import('onnxruntime-node');
-  // onnxruntime-node is CommonJS: its API is the default export under ESM.
-  const ort = (ortModule as unknown as { default?: typeof ortModule }).default ?? ortModule;
-  const session = await ort.InferenceSession.create(modelPath, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-  });
+  const ort = await loadOnnxRuntime();
+  const session = await createOrtSession(ort, modelPath, threads);
   process.on('message', async (request: SessionRequest) => {
     let reply: SessionReply;
     try {

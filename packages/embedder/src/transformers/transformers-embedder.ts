@@ -28,6 +28,7 @@ import {
   readModelConfig,
   requiredModelFiles,
 } from './model-files.js';
+import { createOrtSession, loadOnnxRuntime, type OnnxRuntime } from './ort-session.js';
 import { meanPoolNormalized, padBatch } from './pooling.js';
 import { type PlainTensor, SessionPool, sessionProcessesAvailable } from './session-pool.js';
 import { defaultSessionCount, defaultThreadCount } from './threads.js';
@@ -144,6 +145,7 @@ export class TransformersEmbedder implements Embedder {
   readonly sessions: number;
   private info: Promise<EmbeddingModelInfo & { maxTokens: number }> | undefined;
   private runtime: Promise<Runtime> | undefined;
+  private tokenizer: Promise<{ tokenizer: Tokenizer; stripAccents: boolean; ort: OnnxRuntime }> | undefined;
   /** The session processes, once a call big enough to use them has come (`POOL_MIN_TEXTS`). */
   private pooled: Promise<Runtime> | undefined;
   /** `embed()` calls running now: idle session processes are ended only when there are none. */
@@ -338,47 +340,57 @@ export class TransformersEmbedder implements Embedder {
   }
 
   private async createRuntime(pooled: boolean): Promise<Runtime> {
-    const [{ AutoTokenizer, env }, ortModule] = await Promise.all([
-      import('@xenova/transformers'),
-      import('onnxruntime-node'),
-    ]);
-    // onnxruntime-node is CommonJS: its API is the default export under ESM.
-    const ort = (ortModule as unknown as { default?: typeof ortModule }).default ?? ortModule;
-    const { directory } = this.location;
-    // transformers.js resolves `<localModelPath>/<id>/…`; point it at the model's own folder.
-    env.allowRemoteModels = false;
-    env.allowLocalModels = true;
-    env.localModelPath = `${path.dirname(directory)}${path.sep}`;
-    const tokenizer = (await AutoTokenizer.from_pretrained(path.basename(directory))) as unknown as Tokenizer;
-    const modelPath = path.join(directory, this.files[3]!);
-    let session: OrtSession;
-    let Tensor: Runtime['Tensor'];
+    const { tokenizer, stripAccents, ort } = await this.loadTokenizer();
+    const modelPath = path.join(this.location.directory, this.files[3]!);
     if (pooled) {
       const threadsPerSession = Math.max(1, Math.floor(this.threads / this.sessions));
-      session = (await SessionPool.start(
-        modelPath,
-        this.sessions,
-        threadsPerSession,
-      )) as unknown as OrtSession;
-      Tensor = PoolTensor;
-    } else {
-      session = (await ort.InferenceSession.create(modelPath, {
-        executionProviders: ['cpu'],
-        intraOpNumThreads: this.threads,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-      })) as unknown as OrtSession;
-      Tensor = ort.Tensor as unknown as Runtime['Tensor'];
+      const pool = await SessionPool.start(modelPath, this.sessions, threadsPerSession);
+      return {
+        tokenizer,
+        stripAccents,
+        session: pool as unknown as OrtSession,
+        parallelRuns: pool.size,
+        Tensor: PoolTensor,
+      };
     }
-    const parallelRuns = session instanceof SessionPool ? session.size : 1;
-    const normalizer = tokenizer.normalizer?.config;
-    // transformers.js 2.17 strips only U+0300–036F accents; BERT's normalizer strips every
-    // nonspacing mark after NFD. Doing it first makes both tokenizers agree.
-    const stripAccents =
-      normalizer?.type === 'BertNormalizer' &&
-      normalizer.lowercase !== false &&
-      normalizer.strip_accents !== false;
-    return { tokenizer, session, parallelRuns, Tensor, stripAccents };
+    const session = await createOrtSession(ort, modelPath, this.threads);
+    return {
+      tokenizer,
+      stripAccents,
+      session: session as unknown as OrtSession,
+      parallelRuns: 1,
+      Tensor: ort.Tensor as unknown as Runtime['Tensor'],
+    };
+  }
+
+  /** The tokenizer (and onnxruntime), loaded once for the in-thread session and the session processes alike. */
+  private loadTokenizer(): Promise<{ tokenizer: Tokenizer; stripAccents: boolean; ort: OnnxRuntime }> {
+    this.tokenizer ??= (async () => {
+      const [{ AutoTokenizer, env }, ort] = await Promise.all([
+        import('@xenova/transformers'),
+        loadOnnxRuntime(),
+      ]);
+      const { directory } = this.location;
+      // transformers.js resolves `<localModelPath>/<id>/…`; point it at the model's own folder.
+      env.allowRemoteModels = false;
+      env.allowLocalModels = true;
+      env.localModelPath = `${path.dirname(directory)}${path.sep}`;
+      const tokenizer = (await AutoTokenizer.from_pretrained(
+        path.basename(directory),
+      )) as unknown as Tokenizer;
+      const normalizer = tokenizer.normalizer?.config;
+      // transformers.js 2.17 strips only U+0300–036F accents; BERT's normalizer strips every
+      // nonspacing mark after NFD. Doing it first makes both tokenizers agree.
+      const stripAccents =
+        normalizer?.type === 'BertNormalizer' &&
+        normalizer.lowercase !== false &&
+        normalizer.strip_accents !== false;
+      return { tokenizer, stripAccents, ort };
+    })().catch((error: unknown) => {
+      this.tokenizer = undefined; // a later call retries
+      throw error;
+    });
+    return this.tokenizer;
   }
 
   private tokenize(runtime: Runtime, text: string, index: number, maxTokens: number): Prepared {
