@@ -54,7 +54,27 @@ export const CLASS_LIKE_KINDS: ReadonlySet<EntityKind> = new Set<EntityKind>([
 export const FUNCTION_KINDS: ReadonlySet<EntityKind> = new Set<EntityKind>(['function', 'method']);
 
 /** Languages with a grammar in `@codesearch/parser`. `tsx` is TypeScript with JSX. */
-export type Language = 'python' | 'typescript' | 'tsx' | 'javascript' | 'go' | 'rust' | 'java';
+export type Language =
+  | 'python'
+  | 'typescript'
+  | 'tsx'
+  | 'javascript'
+  | 'go'
+  | 'rust'
+  | 'java'
+  | 'c'
+  | 'cpp'
+  | 'csharp'
+  | 'ruby'
+  | 'php'
+  | 'kotlin'
+  | 'swift'
+  | 'scala'
+  | 'bash'
+  | 'lua'
+  | 'elixir'
+  | 'haskell'
+  | 'zig';
 
 /** One definition found in a source file. Everything a later stage needs travels here. */
 export interface CodeEntity {

@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Language } from '@codesearch/core';
 import Parser from 'tree-sitter';
 
@@ -6,6 +8,27 @@ import Parser from 'tree-sitter';
 const require = createRequire(import.meta.url);
 
 type Grammar = Parser.Language;
+
+/**
+ * Grammars published as ES modules with a top-level `await` (which `require` refuses): their
+ * entry only hands the package directory to node-gyp-build, so do the same synchronously.
+ */
+function loadPrebuilt(packageName: string): Grammar {
+  const manifest = require.resolve(`${packageName}/package.json`);
+  const nodeGypBuild = createRequire(manifest)('node-gyp-build') as (directory: string) => Grammar;
+  return nodeGypBuild(path.dirname(manifest));
+}
+
+/**
+ * tree-sitter-swift depends on tree-sitter-cli, whose install downloads a binary from GitHub:
+ * an offline `npm install` fails. Its prebuilt binaries (MIT, alex-pinkus) are copied into this
+ * package at build time (`scripts/vendor-grammars.mjs`) and the package is a dev dependency only.
+ */
+function loadVendoredSwift(): Grammar {
+  const vendored = fileURLToPath(new URL('../vendor/tree-sitter-swift', import.meta.url));
+  const nodeGypBuild = require('node-gyp-build') as (directory: string) => Grammar;
+  return nodeGypBuild(vendored);
+}
 
 const loaders: Record<Language, () => Grammar> = {
   python: () => require('tree-sitter-python') as Grammar,
@@ -15,6 +38,20 @@ const loaders: Record<Language, () => Grammar> = {
   go: () => require('tree-sitter-go') as Grammar,
   rust: () => require('tree-sitter-rust') as Grammar,
   java: () => require('tree-sitter-java') as Grammar,
+  c: () => require('tree-sitter-c') as Grammar,
+  cpp: () => require('tree-sitter-cpp') as Grammar,
+  csharp: () => loadPrebuilt('tree-sitter-c-sharp'),
+  ruby: () => require('tree-sitter-ruby') as Grammar,
+  // `php` parses a file with HTML around `<?php … ?>`; `php_only` would refuse that.
+  php: () => (require('tree-sitter-php') as { php: Grammar }).php,
+  kotlin: () => require('@tree-sitter-grammars/tree-sitter-kotlin') as Grammar,
+  swift: loadVendoredSwift,
+  scala: () => require('tree-sitter-scala') as Grammar,
+  bash: () => require('tree-sitter-bash') as Grammar,
+  lua: () => loadPrebuilt('@tree-sitter-grammars/tree-sitter-lua'),
+  elixir: () => require('tree-sitter-elixir') as Grammar,
+  haskell: () => require('tree-sitter-haskell') as Grammar,
+  zig: () => require('@tree-sitter-grammars/tree-sitter-zig') as Grammar,
 };
 
 const grammars = new Map<Language, Grammar>();

@@ -4,13 +4,13 @@ import path from 'node:path';
 import { type Language, ParseError } from '@codesearch/core';
 import { decodeSource } from './decode.js';
 import { contentSkipReason, DEFAULT_MAX_FILE_SIZE, formatBytes } from './file-policy.js';
-import { detectLanguage } from './language-detection.js';
+import { BY_CONTENT, detectLanguage, languageByName, sniffLength } from './language-detection.js';
 import { type FileFingerprint, type ParsedFile, parseSource } from './parse-source.js';
 
 export interface ParseFileOptions {
   /** Entities get paths relative to this directory (default: the file's own directory). */
   root?: string;
-  /** Overrides detection by file extension. */
+  /** Overrides detection by file name (and, for `.h` and files without extension, by content). */
   language?: Language;
   /** Refuse files larger than this many bytes (default 1 MiB). */
   maxFileSize?: number;
@@ -36,9 +36,10 @@ export async function parseFile(filePath: string, options: ParseFileOptions = {}
     options.root ? path.resolve(options.root) : path.dirname(absolutePath),
     absolutePath,
   );
-  const language = options.language ?? detectLanguage(absolutePath);
-  if (!language)
-    throw new ParseError(relativePath, 'unsupported file type', { code: 'UNSUPPORTED_LANGUAGE' });
+  const byName = options.language ?? languageByName(absolutePath);
+  const unsupported = () =>
+    new ParseError(relativePath, 'unsupported file type', { code: 'UNSUPPORTED_LANGUAGE' });
+  if (!byName) throw unsupported();
 
   const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   let bytes: Buffer;
@@ -73,6 +74,12 @@ export async function parseFile(filePath: string, options: ParseFileOptions = {}
     throw new ParseError(relativePath, reason, { code: 'UNREADABLE', cause: error });
   }
 
+  // A `.h` header or a script without extension: its first bytes decide (as the walk does).
+  const language =
+    byName === BY_CONTENT
+      ? detectLanguage(absolutePath, bytes.toString('utf8', 0, sniffLength(absolutePath)))
+      : byName;
+  if (!language) throw unsupported();
   const decoded = decodeSource(bytes, language);
   if (!decoded.ok) {
     const code = decoded.reason.startsWith('binary') ? 'BINARY_FILE' : 'INVALID_ENCODING';

@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Language } from '@codesearch/core';
 import ignore, { type Ignore } from 'ignore';
@@ -10,7 +10,7 @@ import {
   DEFAULT_MAX_FILE_SIZE,
   formatBytes,
 } from './file-policy.js';
-import { detectLanguage } from './language-detection.js';
+import { BY_CONTENT, detectLanguage, languageByName, sniffLength } from './language-detection.js';
 
 export interface WalkOptions {
   /** Only these languages (default: all supported). */
@@ -69,7 +69,7 @@ interface FollowedLink {
   relativePath: string;
   real: string;
   isDirectory: boolean;
-  language?: Language;
+  language?: Language | typeof BY_CONTENT;
   scopes: IgnoreScope[];
 }
 
@@ -170,6 +170,22 @@ function gitIgnored(scopes: readonly IgnoreScope[], relativePath: string, isDire
   return ignored;
 }
 
+/** The first `length` bytes of a file as text, or undefined when it cannot be read. */
+async function readHead(filePath: string, length: number): Promise<string | undefined> {
+  try {
+    const handle = await open(filePath, 'r');
+    try {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, 0);
+      return buffer.toString('utf8', 0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Walks `root` depth-first in sorted order (then the followed symbolic links) and yields the
  * source files to parse, and the paths it skipped with the reason. Never throws for a bad path inside the tree: each becomes a
@@ -197,10 +213,16 @@ export async function* walkSourceFiles(root: string, options: WalkOptions = {}):
   const excluded = (scopes: readonly IgnoreScope[], relativePath: string, isDirectory: boolean): boolean =>
     baseRules.ignores(isDirectory ? `${relativePath}/` : relativePath) ||
     gitIgnored(scopes, relativePath, isDirectory);
-  /** The language of a file the options let through, or undefined. */
-  const wanted = (scopes: readonly IgnoreScope[], relativePath: string): Language | undefined => {
-    const language = detectLanguage(relativePath);
-    if (!language || (languages && !languages.has(language))) return undefined;
+  /**
+   * The language of a file the options let through, `BY_CONTENT` when its first bytes decide
+   * (the language filter then applies once they have), or undefined.
+   */
+  const wanted = (
+    scopes: readonly IgnoreScope[],
+    relativePath: string,
+  ): Language | typeof BY_CONTENT | undefined => {
+    const language = languageByName(relativePath);
+    if (!language || (language !== BY_CONTENT && languages && !languages.has(language))) return undefined;
     if (excluded(scopes, relativePath, false) || (include && !include(relativePath))) return undefined;
     if (options.fileFilter && !options.fileFilter(relativePath)) return undefined;
     return language;
@@ -249,9 +271,11 @@ export async function* walkSourceFiles(root: string, options: WalkOptions = {}):
       } else {
         const language = wanted(scopes, relativePath);
         if (!language) continue;
-        // FIFOs, sockets and devices: reading one could block forever.
-        if (!entry.isFile()) yield skip(relativePath, 'not a regular file');
-        else yield* visitFile(absolutePath, realPath, relativePath, language);
+        // FIFOs, sockets and devices: reading one could block forever. One that only content
+        // could make source is not reported: nothing says it is.
+        if (!entry.isFile()) {
+          if (detectLanguage(relativePath)) yield skip(relativePath, 'not a regular file');
+        } else yield* visitFile(absolutePath, realPath, relativePath, language);
       }
     }
   }
@@ -260,7 +284,7 @@ export async function* walkSourceFiles(root: string, options: WalkOptions = {}):
     absolutePath: string,
     realPath: string,
     relativePath: string,
-    language: Language,
+    byName: Language | typeof BY_CONTENT,
   ): AsyncGenerator<WalkEntry> {
     const seenAt = walkedFiles.get(realPath);
     if (seenAt !== undefined) {
@@ -274,6 +298,21 @@ export async function* walkSourceFiles(root: string, options: WalkOptions = {}):
     } catch (error) {
       yield skip(relativePath, describeFsError(error), true);
       return;
+    }
+    let language: Language;
+    if (byName !== BY_CONTENT) language = byName;
+    else {
+      const head = await readHead(absolutePath, sniffLength(relativePath));
+      if (head === undefined) {
+        // A header that cannot be read is reported (it is source); a file without extension is
+        // source only if its first line says so, and nothing could be read.
+        if (detectLanguage(relativePath))
+          yield skip(relativePath, 'cannot read the file to tell C from C++', true);
+        return;
+      }
+      const sniffed = detectLanguage(relativePath, head);
+      if (!sniffed || (languages && !languages.has(sniffed))) return;
+      language = sniffed;
     }
     if (size > maxFileSize) {
       yield skip(relativePath, `too large (${formatBytes(size)}, limit ${formatBytes(maxFileSize)})`);
@@ -295,23 +334,30 @@ export async function* walkSourceFiles(root: string, options: WalkOptions = {}):
       const info = await stat(real);
       isDirectory = info.isDirectory();
       if (!isDirectory && !info.isFile()) {
-        if (wanted(scopes, relativePath))
+        if (wanted(scopes, relativePath) && detectLanguage(relativePath))
           yield skip(relativePath, 'symbolic link to something not a regular file');
         return;
       }
     } catch (error) {
       // Broken or looping: judge it by its name (a name without a source extension may be a directory).
-      const reportable = detectLanguage(relativePath)
-        ? wanted(scopes, relativePath) !== undefined
-        : !excluded(scopes, relativePath, true);
+      const byName = languageByName(relativePath);
+      const reportable =
+        byName && byName !== BY_CONTENT
+          ? wanted(scopes, relativePath) !== undefined
+          : !excluded(scopes, relativePath, true);
       if (reportable) yield skip(relativePath, describeFsError(error), true);
       return;
     }
     const language = isDirectory ? undefined : wanted(scopes, relativePath);
     if (isDirectory ? excluded(scopes, relativePath, true) : !language) return;
+    // A link to a file without extension (`bin/tool -> …`) is source only by its content, which
+    // is not read unless the link is followed: not reported.
+    const quiet = !isDirectory && detectLanguage(relativePath) === undefined;
     if (!isInside(realRoot, real)) {
+      if (quiet) return;
       yield skip(relativePath, 'symbolic link points outside the root (not followed)');
     } else if (!options.followSymlinks) {
+      if (quiet) return;
       yield skip(relativePath, 'symbolic link (not followed; see followSymlinks)');
     } else {
       followed.push({

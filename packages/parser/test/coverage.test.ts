@@ -3,54 +3,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CodeEntity, Language } from '@codesearch/core';
+import type { Language } from '@codesearch/core';
 import { describe, expect, it } from 'vitest';
 import { detectLanguage, parseSource } from '../src/index.js';
+import { uncoveredLines } from './coverage-lines.js';
 import { FIXTURES } from './helpers.js';
 
 const REPOSITORY = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** Lines that may precede a definition as its doc comment, decorator or attribute. */
-const ATTACHMENT_START = /^\s*(?:#|\/\/|\/\*|\*|@)/;
-
-/**
- * Lines (1-based) neither inside a unit's range nor part of a comment/decorator block directly
- * above (no blank line between) the start of a unit.
- */
-function uncoveredLines(source: string, entities: readonly CodeEntity[]): number[] {
-  const lines = source.split(/\r?\n/);
-  if (lines.at(-1) === '') lines.pop();
-  const covered = new Uint8Array(lines.length + 2);
-  const starts = new Set<number>();
-  for (const entity of entities) {
-    covered.fill(1, entity.lineNumber, entity.endLine + 1);
-    starts.add(entity.lineNumber);
-  }
-  const missing: number[] = [];
-  for (let line = 1; line <= lines.length; line++) {
-    if (covered[line] || lines[line - 1]!.trim() === '') continue;
-    // An attached block: it starts like a comment or decorator and runs, without a blank line
-    // (but for those inside a `/* … */` comment or after a Java annotation, which is part of
-    // the declaration), to a unit's first line.
-    let next = line;
-    let inBlockComment = false;
-    let afterAnnotation = false;
-    while (next <= lines.length && !covered[next]) {
-      const text = lines[next - 1]!;
-      if (text.trim() === '' && !inBlockComment && !afterAnnotation) break;
-      if (text.includes('/*')) inBlockComment = true;
-      if (text.includes('*/')) inBlockComment = false;
-      if (text.trim() !== '') afterAnnotation = /^\s*@/.test(text);
-      next++;
-    }
-    if (starts.has(next) && ATTACHMENT_START.test(lines[line - 1]!)) {
-      line = next - 1;
-      continue;
-    }
-    missing.push(line);
-  }
-  return missing;
-}
 
 function filesUnder(root: string, keep: (file: string) => boolean): string[] {
   return readdirSync(root, { recursive: true, encoding: 'utf8' })

@@ -1,9 +1,13 @@
+import { readdirSync } from 'node:fs';
 import type { CodeEntity } from '@codesearch/core';
 import { describe, expect, it } from 'vitest';
 import { parseSource } from '../src/index.js';
-import { fixtureLines, parseFixture } from './helpers.js';
+import { FIXTURES, fixtureLines, parseFixture } from './helpers.js';
 
-const LANGUAGES = ['python', 'typescript', 'tsx', 'javascript', 'go', 'rust', 'java'];
+// Every fixture repository but `kinds` (single files for kinds.test.ts) is one language's.
+const LANGUAGES = readdirSync(FIXTURES)
+  .filter((name) => name !== 'kinds')
+  .sort();
 
 // Checks every entity of every fixture against the fixture's own text, so a wrong line
 // number or a slice cut in the wrong place (multi-byte characters) shows up.

@@ -1,0 +1,12 @@
+import type { LanguageSpec } from '../extract.js';
+
+// Stub: every line becomes a `code` chunk until the definitions are described.
+export const c: LanguageSpec = {
+  language: 'c',
+  nodeTypes: [],
+  decoratorTypes: new Set(),
+  importTypes: new Set(),
+  elision: '{ … }',
+  describe: () => undefined,
+  docstring: () => undefined,
+};
