@@ -11,51 +11,35 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Language } from '@codesearch/core';
-
-export interface RealCodeSource {
-  /** The file's name without `.json`: `kotlinx-coroutines`. */
-  id: string;
-  language: Language;
-  /** Where it comes from: `maven`, `pypi`, `npm`, `crates`, `go`, `debian`. */
-  registry: string;
-  package: string;
-  version: string;
-  url: string;
-  sha256: string;
-  /** `zip` (jars, wheels, Go module zips), `tar` (any compression tar reads), `deb` (a binary package). */
-  format: 'zip' | 'tar' | 'deb';
-  /** The directory inside the archive that holds the code (default: the archive's top). */
-  root?: string;
-}
 
 const SOURCES_DIR = fileURLToPath(new URL('./real-code', import.meta.url));
 
 /** `$CODESEARCH_BENCH_CACHE/real-code` (default ~/.cache/codesearch-bench/real-code): shared with the bench. */
-export function realCodeCacheDir(): string {
+export function realCodeCacheDir() {
   const base = process.env.CODESEARCH_BENCH_CACHE ?? path.join(os.homedir(), '.cache', 'codesearch-bench');
   return path.join(base, 'real-code');
 }
 
 /** Every pinned source (test/real-code/*.json), sorted by id. */
-export function realCodeSources(): RealCodeSource[] {
+/** @returns {import('./real-code.d.mts').RealCodeSource[]} */
+export function realCodeSources() {
   return readdirSync(SOURCES_DIR)
     .filter((name) => name.endsWith('.json'))
     .sort()
     .map((name) => ({
       id: name.slice(0, -'.json'.length),
-      ...(JSON.parse(readFileSync(path.join(SOURCES_DIR, name), 'utf8')) as Omit<RealCodeSource, 'id'>),
+      ...JSON.parse(readFileSync(path.join(SOURCES_DIR, name), 'utf8')),
     }));
 }
 
-export function realCodeSource(id: string): RealCodeSource {
+export function realCodeSource(id) {
   const source = realCodeSources().find((candidate) => candidate.id === id);
   if (!source) throw new Error(`no real-code source '${id}' in ${SOURCES_DIR}`);
   return source;
 }
 
 /** Downloads and extracts a source once; returns the absolute path of its code root. */
-export async function fetchRealCode(idOrSource: string | RealCodeSource): Promise<string> {
+export async function fetchRealCode(idOrSource) {
   const source = typeof idOrSource === 'string' ? realCodeSource(idOrSource) : idOrSource;
   const directory = path.join(realCodeCacheDir(), source.id);
   const done = path.join(directory, '.extracted');
