@@ -3,12 +3,12 @@
  * registries (bench/eval/corpora/<id>.json), fetched once into a cache directory, checked
  * against their sha256 and extracted exactly as the annotators extracted them.
  */
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+// The download, sha256 check and extraction are the parser's real-code smoke tests' helper.
+import { fetchArchive } from '../../packages/parser/test/real-code.mjs';
 
 export const EVAL_DIR = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'eval');
 
@@ -37,28 +37,8 @@ export async function loadEvaluation() {
 }
 
 /** Downloads and extracts a corpus once; returns the absolute path of its indexed root. */
-export async function fetchCorpus(corpus, log = () => {}) {
-  const directory = path.join(benchCacheDir(), 'eval', corpus.id);
-  const done = path.join(directory, '.extracted');
-  const root = path.join(directory, corpus.root ?? '.');
-  if (existsSync(done) && (await readFile(done, 'utf8')).trim() === corpus.sha256) return root;
-  log(`fetching ${corpus.id} ${corpus.version} from ${corpus.url}`);
-  const response = await fetch(corpus.url);
-  if (!response.ok) throw new Error(`${corpus.id}: ${corpus.url} answered ${response.status}`);
-  const archive = Buffer.from(await response.arrayBuffer());
-  const digest = createHash('sha256').update(archive).digest('hex');
-  if (digest !== corpus.sha256)
-    throw new Error(`${corpus.id}: the archive's sha256 is ${digest}, the corpus file pins ${corpus.sha256}`);
-  await rm(directory, { recursive: true, force: true });
-  await mkdir(directory, { recursive: true });
-  const file = path.join(directory, `.archive.${corpus.format === 'zip' ? 'zip' : 'tar.gz'}`);
-  await writeFile(file, archive);
-  if (corpus.format === 'zip') execFileSync('unzip', ['-q', file, '-d', directory]);
-  else execFileSync('tar', ['-xzf', file, '-C', directory]);
-  await rm(file);
-  await writeFile(done, corpus.sha256);
-  if (!existsSync(root)) throw new Error(`${corpus.id}: root ${corpus.root} is not in the archive`);
-  return root;
+export function fetchCorpus(corpus, log = () => {}) {
+  return fetchArchive(corpus, path.join(benchCacheDir(), 'eval', corpus.id), log);
 }
 
 /** The units of a corpus's indexed tree by file, for telling which targets exist in the index. */

@@ -24,3 +24,12 @@ export function realCodeSources(): RealCodeSource[];
 export function realCodeSource(id: string): RealCodeSource;
 /** Downloads and extracts a source once (sha256 checked); returns the absolute path of its code root. */
 export function fetchRealCode(idOrSource: string | RealCodeSource): Promise<string>;
+/**
+ * Downloads a pinned archive into `directory` once (sha256 checked, extracted, marked done);
+ * returns the absolute path of its `root`. `log` hears about a download, not a cache hit.
+ */
+export function fetchArchive(
+  source: Pick<RealCodeSource, 'id' | 'url' | 'sha256' | 'format' | 'root'> & { version?: string },
+  directory: string,
+  log?: (message: string) => void,
+): Promise<string>;

@@ -41,11 +41,21 @@ export function realCodeSource(id) {
 /** Downloads and extracts a source once; returns the absolute path of its code root. */
 export async function fetchRealCode(idOrSource) {
   const source = typeof idOrSource === 'string' ? realCodeSource(idOrSource) : idOrSource;
-  const directory = path.join(realCodeCacheDir(), source.id);
+  return fetchArchive(source, path.join(realCodeCacheDir(), source.id));
+}
+
+/**
+ * Downloads a pinned archive (`{ id, url, sha256, format, root }`) into `directory` once: checks
+ * the sha256, extracts it (zip, any tar, or a .deb) and marks the directory done with the digest,
+ * so a later call only checks the mark. Returns the absolute path of `root` inside it. `log` hears
+ * about a download (not about a cache hit). Shared with the bench's eval corpora.
+ */
+export async function fetchArchive(source, directory, log = () => {}) {
   const done = path.join(directory, '.extracted');
   const root = path.join(directory, source.root ?? '.');
   if (existsSync(done) && (await readFile(done, 'utf8')).trim() === source.sha256) return root;
 
+  log(`fetching ${source.id}${source.version ? ` ${source.version}` : ''} from ${source.url}`);
   const response = await fetch(source.url);
   if (!response.ok) throw new Error(`${source.id}: ${source.url} answered ${response.status}`);
   const archive = Buffer.from(await response.arrayBuffer());
