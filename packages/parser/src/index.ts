@@ -1,3 +1,4 @@
+export { detectFileLanguage } from './detect-file.js';
 export {
   DEFAULT_EXCLUDED_DIRECTORIES,
   DEFAULT_EXCLUDED_FILES,

@@ -175,7 +175,8 @@ export function languageOfShebang(head: string): Language | undefined {
  * `__cplusplus` is C made callable from C++, so it does not count.
  */
 const CPP_HEADER_MARKERS = [
-  /^\s*(?:class|struct)\s+\w+(?:\s+final)?\s*(?::\s*(?:public|protected|private|virtual)\b|\{|$)/m,
+  /^\s*class\s+\w+(?:\s+final)?\s*(?::|\{|;|$)/m,
+  /^\s*struct\s+\w+(?:\s+final)?\s*:\s*(?:public|protected|private|virtual)?\s*\w/m,
   /^\s*namespace\s+[\w:]*\s*\{/m,
   /^\s*namespace\s+\w+\s*=/m,
   /^\s*using\s+(?:namespace\s+\w|\w+(?:::\w+)*\s*;|\w+\s*=)/m,

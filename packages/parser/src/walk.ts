@@ -1,9 +1,10 @@
 import type { Dirent } from 'node:fs';
-import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Language } from '@codesearch/core';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
+import { readHead } from './detect-file.js';
 import {
   DEFAULT_EXCLUDED_DIRECTORIES,
   DEFAULT_EXCLUDED_FILES,
@@ -170,22 +171,6 @@ function gitIgnored(scopes: readonly IgnoreScope[], relativePath: string, isDire
   return ignored;
 }
 
-/** The first `length` bytes of a file as text, or undefined when it cannot be read. */
-async function readHead(filePath: string, length: number): Promise<string | undefined> {
-  try {
-    const handle = await open(filePath, 'r');
-    try {
-      const buffer = Buffer.alloc(length);
-      const { bytesRead } = await handle.read(buffer, 0, length, 0);
-      return buffer.toString('utf8', 0, bytesRead);
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Walks `root` depth-first in sorted order (then the followed symbolic links) and yields the
  * source files to parse, and the paths it skipped with the reason. Never throws for a bad path inside the tree: each becomes a
@@ -303,14 +288,9 @@ export async function* walkSourceFiles(root: string, options: WalkOptions = {}):
     if (byName !== BY_CONTENT) language = byName;
     else {
       const head = await readHead(absolutePath, sniffLength(relativePath));
-      if (head === undefined) {
-        // A header that cannot be read is reported (it is source); a file without extension is
-        // source only if its first line says so, and nothing could be read.
-        if (detectLanguage(relativePath))
-          yield skip(relativePath, 'cannot read the file to tell C from C++', true);
-        return;
-      }
-      const sniffed = detectLanguage(relativePath, head);
+      // Unreadable: a header goes on as C, for the parser to say why it cannot be read; a file
+      // without extension is source only if its first line says so, and nothing could be read.
+      const sniffed = head === undefined ? detectLanguage(relativePath) : detectLanguage(relativePath, head);
       if (!sniffed || (languages && !languages.has(sniffed))) return;
       language = sniffed;
     }
