@@ -118,6 +118,17 @@ describe('isRelevantEvent', () => {
     }
   });
 
+  it('keeps a script without extension by its #! line, and a new header', async () => {
+    await mkdir(at('bin'), { recursive: true });
+    await writeFile(at('bin/deploy'), '#!/usr/bin/env bash\ndeploy() { :; }\n');
+    await writeFile(at('bin/notes'), 'no interpreter here\n');
+    await writeFile(at('engine.h'), 'class Engine {};\n');
+    expect(await isRelevantEvent(root, { path: at('bin/deploy'), type: 'create' }, indexed)).toBe(true);
+    expect(await isRelevantEvent(root, { path: at('bin/deploy'), type: 'update' }, indexed)).toBe(true);
+    expect(await isRelevantEvent(root, { path: at('engine.h'), type: 'create' }, indexed)).toBe(true);
+    expect(await isRelevantEvent(root, { path: at('bin/notes'), type: 'create' }, indexed)).toBe(false);
+  });
+
   it('keeps a directory that appeared (moved in: its files get no events of their own)', async () => {
     await mkdir(at('moved.in'), { recursive: true });
     expect(await isRelevantEvent(root, { path: at('moved.in'), type: 'create' }, indexed)).toBe(true);

@@ -1,6 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_EXCLUDED_DIRECTORIES, detectLanguage } from '@codesearch/parser';
+import { DEFAULT_EXCLUDED_DIRECTORIES, detectFileLanguage, detectLanguage } from '@codesearch/parser';
 import { CODESEARCH_DIR } from '../codesearch-dir.js';
 
 /** Directories never watched: version control and codesearch's own (whatever the walk flags). */
@@ -55,7 +55,7 @@ export interface FileEvent {
 /**
  * Whether an event can change what the index should hold, so that an editor's swap files,
  * logs and other files the walk never indexes do not cost a refresh: a source file (by its
- * extension, as the walk decides), a `.gitignore` (it changes the walk), an indexed file or a
+ * name, or its first bytes for a script without extension, as the walk decides), a `.gitignore` (it changes the walk), an indexed file or a
  * directory holding one (deleted or renamed away), or a directory that appeared (moved in: its
  * files get no events of their own). Everything else the refresh would find unchanged anyway.
  */
@@ -67,6 +67,8 @@ export async function isRelevantEvent(
   const relative = path.relative(root, event.path).split(path.sep).join('/');
   if (relative === '' || relative.startsWith('../')) return false;
   if (path.posix.basename(relative) === '.gitignore') return true;
+  // By name, or by the first bytes when the name cannot tell (a script without extension).
+  if (event.type !== 'delete' && (await detectFileLanguage(event.path, relative)) !== undefined) return true;
   if (detectLanguage(relative) !== undefined) return true;
   if (indexed.covers(relative)) return true;
   if (event.type !== 'create') return false;
