@@ -399,6 +399,69 @@ parseSource('', 'cobol', 'x.cob');
     );
   });
 
+  it('@codesearch/parser: parses every supported language from the installed package, on threads', async () => {
+    const project = projectOf('@codesearch/parser');
+    const tree = path.join(workDir, 'parser-languages');
+    // One function `greet` per language (a method where the language wants a class around it),
+    // a script known only by its #! line, and enough files (24+) for the parser threads.
+    const samples: Record<string, string> = {
+      'greet.py': 'def greet():\n    return 1\n',
+      'greet.ts': 'export function greet(): number {\n  return 1;\n}\n',
+      'Greet.tsx': 'export function greet() {\n  return <p>hi</p>;\n}\n',
+      'greet.js': 'function greet() {\n  return 1;\n}\n',
+      'greet.go': 'package greet\n\nfunc greet() int {\n\treturn 1\n}\n',
+      'greet.rs': 'fn greet() -> i32 {\n    1\n}\n',
+      'Greet.java': 'class Greeter {\n  int greet() {\n    return 1;\n  }\n}\n',
+      'greet.c': 'int greet(void) {\n  return 1;\n}\n',
+      'greet.cpp': 'namespace app {\nint greet() {\n  return 1;\n}\n}\n',
+      'Greet.cs': 'class Greeter {\n  int greet() {\n    return 1;\n  }\n}\n',
+      'greet.rb': 'def greet\n  1\nend\n',
+      'greet.php': '<?php\nfunction greet() {\n  return 1;\n}\n',
+      'Greet.kt': 'fun greet(): Int {\n  return 1\n}\n',
+      'Greet.swift': 'func greet() -> Int {\n  return 1\n}\n',
+      'Greet.scala': 'object Greeter {\n  def greet(): Int = 1\n}\n',
+      'greet.sh': 'greet() {\n  echo 1\n}\n',
+      'greet.lua': 'local function greet()\n  return 1\nend\n',
+      'greet.ex': 'defmodule Greeter do\n  def greet do\n    1\n  end\nend\n',
+      'Greet.hs': 'greet :: Int\ngreet = 1\n',
+      'greet.zig': 'fn greet() i32 {\n    return 1;\n}\n',
+      'bin/greet': '#!/usr/bin/env bash\ngreet() {\n  echo 1\n}\n',
+    };
+    await mkdir(path.join(tree, 'bin'), { recursive: true });
+    await Promise.all([
+      ...Object.entries(samples).map(([file, text]) => writeFile(path.join(tree, file), text)),
+      ...Array.from({ length: 10 }, (_, index) =>
+        writeFile(path.join(tree, `extra_${index}.py`), `def extra_${index}():\n    return ${index}\n`),
+      ),
+    ]);
+    const observed = (await runScript(
+      project,
+      `import { parseDirectory, SUPPORTED_LANGUAGES } from '@codesearch/parser';
+const directory = await parseDirectory(${JSON.stringify(tree)}, { concurrency: 2 });
+const functions = {};
+for (const entity of directory.entities)
+  if (entity.kind === 'function' || entity.kind === 'method') (functions[entity.filePath] ??= []).push(entity.name);
+console.log(JSON.stringify({
+  languages: SUPPORTED_LANGUAGES,
+  files: directory.files.filter((file) => !file.filePath.startsWith('extra_')).map((file) => [file.filePath, file.language, file.warnings.length]),
+  functions,
+  errors: directory.errors.map(String),
+}));
+`,
+    )) as {
+      languages: string[];
+      files: Array<[string, string, number]>;
+      functions: Record<string, string[]>;
+    };
+    expect(observed).toMatchObject({ errors: [] });
+    expect(new Set(observed.files.map(([, language]) => language))).toEqual(new Set(observed.languages));
+    expect(observed.languages).toHaveLength(20);
+    expect(observed.files.filter(([, , warnings]) => warnings > 0)).toEqual([]);
+    expect(observed.files.map(([file]) => file).sort()).toEqual(Object.keys(samples).sort());
+    expect(observed.files.find(([file]) => file === 'bin/greet')?.[1]).toBe('bash');
+    for (const file of Object.keys(samples)) expect(observed.functions[file], file).toContain('greet');
+  });
+
   it('@codesearch/search: ranks candidate lists alone (no store, no model)', async () => {
     const project = projectOf('@codesearch/search');
     const observed = (await runScript(
