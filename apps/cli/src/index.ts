@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { CodesearchError, ENTITY_KINDS } from '@codesearch/core';
+import { SUPPORTED_LANGUAGES } from '@codesearch/parser/languages';
 import { Command, CommanderError, Option } from 'commander';
 import { parsePrecision, threadsHelp } from './governor.js';
 import {
@@ -175,7 +176,7 @@ runs on one index take turns to write it; the second says whom it waits for.`,
     )
     .option(
       '--lang <languages>',
-      'only these languages, comma-separated (python, typescript, tsx, javascript, go, rust, java)',
+      `only these languages, comma-separated (${SUPPORTED_LANGUAGES.join(', ')})`,
       collectLanguages,
     )
     .option(
@@ -514,7 +515,7 @@ function addWalkOptions(command: Command): Command {
   return command
     .option(
       '--lang <languages>',
-      'only these languages, comma-separated (python, typescript, tsx, javascript, go, rust, java)',
+      `only these languages, comma-separated (${SUPPORTED_LANGUAGES.join(', ')})`,
       collectLanguages,
     )
     .option(
