@@ -19,6 +19,7 @@ import { roundDeep } from './lib/stats.mjs';
 
 const SECTIONS = {
   parse: () => import('./sections/parse.mjs'),
+  'parse-languages': () => import('./sections/parse-languages.mjs'),
   embed: () => import('./sections/embed.mjs'),
   cache: () => import('./sections/cache.mjs'),
   store: () => import('./sections/store.mjs'),

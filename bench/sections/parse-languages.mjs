@@ -1,0 +1,375 @@
+/**
+ * Parse throughput per language on real code: `parseSource` (tree-sitter parse + entity
+ * extraction + code chunks) on one thread over files already in memory, every supported
+ * language, with units/s against Python's (the issue's bar: at least half). Then the bare
+ * tree-sitter parse, native addon against web-tree-sitter's WebAssembly grammars, on the same
+ * files, and what loading each grammar costs once.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadDist } from '../lib/dist.mjs';
+import { loadLanguageCorpora, SOURCE_CAP_BYTES } from '../lib/language-corpora.mjs';
+import { formatRange, formatTable, summarise, summariseRuns } from '../lib/stats.mjs';
+import { loadNativeGrammars, loadWebTreeSitter, wasmGrammarFile, wasmParser } from '../lib/wasm-grammars.mjs';
+
+export const description =
+  'parse throughput per language on real code (native tree-sitter, 1 thread), and against web-tree-sitter';
+
+/** The issue's bar: every language at least half of Python's units/s. */
+const TARGET_RATIO = 0.5;
+const LOAD_TIMES_SCRIPT = fileURLToPath(new URL('../lib/grammar-load-times.mjs', import.meta.url));
+
+function runJsonScript(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(stdout));
+      else reject(new Error(`${path.basename(args[0])} exited with ${code}: ${stderr.slice(0, 2000)}`));
+    });
+  });
+}
+
+/** Seconds for one pass of `parse(file)` over every file. */
+function timePass(files, parse) {
+  const started = performance.now();
+  for (const file of files) parse(file);
+  return (performance.now() - started) / 1000;
+}
+
+/** The full parser: every file through parseSource, counting units (errors counted, not thrown). */
+function measureParseSource(parseSource, language, files) {
+  let units = 0;
+  let errors = 0;
+  let filesWithWarnings = 0;
+  const unitsByKind = {};
+  const seconds = timePass(files, (file) => {
+    try {
+      const parsed = parseSource(file.text, language, file.path);
+      units += parsed.entities.length;
+      if (parsed.warnings.length) filesWithWarnings++;
+      for (const entity of parsed.entities) unitsByKind[entity.kind] = (unitsByKind[entity.kind] ?? 0) + 1;
+    } catch {
+      errors++;
+    }
+  });
+  return { seconds, units, errors, filesWithWarnings, unitsByKind };
+}
+
+function rates(files, bytes, units, seconds) {
+  return {
+    seconds,
+    filesPerSecond: files / seconds,
+    unitsPerSecond: units / seconds,
+    mbPerSecond: bytes / 1e6 / seconds,
+  };
+}
+
+/** Languages grouped with their sources' files; paths prefixed by the source so they stay distinct. */
+function corporaByLanguage(languages, sources) {
+  const byLanguage = new Map(languages.map((language) => [language, { sources: [], files: [] }]));
+  for (const source of sources) {
+    const entry = byLanguage.get(source.language);
+    if (!entry) continue;
+    const bytes = source.files.reduce((sum, file) => sum + file.bytes, 0);
+    entry.sources.push({
+      id: source.id,
+      origin: source.origin,
+      root: source.root,
+      filesTaken: source.files.length,
+      bytesTaken: bytes,
+      filesAvailable: source.candidates,
+      bytesAvailable: source.candidateBytes,
+      skippedByWalkOrPolicy: source.skipped,
+    });
+    for (const file of source.files) entry.files.push({ ...file, path: `${source.id}/${file.path}` });
+  }
+  for (const entry of byLanguage.values())
+    entry.bytes = entry.files.reduce((sum, file) => sum + file.bytes, 0);
+  return byLanguage;
+}
+
+async function measureLoadTimes(repoRoot, languages, runs, log) {
+  const perMode = { native: [], wasm: [] };
+  for (let index = 0; index < runs; index++) {
+    // Rotated, so that the first grammar of a process (which pays for warming the loader) varies.
+    const order = [
+      ...languages.slice(index % languages.length),
+      ...languages.slice(0, index % languages.length),
+    ];
+    for (const mode of ['native', 'wasm']) {
+      perMode[mode].push(await runJsonScript([LOAD_TIMES_SCRIPT, repoRoot, mode, ...order]));
+    }
+    log(`parse-languages: grammar load times, run ${index + 1}/${runs}`);
+  }
+  const summary = {};
+  for (const [mode, list] of Object.entries(perMode)) {
+    summary[mode] = { initMs: summarise(list.map((run) => run.initMs)), languages: {} };
+    for (const language of languages) {
+      const results = list.map((run) => run.languages[language]);
+      const failed = results.find((result) => result.error);
+      summary[mode].languages[language] = failed
+        ? { error: failed.error }
+        : summarise(results.map((result) => result.ms));
+    }
+  }
+  return summary;
+}
+
+export async function run({ repoRoot, python, runs, log }) {
+  const { parseSource, SUPPORTED_LANGUAGES } = await loadDist(repoRoot, 'parser');
+  const languages = [...SUPPORTED_LANGUAGES];
+  const sources = await loadLanguageCorpora({ repoRoot, python, log });
+  const corpora = corporaByLanguage(languages, sources);
+  const measured = languages.filter((language) => corpora.get(language).files.length > 0);
+  const noCorpus = languages.filter((language) => !measured.includes(language));
+  for (const language of measured) {
+    const { files, bytes, sources: from } = corpora.get(language);
+    log(
+      `parse-languages: ${language}: ${files.length} files, ${(bytes / 1e6).toFixed(2)} MB from ${from.map((source) => source.id).join(', ')}`,
+    );
+  }
+  if (noCorpus.length) log(`parse-languages: no corpus yet for ${noCorpus.join(', ')}`);
+
+  // Parsers of both kinds made (and grammars loaded) before any timing.
+  const native = await loadNativeGrammars(repoRoot);
+  const webTreeSitter = await loadWebTreeSitter(repoRoot);
+  const wasm = {};
+  for (const language of measured) {
+    native.parserFor(language);
+    const { file, missing } = wasmGrammarFile(repoRoot, language);
+    if (!file) {
+      wasm[language] = { missing };
+      continue;
+    }
+    try {
+      wasm[language] = { file, parser: await wasmParser(webTreeSitter, file) };
+    } catch (error) {
+      wasm[language] = { file, missing: `web-tree-sitter could not load it: ${error.message}` };
+    }
+  }
+  const compared = measured.filter((language) => wasm[language].parser);
+  // A warm-up pass over a few files each, so that no first timed pass pays for lazy set-up.
+  for (const language of measured) {
+    for (const file of corpora.get(language).files.slice(0, 5)) {
+      try {
+        parseSource(file.text, language, file.path);
+      } catch {}
+      if (wasm[language].parser) wasm[language].parser.parse(file.text).delete();
+    }
+  }
+
+  const full = Object.fromEntries(measured.map((language) => [language, []]));
+  const bare = Object.fromEntries(compared.map((language) => [language, { native: [], wasm: [] }]));
+  // Interleaved across languages and runs, so that a burst of background load spreads over all.
+  for (let index = 1; index <= runs; index++) {
+    for (const language of measured) {
+      const { files, bytes } = corpora.get(language);
+      const pass = measureParseSource(parseSource, language, files);
+      full[language].push({ ...pass, ...rates(files.length, bytes, pass.units, pass.seconds) });
+    }
+    for (const language of compared) {
+      const { files, bytes } = corpora.get(language);
+      const nativeParser = native.parserFor(language);
+      const wasmParserOfLanguage = wasm[language].parser;
+      const passes = {
+        native: () => timePass(files, (file) => nativeParser.parse(file.text)),
+        wasm: () => timePass(files, (file) => wasmParserOfLanguage.parse(file.text).delete()),
+      };
+      // Which goes first alternates between runs.
+      const order = index % 2 ? ['native', 'wasm'] : ['wasm', 'native'];
+      for (const kind of order) {
+        const seconds = passes[kind]();
+        bare[language][kind].push({ seconds, mbPerSecond: bytes / 1e6 / seconds });
+      }
+    }
+    log(`parse-languages: run ${index}/${runs} done`);
+  }
+  const loadTimes = await measureLoadTimes(repoRoot, measured, runs, log);
+
+  const summary = {};
+  for (const language of measured) {
+    const { files, bytes } = corpora.get(language);
+    const first = full[language][0];
+    summary[language] = {
+      files: files.length,
+      bytes,
+      units: first.units,
+      errors: first.errors,
+      filesWithWarnings: first.filesWithWarnings,
+      unitsByKind: first.unitsByKind,
+      ...summariseRuns(full[language], ['seconds', 'filesPerSecond', 'unitsPerSecond', 'mbPerSecond']),
+    };
+  }
+  const pythonUnitsPerSecond = summary.python?.unitsPerSecond.median;
+  const belowTarget = [];
+  for (const language of measured) {
+    const ratio = pythonUnitsPerSecond
+      ? summary[language].unitsPerSecond.median / pythonUnitsPerSecond
+      : null;
+    summary[language].unitsPerSecondVsPython = ratio;
+    if (ratio !== null && ratio < TARGET_RATIO) belowTarget.push({ language, ratio });
+  }
+  const nativeVsWasm = {};
+  for (const language of measured) {
+    const load = {
+      nativeLoadMs: loadTimes.native.languages[language],
+      wasmLoadMs: loadTimes.wasm.languages[language],
+    };
+    if (!bare[language]) {
+      nativeVsWasm[language] = { wasm: wasm[language].missing, ...load };
+      continue;
+    }
+    const nativeMb = summariseRuns(bare[language].native, ['mbPerSecond']).mbPerSecond;
+    const wasmMb = summariseRuns(bare[language].wasm, ['mbPerSecond']).mbPerSecond;
+    nativeVsWasm[language] = {
+      wasmFile: path.relative(repoRoot, wasm[language].file),
+      nativeMbPerSecond: nativeMb,
+      wasmMbPerSecond: wasmMb,
+      nativeOverWasm: nativeMb.median / wasmMb.median,
+      ...load,
+    };
+  }
+
+  const table = formatTables({
+    measured,
+    noCorpus,
+    summary,
+    corpora,
+    belowTarget,
+    pythonUnitsPerSecond,
+    nativeVsWasm,
+    loadTimes,
+    runs,
+  });
+  return {
+    table,
+    result: {
+      description,
+      runs,
+      selection: {
+        sourceCapBytes: SOURCE_CAP_BYTES,
+        rule:
+          'per source: the files the walk takes (default excludes, size limit; the stdlib as the parse section walks it) ' +
+          'of the source language, decodable and not generated/minified, sorted by path; all if they fit under the cap, ' +
+          'else every k-th (k = ceil(total / cap)), trimmed from the end to the cap',
+      },
+      units: {
+        seconds: 'one pass over the language corpus, files in memory, one thread',
+        unitsPerSecond: 'entities parseSource returned (definitions and code chunks) per second',
+        mbPerSecond: 'source bytes / 1e6 / seconds',
+        nativeMbPerSecond: 'bare tree-sitter parse (no extraction), native addon',
+        wasmMbPerSecond:
+          'bare tree-sitter parse (no extraction), web-tree-sitter, tree deleted after each file',
+        loadMs: 'grammar load + parser set-up in a fresh process, after the runtime init (initMs)',
+      },
+      targetRatio: TARGET_RATIO,
+      pythonUnitsPerSecond,
+      belowTarget,
+      noCorpus,
+      languages: Object.fromEntries(
+        measured.map((language) => [
+          language,
+          {
+            ...summary[language],
+            sources: corpora.get(language).sources,
+            nativeVsWasm: nativeVsWasm[language],
+          },
+        ]),
+      ),
+      runtimeInitMs: { native: loadTimes.native.initMs, wasm: loadTimes.wasm.initMs },
+      measurements: { parseSource: full, bareParse: bare },
+    },
+  };
+}
+
+function formatTables({
+  measured,
+  noCorpus,
+  summary,
+  corpora,
+  belowTarget,
+  pythonUnitsPerSecond,
+  nativeVsWasm,
+  loadTimes,
+  runs,
+}) {
+  const throughput = [['language', 'files', 'MB', 'units', 'files/s', 'units/s', 'MB/s', 'vs python', '']];
+  for (const language of measured) {
+    const figures = summary[language];
+    const ratio = figures.unitsPerSecondVsPython;
+    throughput.push([
+      language,
+      figures.files,
+      (figures.bytes / 1e6).toFixed(2),
+      figures.units,
+      figures.filesPerSecond.median.toFixed(0),
+      formatRange(figures.unitsPerSecond, 0),
+      figures.mbPerSecond.median.toFixed(2),
+      ratio === null ? '–' : ratio.toFixed(2),
+      ratio !== null && ratio < TARGET_RATIO ? '< 0.5 !' : figures.errors ? `${figures.errors} errors` : '',
+    ]);
+  }
+  for (const language of noCorpus) throughput.push([language, 'no corpus', '', '', '', '', '', '', '']);
+
+  const ms = (figure) => (figure.error ? 'fails' : figure.median.toFixed(1));
+  const comparison = [
+    ['language', 'native MB/s', 'wasm MB/s', 'native/wasm', 'load native ms', 'load wasm ms'],
+  ];
+  for (const language of measured) {
+    const figures = nativeVsWasm[language];
+    comparison.push([
+      language,
+      figures.nativeMbPerSecond ? figures.nativeMbPerSecond.median.toFixed(2) : '–',
+      figures.wasmMbPerSecond ? figures.wasmMbPerSecond.median.toFixed(2) : 'no wasm',
+      figures.nativeOverWasm ? `${figures.nativeOverWasm.toFixed(2)}x` : '–',
+      ms(figures.nativeLoadMs),
+      ms(figures.wasmLoadMs),
+    ]);
+  }
+  const withoutWasm = measured.filter((language) => !nativeVsWasm[language].nativeOverWasm);
+  const ratios = measured
+    .map((language) => nativeVsWasm[language].nativeOverWasm)
+    .filter((ratio) => ratio !== undefined);
+
+  return [
+    formatTable(throughput),
+    `parseSource on 1 thread, files in memory; units/s: median (min–max) of ${runs} runs, other rates medians; ` +
+      `vs python = units/s / python's ${pythonUnitsPerSecond?.toFixed(0) ?? '?'} (target ≥ ${TARGET_RATIO}).`,
+    belowTarget.length
+      ? `below half of python: ${belowTarget.map(({ language, ratio }) => `${language} ${ratio.toFixed(2)}`).join(', ')}.`
+      : 'no language below half of python.',
+    `corpora (≤ ${(SOURCE_CAP_BYTES / 1e6).toFixed(1)} MB per source): ` +
+      measured
+        .map(
+          (language) =>
+            `${language} ${corpora
+              .get(language)
+              .sources.map((source) => `${source.id} ${source.filesTaken}/${source.filesAvailable}`)
+              .join(' + ')}`,
+        )
+        .join('; ') +
+      '.',
+    '',
+    formatTable(comparison),
+    'bare tree-sitter parse of the same files (no extraction), MB/s medians; load = grammar load + parser set-up ' +
+      'in a fresh process, median ms.',
+    `runtime init (median ms): native ${loadTimes.native.initMs.median.toFixed(0)} (tree-sitter addon + dist/grammars.js), ` +
+      `wasm ${loadTimes.wasm.initMs.median.toFixed(0)} (web-tree-sitter import + Parser.init). ` +
+      (ratios.length
+        ? `native/wasm parse speed: ${Math.min(...ratios).toFixed(2)}x–${Math.max(...ratios).toFixed(2)}x, median ${summarise(ratios).median.toFixed(2)}x.`
+        : '') +
+      (withoutWasm.length
+        ? ` No wasm: ${withoutWasm.map((language) => `${language} (${nativeVsWasm[language].wasm})`).join(', ')}.`
+        : ''),
+  ].join('\n');
+}
