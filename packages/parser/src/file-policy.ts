@@ -28,6 +28,27 @@ export const DEFAULT_EXCLUDED_DIRECTORIES: readonly string[] = [
   '.mypy_cache',
   '.pytest_cache',
   '.codesearch',
+  // The newer languages' dependency and build directories: Swift (SwiftPM, CocoaPods, Carthage,
+  // Xcode), Zig, Elixir (mix), Haskell (stack, cabal), C# (obj), Kotlin, Ruby (bundler), Lua
+  // (luarocks), CMake.
+  '.build',
+  'Pods',
+  'Carthage',
+  'DerivedData',
+  'zig-cache',
+  '.zig-cache',
+  'zig-out',
+  '_build',
+  'deps',
+  '.elixir_ls',
+  '.stack-work',
+  'dist-newstyle',
+  'obj',
+  '.kotlin',
+  '.bundle',
+  'lua_modules',
+  '.luarocks',
+  'CMakeFiles',
 ];
 
 /** Lockfiles and other machine-written files, by name. */
@@ -50,6 +71,10 @@ export const DEFAULT_EXCLUDED_FILES: readonly string[] = [
   '*_pb2.py',
   '*_pb2_grpc.py',
   '*.generated.*',
+  '*.pb.h',
+  '*.pb.cc',
+  '*.g.cs',
+  '*.Designer.cs',
 ];
 
 export const DEFAULT_MAX_FILE_SIZE = 1024 * 1024;

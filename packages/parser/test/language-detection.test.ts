@@ -237,3 +237,36 @@ async function readableTempDir(): Promise<string> {
   await chmod(dir, 0o755);
   return dir;
 }
+
+describe('default excludes of the newer languages', () => {
+  it("skips their dependency and build directories and generated files, not the project's code", async () => {
+    const root = await tempDir();
+    await writeTree(root, {
+      'Sources/App/App.swift': 'func app() {}\n',
+      'Pods/Alamofire/Session.swift': 'func session() {}\n',
+      '.build/checkouts/x/X.swift': 'func x() {}\n',
+      'lib/app.ex': 'defmodule App do\nend\n',
+      'deps/plug/lib/plug.ex': 'defmodule Plug do\nend\n',
+      '_build/dev/lib/app.ex': 'defmodule Built do\nend\n',
+      'src/Main.hs': 'main = pure ()\n',
+      '.stack-work/dist/Main.hs': 'main = pure ()\n',
+      'src/main.zig': 'pub fn main() void {}\n',
+      'zig-out/gen.zig': 'pub fn gen() void {}\n',
+      '.zig-cache/o/gen.zig': 'pub fn gen() void {}\n',
+      'App/Program.cs': 'class Program {}\n',
+      'App/obj/Debug/App.AssemblyInfo.cs': 'class Info {}\n',
+      'App/Form1.Designer.cs': 'partial class Form1 {}\n',
+      'proto/api.pb.h': 'class Api {};\n',
+    });
+    const files: string[] = [];
+    for await (const entry of walkSourceFiles(root))
+      if (entry.type === 'file') files.push(entry.file.relativePath);
+    expect(files).toEqual([
+      'App/Program.cs',
+      'Sources/App/App.swift',
+      'lib/app.ex',
+      'src/Main.hs',
+      'src/main.zig',
+    ]);
+  });
+});
