@@ -127,7 +127,7 @@ function chunkName(chunk: Chunk, tree: Parser.Tree, spec: LanguageSpec, source: 
   let imports = false;
   for (const node of chunk.nodes) {
     if (COMMENT_TYPES.has(node.type)) continue;
-    if (spec.importTypes.has(node.type)) {
+    if (spec.importTypes.has(node.type) || (spec.isImport && spec.isImport(nodeAt(tree, node.start), source))) {
       imports = true;
       continue;
     }
@@ -135,6 +135,13 @@ function chunkName(chunk: Chunk, tree: Parser.Tree, spec: LanguageSpec, source: 
     if (name !== undefined) return name;
   }
   return imports ? 'imports' : '<top-level>';
+}
+
+/** The top-level node starting at `start`. */
+function nodeAt(tree: Parser.Tree, start: number): Parser.SyntaxNode {
+  const cursor = tree.walk();
+  cursor.gotoFirstChildForIndex(start);
+  return cursor.currentNode;
 }
 
 /**

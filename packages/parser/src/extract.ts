@@ -70,6 +70,12 @@ export interface LanguageSpec {
   topLevelCandidate?(node: SyntaxNode): boolean;
   /** Top-level node types that are imports (a code chunk made only of them is named `imports`). */
   importTypes: ReadonlySet<string>;
+  /**
+   * Top-level nodes that are imports though their type is not only used for imports (Ruby's
+   * `require "json"`, a call; Lua's `local json = require("json")`). Asked only while naming a
+   * code chunk, for nodes whose type is not in `importTypes`.
+   */
+  isImport?(node: SyntaxNode, source: string): boolean;
   /** What replaces a body in outlines: `...` (Python) or `{ … }`. */
   elision: string;
   /**
