@@ -303,7 +303,9 @@ function formatTables({
   loadTimes,
   runs,
 }) {
-  const throughput = [['language', 'files', 'MB', 'units', 'files/s', 'units/s', 'MB/s', 'vs python', '']];
+  const throughput = [
+    ['language', 'files', 'MB', 'units', 'files/s', 'units/s', 'MB/s', 'vs python', 'syntax err', ''],
+  ];
   for (const language of measured) {
     const figures = summary[language];
     const ratio = figures.unitsPerSecondVsPython;
@@ -316,10 +318,11 @@ function formatTables({
       formatRange(figures.unitsPerSecond, 0),
       figures.mbPerSecond.median.toFixed(2),
       ratio === null ? '–' : ratio.toFixed(2),
+      figures.filesWithWarnings,
       ratio !== null && ratio < TARGET_RATIO ? '< 0.5 !' : figures.errors ? `${figures.errors} errors` : '',
     ]);
   }
-  for (const language of noCorpus) throughput.push([language, 'no corpus', '', '', '', '', '', '', '']);
+  for (const language of noCorpus) throughput.push([language, 'no corpus', '', '', '', '', '', '', '', '']);
 
   const ms = (figure) => (figure.error ? 'fails' : figure.median.toFixed(1));
   const comparison = [
@@ -344,7 +347,8 @@ function formatTables({
   return [
     formatTable(throughput),
     `parseSource on 1 thread, files in memory; units/s: median (min–max) of ${runs} runs, other rates medians; ` +
-      `vs python = units/s / python's ${pythonUnitsPerSecond?.toFixed(0) ?? '?'} (target ≥ ${TARGET_RATIO}).`,
+      `vs python = units/s / python's ${pythonUnitsPerSecond?.toFixed(0) ?? '?'} (target ≥ ${TARGET_RATIO}); ` +
+      'syntax err = files parsed with syntax errors (their units outside the errors still count).',
     belowTarget.length
       ? `below half of python: ${belowTarget.map(({ language, ratio }) => `${language} ${ratio.toFixed(2)}`).join(', ')}.`
       : 'no language below half of python.',
