@@ -75,8 +75,9 @@ async function importDist(repoRoot, file) {
 }
 
 /**
- * Fetches every source and reads its files: `{ sources: [{ id, origin, language, root,
- * candidates, skipped, files: [{ path, bytes, text }] }] }`, files sorted by path.
+ * Fetches every source and reads its files: `[{ id, origin, language, root, candidates,
+ * candidateBytes, skipped, files: [{ path, bytes, text }] }]`, files sorted by path; a source
+ * that could not be fetched has `error` and no files.
  */
 export async function loadLanguageCorpora({ repoRoot, python, log }) {
   const { walkSourceFiles } = await importDist(repoRoot, 'index.js');
@@ -84,7 +85,21 @@ export async function loadLanguageCorpora({ repoRoot, python, log }) {
   const { contentSkipReason } = await importDist(repoRoot, 'file-policy.js');
   const loaded = [];
   for (const source of await languageSources(python)) {
-    const root = await source.fetch(log);
+    let root;
+    try {
+      root = await source.fetch(log);
+    } catch (error) {
+      // A source that cannot be fetched (offline, a pin being changed) leaves its language short, not the section dead.
+      log(`parse-languages: ${source.id} left out: ${error.message}`);
+      loaded.push({
+        id: source.id,
+        origin: source.origin,
+        language: source.language,
+        error: error.message,
+        files: [],
+      });
+      continue;
+    }
     const candidates = [];
     let skipped = 0;
     for await (const entry of walkSourceFiles(root, {

@@ -76,10 +76,16 @@ function rates(files, bytes, units, seconds) {
 
 /** Languages grouped with their sources' files; paths prefixed by the source so they stay distinct. */
 function corporaByLanguage(languages, sources) {
-  const byLanguage = new Map(languages.map((language) => [language, { sources: [], files: [] }]));
+  const byLanguage = new Map(
+    languages.map((language) => [language, { sources: [], failedSources: [], files: [] }]),
+  );
   for (const source of sources) {
     const entry = byLanguage.get(source.language);
     if (!entry) continue;
+    if (source.error) {
+      entry.failedSources.push({ id: source.id, origin: source.origin, error: source.error });
+      continue;
+    }
     const bytes = source.files.reduce((sum, file) => sum + file.bytes, 0);
     entry.sources.push({
       id: source.id,
@@ -276,6 +282,7 @@ export async function run({ repoRoot, python, runs, log }) {
       pythonUnitsPerSecond,
       belowTarget,
       noCorpus,
+      failedSources: [...corpora.values()].flatMap((entry) => entry.failedSources),
       languages: Object.fromEntries(
         measured.map((language) => [
           language,
@@ -322,7 +329,11 @@ function formatTables({
       ratio !== null && ratio < TARGET_RATIO ? '< 0.5 !' : figures.errors ? `${figures.errors} errors` : '',
     ]);
   }
-  for (const language of noCorpus) throughput.push([language, 'no corpus', '', '', '', '', '', '', '', '']);
+  for (const language of noCorpus) {
+    const failed = corpora.get(language).failedSources;
+    throughput.push([language, 'no corpus', '', '', '', '', '', '', '', failed.length ? 'fetch failed' : '']);
+  }
+  const failedSources = [...corpora.values()].flatMap((entry) => entry.failedSources);
 
   const ms = (figure) => (figure.error ? 'fails' : figure.median.toFixed(1));
   const comparison = [
@@ -363,6 +374,11 @@ function formatTables({
         )
         .join('; ') +
       '.',
+    ...(failedSources.length
+      ? [
+          `left out, could not fetch: ${failedSources.map((source) => `${source.id} (${source.error})`).join('; ')}.`,
+        ]
+      : []),
     '',
     formatTable(comparison),
     'bare tree-sitter parse of the same files (no extraction), MB/s medians; load = grammar load + parser set-up ' +
