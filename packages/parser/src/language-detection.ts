@@ -170,28 +170,62 @@ export function languageOfShebang(head: string): Language | undefined {
 }
 
 /**
- * C++ in a `.h` header: constructs C does not have, at the start of a line (so a comment's
- * prose does not count) or anywhere for `std::` and `template <`. `extern "C"` guarded by
- * `__cplusplus` is C made callable from C++, so it does not count.
+ * C++ in a `.h` header: constructs C does not have, in code outside preprocessor lines (so a
+ * comment's prose, a `#define x noexcept` or a C header's `#ifdef __cplusplus` part for C++
+ * callers do not count), or a C++ standard library include.
  */
 const CPP_HEADER_MARKERS = [
   /^\s*class\s+\w+(?:\s+final)?\s*(?::|\{|;|$)/m,
   /^\s*struct\s+\w+(?:\s+final)?\s*:\s*(?:public|protected|private|virtual)?\s*\w/m,
-  /^\s*namespace\s+[\w:]*\s*\{/m,
+  // `namespace a::b {`, `inline namespace v1 {`, `namespace std _GLIBCXX_VISIBILITY(default)` + `{`.
+  /^\s*(?:inline\s+)?namespace(?:\s+[\w:]+)?[^;=\n]*\n?\s*\{/m,
   /^\s*namespace\s+\w+\s*=/m,
   /^\s*using\s+(?:namespace\s+\w|\w+(?:::\w+)*\s*;|\w+\s*=)/m,
   /^\s*(?:public|private|protected)\s*:/m,
   /\btemplate\s*<[^>\n]*>/,
   /\bstd::\w/,
-  /^\s*#\s*include\s*<(?:iostream|string|vector|memory|map|unordered_map|set|algorithm|functional|utility|optional|cstdint|cstddef|cstdlib|cstring|cstdio|type_traits|array|tuple|thread|mutex|chrono|sstream|fstream)>/m,
   /\bvirtual\s+[\w:<>~*&\s]+\(/,
   /\boperator\s*(?:[-+*/%^&|~!=<>]=?|\(\)|\[\]|<<|>>|new|delete)\s*\(/,
   /\bconstexpr\b|\bnullptr\b|\bnoexcept\b/,
 ];
+const CPP_STANDARD_INCLUDE =
+  /^\s*#\s*include\s*<(?:iostream|string|vector|memory|map|unordered_map|set|algorithm|functional|utility|optional|cstdint|cstddef|cstdlib|cstring|cstdio|type_traits|array|tuple|thread|mutex|chrono|sstream|fstream)>/m;
+/**
+ * `#ifdef __cplusplus`, `#if defined(__cplusplus)`: how a C header opens a part for C++ callers.
+ * (`#if __cplusplus >= 201703L`, a version check, is how C++ headers themselves are written.)
+ */
+const CPP_ONLY_CONDITION = /^#\s*(?:ifdef\s+__cplusplus\b|if\s+.*(?<!!\s*)defined\s*\(?\s*__cplusplus\b)/;
+
+/** The header's code lines: comments, preprocessor lines and `#ifdef __cplusplus` parts left out. */
+function headerCode(head: string): string {
+  const lines = head.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ').replace(/\\\r?\n/g, ' ').split('\n');
+  const kept: string[] = [];
+  // Depths of the open conditionals, and the depth of the C++-only part being left out (if any).
+  let depth = 0;
+  let skippingAt = -1;
+  for (const line of lines) {
+    const directive = line.trimStart();
+    if (!directive.startsWith('#')) {
+      if (skippingAt < 0) kept.push(line);
+      continue;
+    }
+    if (/^#\s*if/.test(directive)) {
+      depth++;
+      if (skippingAt < 0 && CPP_ONLY_CONDITION.test(directive)) skippingAt = depth;
+    } else if (/^#\s*(?:else|elif)/.test(directive)) {
+      if (skippingAt === depth) skippingAt = -1;
+    } else if (/^#\s*endif/.test(directive)) {
+      if (skippingAt === depth) skippingAt = -1;
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return kept.join('\n');
+}
 
 /** `c` or `cpp` for a `.h` header, by what its text uses. */
 export function headerLanguage(head: string): 'c' | 'cpp' {
-  const code = head.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ');
+  if (CPP_STANDARD_INCLUDE.test(head)) return 'cpp';
+  const code = headerCode(head);
   return CPP_HEADER_MARKERS.some((marker) => marker.test(code)) ? 'cpp' : 'c';
 }
 

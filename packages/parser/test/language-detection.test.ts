@@ -127,6 +127,11 @@ describe('a `.h` header: C or C++ by its content', () => {
     ['using namespace', 'using namespace std;\n'],
     ['constexpr', 'constexpr int size = 4;\n'],
     ['a virtual method', 'struct Base {\n  virtual void run() = 0;\n};\n'],
+    [
+      'a namespace with a macro before its brace',
+      'namespace std _GLIBCXX_VISIBILITY(default)\n{\nint f();\n}\n',
+    ],
+    ['a C++ version check around everything', '#if __cplusplus >= 201402L\nnamespace std\n{\n}\n#endif\n'],
   ])('C++: %s', (_case, head) => {
     expect(headerLanguage(head)).toBe('cpp');
     expect(detectLanguage('include/engine.h', head)).toBe('cpp');
@@ -147,6 +152,16 @@ describe('a `.h` header: C or C++ by its content', () => {
       '/* A class of errors; see namespace docs, template<T> */\n// std::string\nint f(void);\n',
     ],
     ['`new` and `class` as C identifiers', 'int new = 1;\nint class_count(void);\n'],
+    // GL/glu.h and lzma.h: C++ only inside the parts for C++ callers, and in a macro's value.
+    [
+      'C++ declarations for C++ callers',
+      '#ifdef __cplusplus\nclass GLUnurbs;\n#else\ntypedef struct GLUnurbs GLUnurbs;\n#endif\n',
+    ],
+    [
+      'noexcept in a macro for C++ callers',
+      '#if defined(__cplusplus) && __cplusplus >= 201103L\n#  define lzma_nothrow noexcept\n#else\n#  define lzma_nothrow\n#endif\n',
+    ],
+    ['noexcept in a plain macro', '#define NOTHROW noexcept\nint f(void) NOTHROW;\n'],
   ])('C: %s', (_case, head) => {
     expect(headerLanguage(head)).toBe('c');
     expect(detectLanguage('include/zlib.h', head)).toBe('c');
