@@ -1,12 +1,201 @@
-import type { LanguageSpec } from '../extract.js';
+import type { EntityKind } from '@codesearch/core';
+import type { Definition, LanguageSpec, SyntaxNode } from '../extract.js';
+import { blockDocAbove, cleanBlockDoc } from './comments.js';
 
-// Stub: every line becomes a `code` chunk until the definitions are described.
+const ANNOTATIONS = new Set(['annotation']);
+/** Values longer than this (or on several lines) are left out of a declaration's signature. */
+const SHORT_VALUE = 80;
+/** The scope name of an anonymous class body (`new Runnable { … }`), as in Java. */
+const ANONYMOUS_CLASS = '<anonymous>';
+
+/**
+ * Objects are classes: a singleton that extends traits and overrides members, and a companion
+ * object is its class's static side (`Foo.apply` sits with `Foo`'s methods). Package objects are
+ * namespaces: modules.
+ */
+const CLASS_KINDS: Readonly<Record<string, EntityKind>> = {
+  class_definition: 'class',
+  object_definition: 'class',
+  trait_definition: 'trait',
+  enum_definition: 'enum',
+};
+
+/**
+ * Where a `val`/`var`/`type` is a unit: at top level (Scala 3), in an object or a package object
+ * or a package block, the places of static members. In classes and traits they are instance
+ * members (left to the class's unit, like Java's fields); in functions, locals.
+ */
+const STATIC_OWNERS = new Set(['object_definition', 'package_object', 'package_clause']);
+
+function inStaticScope(node: SyntaxNode): boolean {
+  const parent = node.parent;
+  if (!parent) return false;
+  const type = parent.type;
+  if (type === 'compilation_unit') return true;
+  if (type !== 'template_body') return false;
+  const owner = parent.parent?.type;
+  return owner !== undefined && STATIC_OWNERS.has(owner);
+}
+
+function isLong(value: SyntaxNode | null): boolean {
+  return (
+    value !== null &&
+    (value.endIndex - value.startIndex > SHORT_VALUE || value.startPosition.row !== value.endPosition.row)
+  );
+}
+
+/** `val x = …`, `var (a, b) = …` (no unit: a pattern), `val a, b = …` (named after `a`). */
+function valueName(node: SyntaxNode): string {
+  const pattern = node.childForFieldName('pattern');
+  if (pattern?.type === 'identifier') return pattern.text;
+  if (pattern?.type === 'identifiers') return pattern.firstNamedChild?.text ?? '';
+  return '';
+}
+
+/** `extension [A](xs: List[A])` → `List`: the extended type names the scope, like a Rust impl. */
+function extendedTypeName(node: SyntaxNode): string {
+  const type = node.childForFieldName('parameters')?.firstNamedChild?.childForFieldName('type');
+  if (!type) return '';
+  const name = type.type === 'generic_type' ? type.childForFieldName('type') : null;
+  return (name ?? type).text.replace(/\[.*$/s, '');
+}
+
+/**
+ * An anonymous given (`given Ordering[Int] with …`) is named after its type as written,
+ * `Ordering[Int]` (the compiler's `given_Ordering_Int` is not on the declaration's line).
+ */
+function givenName(node: SyntaxNode): string {
+  const name = node.childForFieldName('name') ?? node.childForFieldName('return_type');
+  return name ? name.text.replace(/\s+/g, ' ') : '';
+}
+
+function describeGiven(node: SyntaxNode): Definition | undefined {
+  const name = givenName(node);
+  const body = node.childForFieldName('body');
+  // `given Show[Int] with { … }`: an instance with members, like an object.
+  if (body?.type === 'with_template_body' || body?.type === 'template_body')
+    return { role: 'class', kind: 'class', name, body };
+  // An alias with parameters is a function (`given listOrd[T](using Ordering[T]): … = …`),
+  // without, a value.
+  if (node.childForFieldName('parameters') || node.childForFieldName('type_parameters'))
+    return { role: 'function', name, body };
+  return { role: 'scope', kind: 'constant', name, classLike: false, ...(isLong(body) ? { body } : {}) };
+}
+
+const COMMENTS = new Set(['comment', 'block_comment']);
+
+/**
+ * Scaladoc: the `/** … *\/` block directly above. tree-sitter-scala puts a comment written after
+ * a braceless body (even at column 0, right above the next definition) at the end of that body:
+ * it is looked for there too.
+ */
+function scaladoc(anchor: SyntaxNode): string | undefined {
+  const above = blockDocAbove(anchor, ANNOTATIONS);
+  if (above !== undefined) return above;
+  const previous = anchor.previousSibling;
+  const row = anchor.startPosition.row;
+  if (!previous || previous.endPosition.row < row - 1) return undefined;
+  let last = previous.lastChild;
+  while (last && !COMMENTS.has(last.type)) last = last.lastChild;
+  if (!last || last.endPosition.row !== row - 1) return undefined;
+  const text = last.text;
+  if (!text.startsWith('/**') || text.startsWith('/**/')) return undefined;
+  return cleanBlockDoc(text) || undefined;
+}
+
 export const scala: LanguageSpec = {
   language: 'scala',
-  nodeTypes: [],
-  decoratorTypes: new Set(),
-  importTypes: new Set(),
+  nodeTypes: [
+    'class_definition',
+    'object_definition',
+    'trait_definition',
+    'enum_definition',
+    'package_object',
+    'package_clause',
+    'function_definition',
+    'function_declaration',
+    'given_definition',
+    'extension_definition',
+    'instance_expression',
+    'val_definition',
+    'var_definition',
+    'type_definition',
+  ],
+  // Indented (Scala 3) bodies hold the blank lines after them: a definition ends at its last token.
+  endAtLastCode: true,
+  decoratorTypes: ANNOTATIONS,
+  importTypes: new Set(['package_clause', 'import_declaration', 'export_declaration']),
   elision: '{ … }',
-  describe: () => undefined,
-  docstring: () => undefined,
+  describe(node) {
+    const type = node.type;
+    switch (type) {
+      case 'function_definition':
+      case 'function_declaration':
+        return {
+          role: 'function',
+          name: node.childForFieldName('name')?.text ?? '',
+          body: node.childForFieldName('body'),
+        };
+      case 'val_definition':
+      case 'var_definition': {
+        if (!inStaticScope(node)) return undefined;
+        const value = node.childForFieldName('value');
+        return {
+          role: 'scope',
+          kind: type === 'val_definition' ? 'constant' : 'variable',
+          name: valueName(node),
+          classLike: false,
+          ...(isLong(value) ? { body: value } : {}),
+        };
+      }
+      case 'type_definition': {
+        if (!inStaticScope(node)) return undefined;
+        const value = node.childForFieldName('type');
+        return {
+          role: 'scope',
+          kind: 'type',
+          name: node.childForFieldName('name')?.text ?? '',
+          classLike: false,
+          ...(isLong(value) ? { body: value } : {}),
+        };
+      }
+      case 'instance_expression':
+        // `new T { … }`: the template body, when there is one, is the last child.
+        return node.lastChild?.type === 'template_body'
+          ? { role: 'scope', name: ANONYMOUS_CLASS, classLike: true }
+          : undefined;
+      case 'extension_definition':
+        return { role: 'scope', name: extendedTypeName(node), classLike: true };
+      case 'given_definition':
+        return describeGiven(node);
+      case 'package_clause': {
+        // `package a.b` heading the file is an import-like line; `package a.b { … }` a module.
+        const body = node.childForFieldName('body');
+        if (!body) return undefined;
+        return {
+          role: 'scope',
+          kind: 'module',
+          name: node.childForFieldName('name')?.text ?? '',
+          classLike: false,
+          body,
+        };
+      }
+      case 'package_object':
+        return {
+          role: 'scope',
+          kind: 'module',
+          name: node.childForFieldName('name')?.text ?? '',
+          classLike: false,
+          body: node.childForFieldName('body'),
+        };
+      default:
+        return {
+          role: 'class',
+          kind: CLASS_KINDS[type] ?? 'class',
+          name: node.childForFieldName('name')?.text ?? '',
+          body: node.childForFieldName('body'),
+        };
+    }
+  },
+  docstring: (_node, _source, anchor) => scaladoc(anchor),
 };

@@ -1,0 +1,227 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type DirectoryParseResult, parseDirectory, parseSource } from '../src/index.js';
+import { uncoveredLines } from './coverage-lines.js';
+import { codeChunks, entity, fixtureRoot, outline, parseFixture } from './helpers.js';
+import { fetchRealCode } from './real-code.mjs';
+import { makeTree } from './tree.js';
+
+const DIR = 'src/main/scala/com/example/shop';
+let result: DirectoryParseResult;
+beforeAll(async () => {
+  result = await parseFixture('scala');
+});
+
+describe('scala fixture', () => {
+  it('parses every file without errors or warnings', () => {
+    expect(result.errors).toEqual([]);
+    expect(result.skipped).toEqual([]);
+    expect(result.files.map((file) => [file.filePath, file.language, file.warnings])).toEqual([
+      [`${DIR}/Order.scala`, 'scala', []],
+      [`${DIR}/Pricing.scala`, 'scala', []],
+      [`${DIR}/package.scala`, 'scala', []],
+    ]);
+  });
+
+  it('extracts classes, case classes, objects, traits and their members (Scala 2 syntax)', () => {
+    expect(outline(result.entities, `${DIR}/Order.scala`)).toEqual([
+      'class Line 13-22',
+      'method Line.total 17-18',
+      'method Line.toString 21-21',
+      // The companion object: its members sit with the class's.
+      'class Line 25-36',
+      'constant Line.MaxLines 27-27',
+      'variable Line.created 28-28',
+      'constant Line.ordering 29-29',
+      'type Line.Prices 30-30',
+      'method Line.apply 32-35',
+      'trait Status 39-41',
+      'method Status.isFinal 40-40',
+      'class Status 43-46',
+      'class Status.Open 44-44',
+      'method Status.Open.isFinal 44-44',
+      'class Status.Shipped 45-45',
+      'method Status.Shipped.isFinal 45-45',
+      'trait Repository 51-56',
+      'method Repository.find 52-52',
+      'method Repository.get 55-55',
+      // A class's vals are its fields (no units); a local def is a function of its method.
+      'class Order 58-73',
+      'method Order.total 61-64',
+      'function Order.total.lineTotal 62-62',
+      'method Order.<anonymous>.run 67-67',
+      'class Order.Receipt 70-72',
+      'method Order.Receipt.print 71-71',
+    ]);
+    expect(codeChunks(result.entities, `${DIR}/Order.scala`)).toEqual(['imports 1-5']);
+  });
+
+  it('extracts Scala 3 definitions: enums, givens, extensions, top-level defs, end markers', () => {
+    expect(outline(result.entities, `${DIR}/Pricing.scala`)).toEqual([
+      'type Percent 6-6',
+      'constant DefaultDiscount 8-8',
+      // `end Currency` ends the enum.
+      'enum Currency 11-18',
+      'method Currency.format 16-17',
+      'trait Show 20-21',
+      'method Show.show 21-21',
+      // An anonymous given is named after its type.
+      'class Show[Line] 24-25',
+      'method Show[Line].show 25-25',
+      'constant lineOrdering 27-27',
+      // Extension methods are methods of the extended type, like a Rust impl's.
+      'method BigDecimal.rounded 31-31',
+      'method BigDecimal.cents 32-32',
+      'class Pricing 34-42',
+      'method Pricing.discount 35-38',
+      'method Pricing.charm 41-41',
+      'function run 44-45',
+    ]);
+    expect(codeChunks(result.entities, `${DIR}/Pricing.scala`)).toEqual([
+      'imports 1-3',
+      // The extension's own line, as a Rust impl's.
+      'BigDecimal 29-29',
+      'println 47-47',
+    ]);
+  });
+
+  it('makes package objects and package blocks modules', () => {
+    expect(outline(result.entities, `${DIR}/package.scala`)).toEqual([
+      'module shop 4-10',
+      'type shop.Sku 5-5',
+      'function shop.parseSku 8-9',
+      'module legacy 12-14',
+      'class legacy.OldOrder 13-13',
+    ]);
+    expect(codeChunks(result.entities, `${DIR}/package.scala`)).toEqual(['imports 1-1']);
+  });
+
+  it('reads Scaladoc directly above, annotations stepped over, and no other comment', () => {
+    const { entities } = result;
+    expect(entity(entities, 'Line', 13).docstring).toBe(
+      'An order line: a product and how many.\n\n@param sku the product code\n@param quantity how many, at least one',
+    );
+    expect(entity(entities, 'Line.total').docstring).toBe("The line's total, in cents.");
+    expect(entity(entities, 'Line.toString').docstring).toBeUndefined();
+    expect(entity(entities, 'Line', 25).docstring).toBe('Lines and the money side of them.');
+    expect(entity(entities, 'Line.MaxLines').docstring).toBe('The most lines one order may hold.');
+    expect(entity(entities, 'Line.created').docstring).toBeUndefined();
+    expect(entity(entities, 'Repository').docstring).toBe('Stores orders.');
+    expect(entity(entities, 'Status', 39).docstring).toBe('What can happen to an order.');
+    expect(entity(entities, 'Status', 43).docstring).toBeUndefined();
+    expect(entity(entities, 'Percent').docstring).toBe('A discount, in percent.');
+    expect(entity(entities, 'Currency').docstring).toBe('Currencies the shop sells in.');
+    expect(entity(entities, 'Currency.format').docstring).toBe('Formats an amount.');
+    expect(entity(entities, 'Show[Line]').docstring).toBe('Shows a line as text.');
+    expect(entity(entities, 'BigDecimal.rounded').docstring).toBe('Rounds to whole cents.');
+    expect(entity(entities, 'Pricing.charm').docstring).toBeUndefined();
+    expect(entity(entities, 'shop').docstring).toBe('Shared helpers of the shop.');
+    expect(entity(entities, 'shop.parseSku').docstring).toBe('Parses a SKU.');
+  });
+
+  it('records annotations as decorators, not counting their lines', () => {
+    const { entities } = result;
+    expect(entity(entities, 'Line', 13).decorators).toEqual(['@SerialVersionUID(1L)']);
+    expect(entity(entities, 'Line', 13).sourceCode.startsWith('final case class Line(')).toBe(true);
+    expect(entity(entities, 'Repository.get').decorators).toEqual(['@deprecated("use find", "2.0")']);
+    expect(entity(entities, 'run').decorators).toEqual(['@main']);
+    expect(entity(entities, 'run').sourceCode.startsWith('def run(): Unit =')).toBe(true);
+    expect(entity(entities, 'Repository.find').decorators).toBeUndefined();
+  });
+
+  it('builds signatures: the declaration up to its body, modifiers kept, annotations left out', () => {
+    const { entities } = result;
+    expect(entity(entities, 'Line', 13).signature).toBe('final case class Line(sku: String, quantity: Int)');
+    expect(entity(entities, 'Line', 25).signature).toBe('object Line');
+    expect(entity(entities, 'Line.total').signature).toBe('def total(prices: Map[String, Long]): Long =');
+    expect(entity(entities, 'Line.toString').signature).toBe('override def toString: String =');
+    expect(entity(entities, 'Line.MaxLines').signature).toBe('final val MaxLines = 100');
+    expect(entity(entities, 'Line.ordering').signature).toBe(
+      'implicit val ordering: Ordering[Line] = Ordering.by(_.sku)',
+    );
+    expect(entity(entities, 'Line.Prices').signature).toBe('type Prices = Map[String, Long]');
+    expect(entity(entities, 'Status', 39).signature).toBe('sealed trait Status');
+    expect(entity(entities, 'Status.Open').signature).toBe('case object Open extends Status');
+    expect(entity(entities, 'Repository').signature).toBe('trait Repository[F[_]]');
+    expect(entity(entities, 'Repository.find').signature).toBe('def find(id: Long): F[Option[Order]]');
+    expect(entity(entities, 'Order').signature).toBe(
+      'class Order(val id: Long, lines: Seq[Line])(implicit ec: ExecutionContext)',
+    );
+    expect(entity(entities, 'Percent').signature).toBe('opaque type Percent = Int');
+    expect(entity(entities, 'DefaultDiscount').signature).toBe('val DefaultDiscount: Percent = 5');
+    // The colon of a braceless body is not signature.
+    expect(entity(entities, 'Currency').signature).toBe('enum Currency(val symbol: String)');
+    expect(entity(entities, 'Show').signature).toBe('trait Show[A]');
+    expect(entity(entities, 'Show[Line]').signature).toBe('given Show[Line] with');
+    expect(entity(entities, 'lineOrdering').signature).toBe(
+      'given lineOrdering: Ordering[Line] = Ordering.by(_.quantity)',
+    );
+    expect(entity(entities, 'BigDecimal.cents').signature).toBe('def cents: Long =');
+    expect(entity(entities, 'Pricing').signature).toBe('object Pricing');
+    expect(entity(entities, 'shop').signature).toBe('package object shop');
+    expect(entity(entities, 'legacy').signature).toBe('package legacy');
+  });
+
+  it('records parents and kinds', () => {
+    const { entities } = result;
+    expect(entity(entities, 'Order.total.lineTotal').parent).toBe('Order.total');
+    expect(entity(entities, 'Order.<anonymous>.run').parent).toBe('Order.<anonymous>');
+    expect(entity(entities, 'BigDecimal.rounded').parent).toBe('BigDecimal');
+    expect(entity(entities, 'shop.parseSku').kind).toBe('function');
+    expect(entity(entities, 'Status.Open.isFinal').parent).toBe('Status.Open');
+  });
+
+  it('ends a braceless definition at its end marker, else at its last token', () => {
+    const { entities } = result;
+    expect(entity(entities, 'Pricing.discount').sourceCode).toBe(
+      [
+        'def discount(total: Long, percent: Percent): Long =',
+        '  val off = total * percent / 100',
+        '  total - off',
+        'end discount',
+      ].join('\n'),
+    );
+    expect(entity(entities, 'Currency').sourceCode.split('\n').at(-1)).toBe('end Currency');
+    expect(entity(entities, 'Show').sourceCode).toBe('trait Show[A]:\n  def show(a: A): String');
+  });
+
+  it('outlines classes with method bodies elided', () => {
+    const { entities } = result;
+    expect(entity(entities, 'Line', 25).outline).toBe(
+      [
+        '/** Lines and the money side of them. */',
+        'object Line {',
+        '  /** The most lines one order may hold. */',
+        '  final val MaxLines = 100',
+        '  private var created = 0',
+        '  implicit val ordering: Ordering[Line] = Ordering.by(_.sku)',
+        '  type Prices = Map[String, Long]',
+        '',
+        '  def apply(sku: String): Line = { … }',
+        '}',
+      ].join('\n'),
+    );
+    expect(entity(entities, 'Pricing').outline).toBe(
+      [
+        'object Pricing:',
+        '  def discount(total: Long, percent: Percent): Long =',
+        '    …',
+        '  end discount',
+        '',
+        '  // Prices ending in 99.',
+        '  def charm(price: Long): Long = …',
+        'end Pricing',
+      ].join('\n'),
+    );
+  });
+
+  it('leaves no line outside a unit', () => {
+    for (const file of ['Order.scala', 'Pricing.scala', 'package.scala']) {
+      const filePath = `${DIR}/${file}`;
+      const source = readFileSync(path.join(fixtureRoot('scala'), filePath), 'utf8');
+      const entities = result.entities.filter((candidate) => candidate.filePath === filePath);
+      expect(uncoveredLines(source, entities), file).toEqual([]);
+    }
+  });
+});
