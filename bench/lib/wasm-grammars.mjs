@@ -65,6 +65,24 @@ export function wasmGrammarFile(repoRoot, language) {
   };
 }
 
+/**
+ * The native binary `parserFor` loads for a language on this platform (node-gyp-build's choice
+ * among the package's prebuilds; tree-sitter-swift's are vendored into packages/parser), or undefined.
+ */
+export function nativeBinaryFile(repoRoot, language) {
+  const require = createRequire(path.join(repoRoot, 'packages/parser/package.json'));
+  const nodeGypBuild = require('node-gyp-build');
+  try {
+    const directory =
+      language === 'swift'
+        ? path.join(repoRoot, 'packages/parser/vendor/tree-sitter-swift')
+        : packageDirectory(repoRoot, WASM_GRAMMARS[language][0]);
+    return nodeGypBuild.path(directory);
+  } catch {
+    return undefined;
+  }
+}
+
 /** web-tree-sitter's `{ Parser, Language }`, initialised (the module's own .wasm loaded). */
 export async function loadWebTreeSitter(repoRoot) {
   const require = createRequire(path.join(repoRoot, 'package.json'));

@@ -6,12 +6,19 @@
  * files, and what loading each grammar costs once.
  */
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDist } from '../lib/dist.mjs';
 import { loadLanguageCorpora, SOURCE_CAP_BYTES } from '../lib/language-corpora.mjs';
 import { formatRange, formatTable, summarise, summariseRuns } from '../lib/stats.mjs';
-import { loadNativeGrammars, loadWebTreeSitter, wasmGrammarFile, wasmParser } from '../lib/wasm-grammars.mjs';
+import {
+  loadNativeGrammars,
+  loadWebTreeSitter,
+  nativeBinaryFile,
+  wasmGrammarFile,
+  wasmParser,
+} from '../lib/wasm-grammars.mjs';
 
 export const description =
   'parse throughput per language on real code (native tree-sitter, 1 thread), and against web-tree-sitter';
@@ -227,9 +234,13 @@ export async function run({ repoRoot, python, runs, log }) {
   }
   const nativeVsWasm = {};
   for (const language of measured) {
+    const binary = nativeBinaryFile(repoRoot, language);
     const load = {
       nativeLoadMs: loadTimes.native.languages[language],
       wasmLoadMs: loadTimes.wasm.languages[language],
+      nativeBinary: binary && path.relative(repoRoot, binary),
+      nativeBinaryBytes: binary && statSync(binary).size,
+      wasmBytes: wasm[language].file && statSync(wasm[language].file).size,
     };
     if (!bare[language]) {
       nativeVsWasm[language] = { wasm: wasm[language].missing, ...load };
@@ -336,8 +347,18 @@ function formatTables({
   const failedSources = [...corpora.values()].flatMap((entry) => entry.failedSources);
 
   const ms = (figure) => (figure.error ? 'fails' : figure.median.toFixed(1));
+  const kb = (bytes) => (bytes ? (bytes / 1024).toFixed(0) : '–');
   const comparison = [
-    ['language', 'native MB/s', 'wasm MB/s', 'native/wasm', 'load native ms', 'load wasm ms'],
+    [
+      'language',
+      'native MB/s',
+      'wasm MB/s',
+      'native/wasm',
+      'load native ms',
+      'load wasm ms',
+      '.node KB',
+      '.wasm KB',
+    ],
   ];
   for (const language of measured) {
     const figures = nativeVsWasm[language];
@@ -348,6 +369,8 @@ function formatTables({
       figures.nativeOverWasm ? `${figures.nativeOverWasm.toFixed(2)}x` : '–',
       ms(figures.nativeLoadMs),
       ms(figures.wasmLoadMs),
+      kb(figures.nativeBinaryBytes),
+      kb(figures.wasmBytes),
     ]);
   }
   const withoutWasm = measured.filter((language) => !nativeVsWasm[language].nativeOverWasm);
@@ -382,7 +405,7 @@ function formatTables({
     '',
     formatTable(comparison),
     'bare tree-sitter parse of the same files (no extraction), MB/s medians; load = grammar load + parser set-up ' +
-      'in a fresh process, median ms.',
+      'in a fresh process, median ms; .node / .wasm KB: the file loaded (the prebuilt binary for this platform; typescript and tsx share one).',
     `runtime init (median ms): native ${loadTimes.native.initMs.median.toFixed(0)} (tree-sitter addon + dist/grammars.js), ` +
       `wasm ${loadTimes.wasm.initMs.median.toFixed(0)} (web-tree-sitter import + Parser.init). ` +
       (ratios.length
