@@ -136,18 +136,22 @@ describe('csharp fixture', () => {
     expect(entity(entities, `${NS}.Invoice.Add`).decorators).toEqual([
       '[MethodImpl(MethodImplOptions.AggressiveInlining)]',
     ]);
-    expect(entity(entities, `${LEGACY}.CsvExporter`).decorators).toEqual(['[Obsolete("Use the new exporter")]']);
+    expect(entity(entities, `${LEGACY}.CsvExporter`).decorators).toEqual([
+      '[Obsolete("Use the new exporter")]',
+    ]);
     expect(entity(entities, `${NS}.Invoice.Total`).decorators).toBeUndefined();
-    expect(entity(entities, `${NS}.Invoice`).sourceCode.startsWith('public sealed partial class Invoice')).toBe(
-      true,
-    );
+    expect(
+      entity(entities, `${NS}.Invoice`).sourceCode.startsWith('public sealed partial class Invoice'),
+    ).toBe(true);
   });
 
   it('builds signatures up to the body, on one line', () => {
     const signature = (name: string) => entity(result.entities, name).signature;
     expect(signature(`${NS}.Invoice`)).toBe('public sealed partial class Invoice : IComparable<Invoice>');
     expect(signature(`${NS}.Invoice.MaxLines`)).toBe('public const int MaxLines = 200');
-    expect(signature(`${NS}.Invoice.Empty`)).toBe('public static readonly Invoice Empty = new Invoice("none")');
+    expect(signature(`${NS}.Invoice.Empty`)).toBe(
+      'public static readonly Invoice Empty = new Invoice("none")',
+    );
     expect(signature(`${NS}.Invoice.Invoice`)).toBe('public Invoice(string number) : base()');
     expect(signature(`${NS}.Invoice.Total`)).toBe('public long Total');
     expect(signature(`${NS}.Invoice.IsEmpty`)).toBe('public bool IsEmpty');
@@ -210,5 +214,197 @@ describe('csharp fixture', () => {
       const entities = result.entities.filter((e) => e.filePath === file);
       expect([file, uncoveredCsharpLines(source, entities)]).toEqual([file, []]);
     }
+  });
+});
+
+describe('csharp bad input', () => {
+  it('finds the definitions before and after a syntax error, and names its line', () => {
+    const source = [
+      'namespace Shop',
+      '{',
+      '    public class Cart',
+      '    {',
+      '        public void Before() { }',
+      '',
+      '        public void Broken(int x {',
+      '            if (x > ) { return; }',
+      '        }',
+      '',
+      '        public void After() { }',
+      '    }',
+      '',
+      '    public class Next',
+      '    {',
+      '        public int Count() => 1;',
+      '    }',
+      '}',
+    ].join('\n');
+    const parsed = parseSource(source, 'csharp', 'Bad.cs');
+    expect(parsed.warnings).toEqual(['syntax errors near line 7; 7 definitions extracted from the rest']);
+    expect(outline(parsed.entities, 'Bad.cs')).toEqual([
+      'module Shop 1-18',
+      'class Shop.Cart 3-12',
+      'method Shop.Cart.Before 5-5',
+      'method Shop.Cart.Broken 7-9',
+      'method Shop.Cart.After 11-11',
+      'class Shop.Next 14-17',
+      'method Shop.Next.Count 16-16',
+    ]);
+  });
+
+  it('survives a class header split by #if / #else (the grammar sees one header, the rest is an error)', () => {
+    const source = [
+      'namespace Shop;',
+      '',
+      '#if NET6_0_OR_GREATER',
+      'public sealed class Pool : IAsyncDisposable',
+      '#else',
+      'public sealed class Pool : IDisposable',
+      '#endif',
+      '{',
+      '    public void Rent() { }',
+      '}',
+      '',
+      'public class After',
+      '{',
+      '    public void Run() { }',
+      '}',
+    ].join('\n');
+    const parsed = parseSource(source, 'csharp', 'Pool.cs');
+    expect(parsed.warnings).toHaveLength(1);
+    expect(parsed.warnings[0]).toMatch(/^syntax errors near lines? 4\b/);
+    const definitions = outline(parsed.entities, 'Pool.cs');
+    // The unclosed `#if` wraps the rest of the file: its declarations stay in the namespace.
+    expect(definitions).toContain('class Shop.Pool 4-10');
+    expect(definitions).toContain('method Shop.Pool.Rent 9-9');
+    expect(definitions).toContain('class Shop.After 12-15');
+    expect(definitions).toContain('method Shop.After.Run 14-14');
+    expect(uncoveredCsharpLines(source, parsed.entities)).toEqual([]);
+  });
+
+  it('parses a generated file of 3,000 methods within the default limits, and skips one over 1 MiB', async () => {
+    const methods = (count: number) =>
+      Array.from(
+        { length: count },
+        (_, i) =>
+          `        /// <summary>Step ${i}.</summary>\n        public int Step${i}(int x)\n        {\n            return x + ${i};\n        }\n`,
+      ).join('\n');
+    const big = `namespace Gen\n{\n    public static class Steps\n    {\n${methods(3000)}    }\n}\n`;
+    const huge = `namespace Gen\n{\n    public static class Huge\n    {\n${methods(12000)}    }\n}\n`;
+    expect(big.length).toBeLessThan(1024 * 1024);
+    expect(huge.length).toBeGreaterThan(1024 * 1024);
+    const root = await tempDir();
+    await writeTree(root, { 'Steps.cs': big, 'Huge.cs': huge });
+    const parsed = await parseDirectory(root, { concurrency: 1 });
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.skipped.map((skip) => [skip.relativePath, skip.reason])).toEqual([
+      ['Huge.cs', expect.stringMatching(/^too large \(\d\.\d MiB, limit 1\.0 MiB\)$/)],
+    ]);
+    const steps = parsed.entities.filter((e) => e.kind === 'method');
+    expect(steps).toHaveLength(3000);
+    expect(steps[2999]).toMatchObject({
+      qualifiedName: 'Gen.Steps.Step2999',
+      lineNumber: 5 + 2999 * 6 + 1,
+      docstring: 'Step 2999.',
+      signature: 'public int Step2999(int x)',
+    });
+    expect(uncoveredCsharpLines(big, parsed.entities)).toEqual([]);
+  });
+});
+
+describe('csharp real code: pythonnet 3.2.1 (PyPI sdist, src/runtime)', () => {
+  let root: string;
+  let real: DirectoryParseResult;
+  beforeAll(async () => {
+    root = await fetchRealCode('csharp-pythonnet');
+    real = await parseDirectory(root, { languages: ['csharp'], concurrency: 1 });
+  }, 120_000);
+
+  it('parses every file; the generated TypeOffset files are skipped; three files have grammar gaps', () => {
+    expect(real.errors).toEqual([]);
+    expect(real.files).toHaveLength(145);
+    expect(real.skipped.map((skip) => skip.relativePath)).toEqual(
+      ['311', '312', '313', '314', '315'].map((v) => `Native/TypeOffset${v}.cs`),
+    );
+    // `#if` inside argument lists (Finalizer.cs, PyObject.cs) and a `*(nint*)(…)` dereference
+    // (Runtime.cs) are beyond tree-sitter-c-sharp 0.23; the rest of each file is extracted.
+    expect(real.files.filter((file) => file.warnings.length > 0).map((file) => file.filePath)).toEqual([
+      'Finalizer.cs',
+      'PythonTypes/PyObject.cs',
+      'Runtime.cs',
+    ]);
+  });
+
+  it('finds the units by kind', () => {
+    const counts: Record<string, number> = {};
+    for (const e of real.entities) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
+    // Checked by hand against grep over the sources: 12 enums, 13 interfaces, 23 structs,
+    // 18 delegates (`type`), 107 block namespaces (`module`; 37 files use `namespace X;`).
+    expect(counts).toEqual({
+      code: 129,
+      module: 107,
+      class: 165,
+      constant: 117,
+      method: 1724,
+      interface: 13,
+      function: 2,
+      struct: 23,
+      type: 18,
+      enum: 12,
+    });
+  });
+
+  it('extracts entities as written (checked by hand)', () => {
+    const { entities } = real;
+    const group = entity(entities, 'Python.Runtime.Codecs.EncoderGroup');
+    expect([group.kind, group.filePath, group.lineNumber, group.signature]).toEqual([
+      'class',
+      'Codecs/EncoderGroup.cs',
+      11,
+      'public sealed class EncoderGroup: IPyObjectEncoder, IEnumerable<IPyObjectEncoder>, IDisposable',
+    ]);
+    expect(group.docstring).toBe(
+      'Represents a group of IPyObjectDecoders. Useful to group them by priority.',
+    );
+    const add = entity(entities, 'Python.Runtime.Codecs.EncoderGroup.Add');
+    expect([add.kind, add.lineNumber, add.endLine, add.docstring, add.signature]).toEqual([
+      'method',
+      18,
+      22,
+      'Add specified encoder to the group',
+      'public void Add(IPyObjectEncoder item)',
+    ]);
+    // A file-scoped namespace: its types are qualified by it.
+    const cache = entity(entities, 'Python.Runtime.ConcurrentLruCache');
+    expect([cache.filePath, cache.lineNumber, cache.endLine, cache.signature]).toEqual([
+      'Util/ConcurrentLruCache.cs',
+      7,
+      103,
+      'internal sealed class ConcurrentLruCache<TKey, TValue> where TKey : notnull',
+    ]);
+    expect(entity(entities, 'Python.Runtime.ConcurrentLruCache.CacheItem').signature).toBe(
+      'sealed record CacheItem(TKey Key, TValue Value)',
+    );
+    const count = entity(entities, 'Python.Runtime.ConcurrentLruCache.Count');
+    expect([count.kind, count.lineNumber, count.signature]).toEqual(['method', 25, 'public int Count']);
+    const initialize = entity(entities, 'Python.Runtime.Native.ABI.Initialize');
+    expect([initialize.filePath, initialize.lineNumber, initialize.signature]).toEqual([
+      'Native/ABI.cs',
+      20,
+      'internal static void Initialize(Version version)',
+    ]);
+  });
+
+  it('leaves no line of any file outside a unit', () => {
+    const uncovered: string[] = [];
+    for (const file of real.files) {
+      const source = readFileSync(path.join(root, file.filePath), 'utf8');
+      const lines = uncoveredCsharpLines(
+        source,
+        real.entities.filter((e) => e.filePath === file.filePath),
+      );
+      if (lines.length > 0) uncovered.push(`${file.filePath}: ${lines.join(', ')}`);
+    }
+    expect(uncovered).toEqual([]);
   });
 });

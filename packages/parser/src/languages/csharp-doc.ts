@@ -22,7 +22,10 @@ export function cleanXmlDoc(text: string): string {
     )
     .replace(/<param\s+name\s*=\s*"([^"]*)"\s*>\s*/g, '\n@param $1 ')
     .replace(/<typeparam\s+name\s*=\s*"([^"]*)"\s*>\s*/g, '\n@typeparam $1 ')
-    .replace(/<exception\s+cref\s*=\s*"([^"]*)"\s*>\s*/g, (_match, value: string) => `\n@throws ${reference(value)} `)
+    .replace(
+      /<exception\s+cref\s*=\s*"([^"]*)"\s*>\s*/g,
+      (_match, value: string) => `\n@throws ${reference(value)} `,
+    )
     .replace(/<returns>\s*/g, '\n@returns ')
     .replace(/<value>\s*/g, '\n')
     .replace(/<\/?para\s*\/?>|<\/?(?:remarks|example)>/g, '\n\n')
@@ -37,12 +40,12 @@ export function cleanXmlDoc(text: string): string {
     kept.push(line.trim() === '' ? '' : line);
   }
   // `@param` lines follow each other without the blank line their closing tags left.
-  const text2 = kept.join('\n').replace(/\n\n(?=@(?:param|typeparam|returns|throws) )/g, '\n');
-  return dedentFirst(text2.trim());
+  const joined = kept.join('\n').replace(/\n\n(?=@(?:param|typeparam|returns|throws) )/g, '\n');
+  return dedentRest(joined.trim());
 }
 
-/** Removes the indentation every non-blank line shares (XML docs often indent the summary). */
-function dedentFirst(text: string): string {
+/** Removes the indentation the lines after the first share (the first is already trimmed). */
+function dedentRest(text: string): string {
   const lines = text.split('\n');
   let common = Number.POSITIVE_INFINITY;
   for (const line of lines.slice(1)) {

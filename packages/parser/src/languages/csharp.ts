@@ -36,6 +36,16 @@ function fileScopedNamespace(node: SyntaxNode, source: string): { name: string; 
   return fileNamespace;
 }
 
+/** Nodes that wrap top-level declarations without being a scope: `#if` blocks, error recovery. */
+const TRANSPARENT = new Set(['preproc_if', 'preproc_elif', 'preproc_else', 'ERROR']);
+
+/** Whether a declaration is at the top level of its file, `#if` blocks stepped through. */
+function isTopLevel(node: SyntaxNode): boolean {
+  let parent = node.parent;
+  while (parent && TRANSPARENT.has(parent.type)) parent = parent.parent;
+  return parent?.type === 'compilation_unit';
+}
+
 /** Whether the declaration's modifiers include all of `words` (`const`; `static` and `readonly`). */
 function hasModifiers(node: SyntaxNode, words: readonly string[]): boolean {
   const cursor = node.walk();
@@ -135,14 +145,15 @@ export const csharp: LanguageSpec = {
       const body = node.childForFieldName('body');
       // `record struct P(int X)` is a struct.
       const recordStruct =
-        type === 'record_declaration' && /\brecord\s+struct\b/.test(source.slice(node.startIndex, body?.startIndex ?? node.endIndex));
+        type === 'record_declaration' &&
+        /\brecord\s+struct\b/.test(source.slice(node.startIndex, body?.startIndex ?? node.endIndex));
       const definition: Definition =
         type === 'delegate_declaration'
           ? { role: 'scope', kind: 'type', name, classLike: false }
           : { role: 'class', kind: recordStruct ? 'struct' : kind!, name, body };
       // After `namespace Acme.Billing;` the file's types are in that namespace.
       const namespace = fileScopedNamespace(node, source);
-      if (namespace && node.startIndex >= namespace.end && node.parent?.type === 'compilation_unit')
+      if (namespace && node.startIndex >= namespace.end && isTopLevel(node))
         definition.ownerName = namespace.name;
       return definition;
     }
