@@ -225,3 +225,170 @@ describe('scala fixture', () => {
     }
   });
 });
+
+describe('scala bad input', () => {
+  it('finds the definitions before and after a syntax error, and names its line', () => {
+    const source = [
+      'object Page {',
+      '  def before(x: Int): Int = x',
+      '',
+      '  def broken(x: Int): Int = {',
+      '    val y = (x +',
+      '  }',
+      '',
+      '  def after(x: Int): Int = x * 2',
+      '}',
+      '',
+    ].join('\n');
+    const parsed = parseSource(source, 'scala', 'Page.scala');
+    expect(outline(parsed.entities, 'Page.scala')).toEqual([
+      'class Page 1-9',
+      'method Page.before 2-2',
+      'method Page.broken 4-6',
+      'method Page.after 8-8',
+    ]);
+    expect(parsed.warnings).toEqual(['syntax errors near line 5; 4 definitions extracted from the rest']);
+    expect(uncoveredLines(source, parsed.entities)).toEqual([]);
+  });
+
+  it('reads past XML literals (Scala 2), whose braces are not blocks', () => {
+    const source = [
+      'object Html {',
+      '  def page(title: String) = <html><body>{title}</body></html>',
+      '  def after = 2',
+      '}',
+      '',
+    ].join('\n');
+    const parsed = parseSource(source, 'scala', 'Html.scala');
+    expect(parsed.warnings).toEqual([]);
+    expect(outline(parsed.entities, 'Html.scala')).toEqual([
+      'class Html 1-4',
+      'method Html.page 2-2',
+      'method Html.after 3-3',
+    ]);
+  });
+
+  it('parses a generated object of 3,000 documented defs; above 1 MiB the walk skips it', async () => {
+    const defs = Array.from(
+      { length: 3000 },
+      (_, i) => `  /** Returns ${i}. */\n  def value${i}(x: Int): Int =\n    x + ${i}\n`,
+    ).join('\n');
+    const body = `package generated\n\nobject Values {\n${defs}}\n`;
+    const parsed = parseSource(body, 'scala', 'Values.scala');
+    expect(parsed.warnings).toEqual([]);
+    const methods = parsed.entities.filter((e) => e.kind === 'method');
+    expect(methods).toHaveLength(3000);
+    expect(methods[2999]).toMatchObject({
+      qualifiedName: 'Values.value2999',
+      lineNumber: 4 + 4 * 2999 + 1,
+      endLine: 4 + 4 * 2999 + 2,
+      docstring: 'Returns 2999.',
+      signature: 'def value2999(x: Int): Int =',
+    });
+    expect(uncoveredLines(body, parsed.entities)).toEqual([]);
+
+    const padding = '// padding\n'.repeat(Math.ceil((1024 * 1024 - body.length) / 11) + 1);
+    const root = await makeTree({ 'Values.scala': body, 'Huge.scala': `${body}${padding}` });
+    const walked = await parseDirectory(root, { concurrency: 1 });
+    expect(walked.files.map((file) => [file.filePath, file.entities])).toEqual([
+      ['Values.scala', parsed.entities.length],
+    ]);
+    expect(walked.skipped).toEqual([
+      expect.objectContaining({ relativePath: 'Huge.scala', reason: expect.stringMatching(/^too large/) }),
+    ]);
+  });
+});
+
+// cats-core 2.13.0 for Scala 3 (Maven Central sources jar): the Typelevel functional library,
+// mostly Scala 2 syntax with braces, 245 files.
+describe('scala real code: cats-core', () => {
+  let root: string;
+  let parsed: DirectoryParseResult;
+  beforeAll(async () => {
+    root = await fetchRealCode('scala-cats-core');
+    parsed = await parseDirectory(root, { concurrency: 1 });
+  }, 180_000);
+
+  it('parses every file without errors; five files hold syntax tree-sitter-scala misreads', () => {
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.skipped).toEqual([]);
+    expect(parsed.files).toHaveLength(245);
+    expect(parsed.files.every((file) => file.language === 'scala')).toBe(true);
+    // Checked by hand: a value named `end` (`end match {`), a return type on its own line
+    // (`: Traverse[Tuple1] with …`), `type ⊥ = Nothing`, …
+    expect(parsed.files.filter((file) => file.warnings.length > 0).map((file) => file.filePath)).toEqual([
+      'data/AndThen.scala',
+      'instances/NTupleUnorderedFoldableInstances.scala',
+      'instances/option.scala',
+      'instances/stream.scala',
+      'package.scala',
+    ]);
+  });
+
+  it('finds the definitions and chunks the rest (counts checked on a sample of files by hand)', () => {
+    const kinds: Record<string, number> = {};
+    for (const e of parsed.entities) kinds[e.kind] = (kinds[e.kind] ?? 0) + 1;
+    expect(kinds).toEqual({
+      code: 253,
+      trait: 628,
+      method: 6257,
+      class: 867,
+      function: 148,
+      constant: 77,
+      type: 54,
+      module: 7,
+    });
+  });
+
+  it('reads exact entities as written', () => {
+    const find = (qualifiedName: string, lineNumber: number) =>
+      entity(
+        parsed.entities.filter((e) => e.filePath === 'data/NonEmptyList.scala'),
+        qualifiedName,
+        lineNumber,
+      );
+    expect(find('NonEmptyList', 37)).toMatchObject({
+      kind: 'class',
+      endLine: 719,
+      signature:
+        'final case class NonEmptyList[+A](head: A, tail: List[A]) extends NonEmptyCollection[A, List, NonEmptyList]',
+      docstring:
+        'A data type which represents a non empty list of A, with\nsingle element (head) and optional structure (tail).',
+    });
+    expect(find('NonEmptyList', 721)).toMatchObject({
+      kind: 'class',
+      signature: 'object NonEmptyList extends NonEmptyListInstances',
+    });
+    expect(find('NonEmptyList.fromList', 741)).toMatchObject({
+      kind: 'method',
+      endLine: 745,
+      signature: 'def fromList[A](l: List[A]): Option[NonEmptyList[A]] =',
+    });
+    expect(find('NonEmptyList.fromList', 741).docstring!.split('\n')[0]).toBe(
+      'Create a `NonEmptyList` from a `List`.',
+    );
+    expect(find('NonEmptyList.concat', 118)).toMatchObject({
+      signature: 'private[data] def concat[AA >: A](other: NonEmptyList[AA]): NonEmptyList[AA] =',
+      decorators: ['@deprecated("Use concatNel", since = "1.0.0-RC1")'],
+    });
+    const functor = entity(
+      parsed.entities.filter((e) => e.filePath === 'Functor.scala'),
+      'Functor',
+      31,
+    );
+    expect(functor).toMatchObject({
+      kind: 'trait',
+      endLine: 231,
+      signature: 'trait Functor[F[_]] extends Invariant[F]',
+    });
+    expect(functor.docstring!.split('\n')[0]).toBe('Functor.');
+  });
+
+  it('leaves no line outside a unit', () => {
+    for (const file of parsed.files) {
+      const source = readFileSync(path.join(root, file.filePath), 'utf8');
+      const own = parsed.entities.filter((e) => e.filePath === file.filePath);
+      expect(uncoveredLines(source, own), file.filePath).toEqual([]);
+    }
+  });
+});
