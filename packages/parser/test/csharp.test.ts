@@ -217,6 +217,42 @@ describe('csharp fixture', () => {
   });
 });
 
+describe('csharp XML doc cleaning', () => {
+  it('keeps the text of paragraphs, references, entities and code; an <inheritdoc/> alone is no docstring', () => {
+    const source = [
+      'class A',
+      '{',
+      '    /// <summary>',
+      '    /// Returns <see langword="null"/> when empty.',
+      '    /// <para>Compares with &lt;= and uses <c>List&lt;T&gt;</c>.</para>',
+      '    /// </summary>',
+      '    /// <typeparam name="T">The item type.</typeparam>',
+      '    /// <example>',
+      '    /// <code>',
+      '    /// var x = A.M&lt;int&gt;();',
+      '    /// </code>',
+      '    /// </example>',
+      '    public T M<T>() => default;',
+      '',
+      '    /// <inheritdoc/>',
+      '    public override string ToString() => "";',
+      '}',
+    ].join('\n');
+    const { entities } = parseSource(source, 'csharp', 'A.cs');
+    expect(entity(entities, 'A.M').docstring).toBe(
+      [
+        'Returns null when empty.',
+        '',
+        'Compares with <= and uses List<T>.',
+        '@typeparam T The item type.',
+        '',
+        'var x = A.M<int>();',
+      ].join('\n'),
+    );
+    expect(entity(entities, 'A.ToString').docstring).toBeUndefined();
+  });
+});
+
 describe('csharp bad input', () => {
   it('finds the definitions before and after a syntax error, and names its line', () => {
     const source = [
