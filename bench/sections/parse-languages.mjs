@@ -208,6 +208,24 @@ export async function run({ repoRoot, python, runs, log }) {
     log(`parse-languages: run ${index}/${runs} done`);
   }
   const loadTimes = await measureLoadTimes(repoRoot, measured, runs, log);
+  // Untimed: the two builds of a grammar should give the same tree (node count, error or not).
+  const agreement = {};
+  for (const language of compared) {
+    const { files } = corpora.get(language);
+    let same = 0;
+    for (const file of files) {
+      const nativeRoot = native.parserFor(language).parse(file.text).rootNode;
+      const wasmTree = wasm[language].parser.parse(file.text);
+      const wasmRoot = wasmTree.rootNode;
+      if (
+        nativeRoot.descendantCount === wasmRoot.descendantCount &&
+        nativeRoot.hasError === wasmRoot.hasError
+      )
+        same++;
+      wasmTree.delete();
+    }
+    agreement[language] = { sameTree: same, files: files.length };
+  }
 
   const summary = {};
   for (const language of measured) {
@@ -253,6 +271,7 @@ export async function run({ repoRoot, python, runs, log }) {
       nativeMbPerSecond: nativeMb,
       wasmMbPerSecond: wasmMb,
       nativeOverWasm: nativeMb.median / wasmMb.median,
+      treesAgree: agreement[language],
       ...load,
     };
   }
@@ -354,6 +373,7 @@ function formatTables({
       'native MB/s',
       'wasm MB/s',
       'native/wasm',
+      'same tree',
       'load native ms',
       'load wasm ms',
       '.node KB',
@@ -367,6 +387,7 @@ function formatTables({
       figures.nativeMbPerSecond ? figures.nativeMbPerSecond.median.toFixed(2) : '–',
       figures.wasmMbPerSecond ? figures.wasmMbPerSecond.median.toFixed(2) : 'no wasm',
       figures.nativeOverWasm ? `${figures.nativeOverWasm.toFixed(2)}x` : '–',
+      figures.treesAgree ? `${figures.treesAgree.sameTree}/${figures.treesAgree.files}` : '–',
       ms(figures.nativeLoadMs),
       ms(figures.wasmLoadMs),
       kb(figures.nativeBinaryBytes),
@@ -404,7 +425,8 @@ function formatTables({
       : []),
     '',
     formatTable(comparison),
-    'bare tree-sitter parse of the same files (no extraction), MB/s medians; load = grammar load + parser set-up ' +
+    'bare tree-sitter parse of the same files (no extraction), MB/s medians; same tree: files whose native and wasm trees ' +
+      'have the same node count and error state; load = grammar load + parser set-up ' +
       'in a fresh process, median ms; .node / .wasm KB: the file loaded (the prebuilt binary for this platform; typescript and tsx share one).',
     `runtime init (median ms): native ${loadTimes.native.initMs.median.toFixed(0)} (tree-sitter addon + dist/grammars.js), ` +
       `wasm ${loadTimes.wasm.initMs.median.toFixed(0)} (web-tree-sitter import + Parser.init). ` +
