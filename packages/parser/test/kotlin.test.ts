@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type DirectoryParseResult, parseDirectory, parseSource } from '../src/index.js';
+import { uncoveredLines } from './coverage-lines.js';
+import { codeChunks, entity, fixtureRoot, outline, parseFixture } from './helpers.js';
+import { fetchRealCode } from './real-code.mjs';
+import { tempDir, writeTree } from './tree.js';
+
+const DIR = 'src/main/kotlin/com/example/shop';
+let result: DirectoryParseResult;
+beforeAll(async () => {
+  result = await parseFixture('kotlin');
+});
+
+describe('kotlin fixture', () => {
+  it('parses every file without errors or warnings', () => {
+    expect(result.errors).toEqual([]);
+    expect(result.skipped).toEqual([]);
+    expect(result.files.map((file) => [file.filePath, file.language, file.warnings])).toEqual([
+      ['build.gradle.kts', 'kotlin', []],
+      [`${DIR}/Cart.kt`, 'kotlin', []],
+      [`${DIR}/Checkout.kt`, 'kotlin', []],
+    ]);
+  });
+
+  it('extracts classes, objects, companions, enums, functions, extensions, properties and type aliases', () => {
+    expect(outline(result.entities, `${DIR}/Cart.kt`)).toEqual([
+      'constant MAX_LINES 9-9',
+      'constant DEFAULT_CURRENCY 11-11',
+      'variable lastCartId 13-13',
+      'type LineFilter 15-15',
+      'class Cart 24-58',
+      'method Cart.constructor 30-30',
+      // Properties with accessor bodies are method-like; `isEmpty` (a plain initializer) is not a unit.
+      'method Cart.total 33-34',
+      'method Cart.note 36-39',
+      'method Cart.plus 44-44',
+      'method Cart.filter 46-49',
+      'function Cart.filter.kept 47-47',
+      'class Cart.Companion 51-57',
+      'constant Cart.Companion.VERSION 52-52',
+      'method Cart.Companion.parse 56-56',
+      'class Line 61-68',
+      'class Line.Parser 62-67',
+      'method Line.Parser.parse 63-66',
+      'class CheckoutResult 71-75',
+      'class CheckoutResult.Paid 72-72',
+      'class CheckoutResult.Cancelled 74-74',
+      'enum Status 77-87',
+      'method Status.OPEN.next 79-79',
+      'method Status.PAID.next 82-82',
+      'method Status.next 86-86',
+      // Top-level extension functions are named after their receiver, and stay functions.
+      'function BigDecimal.formatted 90-90',
+      'function List.firstOfType 92-92',
+    ]);
+    expect(outline(result.entities, `${DIR}/Checkout.kt`)).toEqual([
+      'interface PaymentGateway 6-12',
+      'method PaymentGateway.charge 8-8',
+      'method PaymentGateway.name 10-11',
+      'interface CheckoutListener 15-17',
+      'method CheckoutListener.onDone 16-16',
+      'interface Audited 20-20',
+      'class Checkout 23-41',
+      'method Checkout.run 27-34',
+      'method Checkout.logging 36-40',
+      'method Checkout.logging.<anonymous>.onDone 37-39',
+    ]);
+    expect(outline(result.entities, 'build.gradle.kts')).toEqual(['function dependencyVersion 9-9']);
+    const formatted = entity(result.entities, 'BigDecimal.formatted');
+    expect([formatted.name, formatted.parent, formatted.kind]).toEqual([
+      'formatted',
+      'BigDecimal',
+      'function',
+    ]);
+    expect(entity(result.entities, 'Cart.Companion.parse').parent).toBe('Cart.Companion');
+  });
+
+  it('makes the package header, imports and file annotations one imports chunk; script statements code', () => {
+    expect(codeChunks(result.entities, `${DIR}/Cart.kt`)).toEqual(['imports 1-6']);
+    expect(codeChunks(result.entities, `${DIR}/Checkout.kt`)).toEqual(['imports 1-3']);
+    expect(codeChunks(result.entities, 'build.gradle.kts')).toEqual(['plugins 1-7', 'dependencies 11-13']);
+  });
+
+  it('reads KDoc above annotations, and no other comment', () => {
+    const doc = (name: string) => entity(result.entities, name).docstring;
+    expect(doc('MAX_LINES')).toBe('How many lines a cart may hold.');
+    expect(doc('Cart')).toBe(
+      'A shopping cart.\n\n@property lines the lines, in the order they were added\n@constructor Creates a cart from [lines].',
+    );
+    expect(doc('Cart.constructor')).toBe('An empty cart.');
+    expect(doc('Cart.total')).toBe('The total of all lines.');
+    expect(doc('Cart.plus')).toBe('Adds a line, returning a new cart.');
+    expect(doc('Cart.Companion.parse')).toBe('Parses a cart from CSV.');
+    expect(doc('Line')).toBe('One line of a cart.');
+    expect(doc('Status.next')).toBe('The status that follows this one.');
+    expect(doc('BigDecimal.formatted')).toBe('Formats the amount with its currency.');
+    expect(doc('PaymentGateway')).toBe('Something that takes payments.');
+    expect(doc('PaymentGateway.charge')).toBe('Charges the amount; returns a receipt.');
+    expect(doc('CheckoutListener')).toBe('Called when a checkout finishes.');
+    expect(doc('Checkout')).toBeUndefined();
+    expect(doc('Cart.note')).toBeUndefined();
+    expect(doc('DEFAULT_CURRENCY')).toBeUndefined();
+  });
+
+  it('records annotations as decorators, not counting their lines', () => {
+    const { entities } = result;
+    expect(entity(entities, 'Cart').decorators).toEqual(['@Serializable']);
+    expect(entity(entities, 'Cart.Companion.parse').decorators).toEqual(['@JvmStatic']);
+    expect(entity(entities, 'Audited').decorators).toEqual(['@Target(AnnotationTarget.FUNCTION)']);
+    expect(entity(entities, 'Checkout.run').decorators).toEqual(['@Audited']);
+    expect(entity(entities, 'Checkout.logging').decorators).toBeUndefined();
+    expect(entity(entities, 'Cart').sourceCode.startsWith('data class Cart(')).toBe(true);
+  });
+
+  it('builds signatures up to the body, on one line', () => {
+    const signature = (name: string) => entity(result.entities, name).signature;
+    expect(signature('MAX_LINES')).toBe('const val MAX_LINES = 100');
+    expect(signature('DEFAULT_CURRENCY')).toBe('val DEFAULT_CURRENCY = "EUR"');
+    expect(signature('lastCartId')).toBe('var lastCartId: Long = 0');
+    expect(signature('LineFilter')).toBe('typealias LineFilter = (Line) -> Boolean');
+    expect(signature('Cart')).toBe('data class Cart(val lines: List<Line>)');
+    expect(signature('Cart.constructor')).toBe('constructor() : this(emptyList())');
+    expect(signature('Cart.total')).toBe('val total: BigDecimal');
+    expect(signature('Cart.note')).toBe('var note: String = ""');
+    expect(signature('Cart.plus')).toBe('operator fun plus(line: Line): Cart');
+    expect(signature('Cart.filter.kept')).toBe('fun kept(line: Line)');
+    expect(signature('Cart.Companion')).toBe('companion object');
+    expect(signature('Line.Parser')).toBe('companion object Parser');
+    expect(signature('CheckoutResult.Paid')).toBe('data class Paid(val receipt: String) : CheckoutResult()');
+    expect(signature('CheckoutResult.Cancelled')).toBe('object Cancelled : CheckoutResult()');
+    expect(signature('Status')).toBe('enum class Status(val label: String)');
+    expect(signature('Status.next')).toBe('abstract fun next(): Status');
+    expect(signature('BigDecimal.formatted')).toBe(
+      'fun BigDecimal.formatted(currency: String = DEFAULT_CURRENCY): String',
+    );
+    expect(signature('List.firstOfType')).toBe('inline fun <reified T : Any> List<Line>.firstOfType(): T?');
+    expect(signature('PaymentGateway.charge')).toBe('suspend fun charge(amount: String): String');
+    expect(signature('CheckoutListener')).toBe('fun interface CheckoutListener');
+    expect(signature('Audited')).toBe('annotation class Audited');
+    expect(signature('Checkout')).toBe('object Checkout');
+    expect(signature('Checkout.run')).toBe(
+      'suspend fun run(cart: Cart, gateway: PaymentGateway): CheckoutResult',
+    );
+    expect(signature('Checkout.logging')).toBe('fun logging(): CheckoutListener');
+  });
+
+  it('gives objects an outline with function bodies elided', () => {
+    expect(entity(result.entities, 'Checkout').outline).toBe(
+      [
+        '// Not KDoc: a plain comment.',
+        'object Checkout {',
+        '    private val listeners = mutableListOf<CheckoutListener>()',
+        '',
+        '    @Audited',
+        '    suspend fun run(cart: Cart, gateway: PaymentGateway): CheckoutResult { … }',
+        '',
+        '    fun logging(): CheckoutListener …',
+        '}',
+      ].join('\n'),
+    );
+  });
+
+  it('leaves no line outside a unit', () => {
+    for (const file of ['build.gradle.kts', `${DIR}/Cart.kt`, `${DIR}/Checkout.kt`]) {
+      const source = readFileSync(path.join(fixtureRoot('kotlin'), file), 'utf8');
+      const entities = result.entities.filter((e) => e.filePath === file);
+      expect([file, uncoveredLines(source, entities)]).toEqual([file, []]);
+    }
+  });
+});
