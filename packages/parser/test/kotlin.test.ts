@@ -38,9 +38,10 @@ describe('kotlin fixture', () => {
       'method Cart.plus 44-44',
       'method Cart.filter 46-49',
       'function Cart.filter.kept 47-47',
-      'class Cart.Companion 51-57',
-      'constant Cart.Companion.VERSION 52-52',
-      'method Cart.Companion.parse 56-56',
+      // An unnamed companion is no unit and no scope: its members are the class's, as Kotlin
+      // calls them (`Cart.parse(csv)`); its lines are in the class's unit.
+      'constant Cart.VERSION 52-52',
+      'method Cart.parse 56-56',
       'class Line 61-68',
       'class Line.Parser 62-67',
       'method Line.Parser.parse 63-66',
@@ -74,7 +75,8 @@ describe('kotlin fixture', () => {
       'BigDecimal',
       'function',
     ]);
-    expect(entity(result.entities, 'Cart.Companion.parse').parent).toBe('Cart.Companion');
+    expect(entity(result.entities, 'Cart.parse').parent).toBe('Cart');
+    expect(entity(result.entities, 'Line.Parser.parse').parent).toBe('Line.Parser');
   });
 
   it('makes the package header, imports and file annotations one imports chunk; script statements code', () => {
@@ -92,7 +94,7 @@ describe('kotlin fixture', () => {
     expect(doc('Cart.constructor')).toBe('An empty cart.');
     expect(doc('Cart.total')).toBe('The total of all lines.');
     expect(doc('Cart.plus')).toBe('Adds a line, returning a new cart.');
-    expect(doc('Cart.Companion.parse')).toBe('Parses a cart from CSV.');
+    expect(doc('Cart.parse')).toBe('Parses a cart from CSV.');
     expect(doc('Line')).toBe('One line of a cart.');
     expect(doc('Status.next')).toBe('The status that follows this one.');
     expect(doc('BigDecimal.formatted')).toBe('Formats the amount with its currency.');
@@ -107,7 +109,7 @@ describe('kotlin fixture', () => {
   it('records annotations as decorators, not counting their lines', () => {
     const { entities } = result;
     expect(entity(entities, 'Cart').decorators).toEqual(['@Serializable']);
-    expect(entity(entities, 'Cart.Companion.parse').decorators).toEqual(['@JvmStatic']);
+    expect(entity(entities, 'Cart.parse').decorators).toEqual(['@JvmStatic']);
     expect(entity(entities, 'Audited').decorators).toEqual(['@Target(AnnotationTarget.FUNCTION)']);
     expect(entity(entities, 'Checkout.run').decorators).toEqual(['@Audited']);
     expect(entity(entities, 'Checkout.logging').decorators).toBeUndefined();
@@ -126,7 +128,7 @@ describe('kotlin fixture', () => {
     expect(signature('Cart.note')).toBe('var note: String = ""');
     expect(signature('Cart.plus')).toBe('operator fun plus(line: Line): Cart');
     expect(signature('Cart.filter.kept')).toBe('fun kept(line: Line)');
-    expect(signature('Cart.Companion')).toBe('companion object');
+    expect(signature('Cart.VERSION')).toBe('const val VERSION = 2');
     expect(signature('Line.Parser')).toBe('companion object Parser');
     expect(signature('CheckoutResult.Paid')).toBe('data class Paid(val receipt: String) : CheckoutResult()');
     expect(signature('CheckoutResult.Cancelled')).toBe('object Cancelled : CheckoutResult()');

@@ -193,13 +193,11 @@ export const kotlin: LanguageSpec = {
         return describeClass(node);
       case 'object_declaration':
         return { role: 'class', name: node.childForFieldName('name')?.text ?? '', body: classBody(node) };
-      case 'companion_object':
-        // Unnamed, it is `Companion` to Kotlin too (`Cart.Companion.empty()`).
-        return {
-          role: 'class',
-          name: node.childForFieldName('name')?.text ?? 'Companion',
-          body: classBody(node),
-        };
+      case 'companion_object': {
+        // Unnamed, it is not a scope: its members are called as the class's (`Cart.parse(…)`).
+        const name = node.childForFieldName('name')?.text;
+        return name ? { role: 'class', name, body: classBody(node) } : undefined;
+      }
       case 'object_literal':
         return classBody(node) ? { role: 'scope', name: ANONYMOUS_OBJECT, classLike: true } : undefined;
       case 'enum_entry': {
