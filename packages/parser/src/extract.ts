@@ -41,6 +41,12 @@ export interface Definition {
    * the declaration's line, so the source always spans the entity's lines.
    */
   sourceStart?: number;
+  /**
+   * A scope without `kind` whose own lines go to code chunks (a C++ namespace, its body listed in
+   * the spec's `chunkThroughTypes`): the definitions in it attach their comments as top-level
+   * ones do, since no unit covers those lines.
+   */
+  chunked?: boolean;
 }
 
 export interface LanguageSpec {
@@ -53,6 +59,13 @@ export interface LanguageSpec {
    */
   endAtLastCode?: boolean;
   describe(node: SyntaxNode, source: string): Definition | undefined;
+  /**
+   * The text tree-sitter reads, when the grammar needs help: the source with some characters
+   * replaced by spaces (same length, same line breaks), such as C's export macros
+   * (`LUA_API int f(void);` reads as a declaration of `int` otherwise). Names are read from the
+   * tree; signatures, source code and docstrings from the source as written.
+   */
+  parseText?(source: string): string;
   /** The node whose leading siblings hold the documentation comment and decorators. */
   attachmentAnchor?(node: SyntaxNode): SyntaxNode;
   docstring(node: SyntaxNode, source: string, anchor: SyntaxNode, definition: Definition): string | undefined;
@@ -76,6 +89,13 @@ export interface LanguageSpec {
    * code chunk, for nodes whose type is not in `importTypes`.
    */
   isImport?(node: SyntaxNode, source: string): boolean;
+  /**
+   * Node types whose children the code chunks treat as top-level nodes (C's `#ifndef` guard
+   * around a header, a C++ namespace's body): their own lines (`#ifndef X`, `namespace a {`,
+   * `#endif`) join the chunks of the code around them, instead of one chunk spanning the file
+   * whose declarations (prototypes, macros: nothing to elide) would be read twice.
+   */
+  chunkThroughTypes?: ReadonlySet<string>;
   /** What replaces a body in outlines: `...` (Python) or `{ … }`. */
   elision: string;
   /**
@@ -102,6 +122,7 @@ interface OpenScope {
   end: number;
   qualifiedName: string;
   classLike: boolean;
+  chunked: boolean;
 }
 
 /** A cursor on `node` (`shared`, moved there, when it can be). */
@@ -234,7 +255,7 @@ export function extractUnits(
     const ownerName = definition.ownerName ?? enclosing?.qualifiedName;
     const qualifiedName = ownerName ? `${ownerName}.${definition.name}` : definition.name;
     const classLike = definition.classLike ?? definition.role === 'class';
-    scopes.push({ end, qualifiedName, classLike });
+    scopes.push({ end, qualifiedName, classLike, chunked: definition.chunked === true });
     if (definition.role === 'scope' && definition.kind === undefined) continue;
 
     let kind: EntityKind = definition.kind ?? 'class';
@@ -257,6 +278,8 @@ export function extractUnits(
       at,
       cursor,
     );
+    // A line continuation before the body (`#define F(x) \`) is not signature.
+    if (signature.endsWith('\\')) signature = signature.slice(0, -1).trimEnd();
     if (definition.signaturePrefix) signature = `${definition.signaturePrefix} ${signature}`;
     // A value left out of a declaration's signature leaves its `=` behind: `const routes`.
     if (definition.role === 'scope') signature = shorten(signature.replace(/\s*(?:=|:=|:)$/, ''));
@@ -286,7 +309,7 @@ export function extractUnits(
     // Attached comments matter where no enclosing unit covers them (coverage) and above a
     // class-like unit (its outline); looking for them costs calls into the binding.
     const attached =
-      enclosing === undefined || CLASS_LIKE_KINDS.has(kind) || kind === 'module'
+      enclosing === undefined || enclosing.chunked || CLASS_LIKE_KINDS.has(kind) || kind === 'module'
         ? attachedStart(anchor, spec.decoratorTypes)
         : { index: sourceStart, row: startRow };
     const unit: ExtractedUnit = {
