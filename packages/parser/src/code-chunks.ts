@@ -18,8 +18,19 @@ interface Chunk {
   firstRow: number;
   lastRow: number;
   chars: number;
-  nodes: { type: string; start: number; startRow: number }[];
+  nodes: ChunkNode[];
 }
+
+interface ChunkNode {
+  type: string;
+  start: number;
+  startRow: number;
+  /** Not a name for the chunk: a token or the name/condition of a `chunkThroughTypes` node. */
+  nameless?: boolean;
+}
+
+/** Fields of a chunked-through node that name it or its condition (`#ifdef X`, `namespace a`). */
+const NAMELESS_FIELDS = new Set(['name', 'condition']);
 
 /**
  * The `code` units of a file: every non-blank line no definition covers (with its attached doc
@@ -49,16 +60,29 @@ export function codeChunks(
   };
   const cursor = tree.walk();
   if (!cursor.gotoFirstChild()) return chunks;
-  do {
+  const through = spec.chunkThroughTypes;
+  let depth = 0; // how many chunked-through nodes the cursor is in
+  for (;;) {
     const startRow = cursor.startPosition.row;
     const end = cursor.endPosition;
     // A Rust `//` comment ends at column 0 of the next line.
     const endRow = end.column === 0 && end.row > startRow ? end.row - 1 : end.row;
+    if (through?.has(cursor.nodeType) && cursor.gotoFirstChild()) {
+      depth++;
+      continue;
+    }
+    if (!visit(startRow, endRow)) break;
+  }
+  flush();
+  return chunks;
+
+  /** Adds the node at the cursor to the chunks; moves to the next one, false when none is left. */
+  function visit(startRow: number, endRow: number): boolean {
     let first = startRow;
     while (first <= endRow && !needed(first)) first++;
     if (first > endRow) {
       flush(); // a definition (or blank): chunks never run across it
-      continue;
+      return next();
     }
     let last = endRow;
     while (!needed(last)) last--;
@@ -67,7 +91,9 @@ export function codeChunks(
       const chars = chunk.chars + charsOf(lineStarts, source, Math.max(first, chunk.lastRow + 1), last);
       if (lines > MAX_CHUNK_LINES || chars > MAX_CHUNK_CHARS) flush();
     }
-    const node = { type: cursor.nodeType, start: cursor.startIndex, startRow };
+    const node: ChunkNode = { type: cursor.nodeType, start: cursor.startIndex, startRow };
+    if (depth > 0 && (!cursor.nodeIsNamed || NAMELESS_FIELDS.has(cursor.currentFieldName ?? '')))
+      node.nameless = true;
     if (!chunk) {
       chunk = {
         firstRow: first,
@@ -80,9 +106,17 @@ export function codeChunks(
       chunk.lastRow = Math.max(chunk.lastRow, last);
       chunk.nodes.push(node);
     }
-  } while (cursor.gotoNextSibling());
-  flush();
-  return chunks;
+    return next();
+  }
+
+  /** The next sibling, else that of the chunked-through node the cursor leaves. */
+  function next(): boolean {
+    while (!cursor.gotoNextSibling()) {
+      if (depth === 0 || !cursor.gotoParent()) return false;
+      depth--;
+    }
+    return true;
+  }
 }
 
 function chunkEntity(
@@ -126,12 +160,12 @@ function chunkEntity(
 function chunkName(chunk: Chunk, tree: Parser.Tree, spec: LanguageSpec, source: string): string {
   let imports = false;
   for (const node of chunk.nodes) {
-    if (COMMENT_TYPES.has(node.type)) continue;
+    if (COMMENT_TYPES.has(node.type) || node.nameless) continue;
     if (spec.importTypes.has(node.type) || (spec.isImport && spec.isImport(nodeAt(tree, node.start), source))) {
       imports = true;
       continue;
     }
-    const name = firstName(tree, node.start, spec, source);
+    const name = firstName(tree, node.start, node.type, spec, source);
     if (name !== undefined) return name;
   }
   return imports ? 'imports' : '<top-level>';
@@ -148,9 +182,17 @@ function nodeAt(tree: Parser.Tree, start: number): Parser.SyntaxNode {
  * The name of the top-level node starting at `start`: the scope it names (a Rust `impl<S> Foo<S>`
  * is `Foo`), else its first identifier, looked for not too deep.
  */
-function firstName(tree: Parser.Tree, start: number, spec: LanguageSpec, source: string): string | undefined {
+function firstName(
+  tree: Parser.Tree,
+  start: number,
+  type: string,
+  spec: LanguageSpec,
+  source: string,
+): string | undefined {
   const cursor = tree.walk();
-  cursor.gotoFirstChildForIndex(start);
+  // Down to the node itself, which may be inside a chunked-through one.
+  while (cursor.gotoFirstChildForIndex(start))
+    if (cursor.startIndex === start && cursor.nodeType === type) break;
   if (spec.nodeTypes.includes(cursor.nodeType)) {
     const name = spec.describe(cursor.currentNode, source)?.name;
     if (name) return name;
