@@ -58,8 +58,8 @@ function countLines(source: string): number {
  * (pass a POSIX path relative to the repository root).
  */
 export function parseSource(source: string, language: Language, filePath: string): ParsedFile {
-  const tree = parserFor(language).parse(source);
   const spec = LANGUAGE_SPECS[language];
+  const tree = parserFor(language).parse(spec.parseText?.(source) ?? source);
   const units = withUnitsInMacros(
     extractUnits(tree, spec, source, filePath),
     tree,
