@@ -55,6 +55,10 @@ describe('kotlin fixture', () => {
       // Top-level extension functions are named after their receiver, and stay functions.
       'function BigDecimal.formatted 90-90',
       'function List.firstOfType 92-92',
+      // A top-level property with a getter body is function-like; an extension one is named
+      // after its receiver too.
+      'function Cart.lineCount 95-96',
+      'function Cart.add 99-99',
     ]);
     expect(outline(result.entities, `${DIR}/Checkout.kt`)).toEqual([
       'interface PaymentGateway 6-12',
@@ -104,6 +108,7 @@ describe('kotlin fixture', () => {
     expect(doc('Checkout')).toBeUndefined();
     expect(doc('Cart.note')).toBeUndefined();
     expect(doc('DEFAULT_CURRENCY')).toBeUndefined();
+    expect(doc('Cart.lineCount')).toBe('The number of lines.');
   });
 
   it('records annotations as decorators, not counting their lines', () => {
@@ -146,6 +151,8 @@ describe('kotlin fixture', () => {
       'suspend fun run(cart: Cart, gateway: PaymentGateway): CheckoutResult',
     );
     expect(signature('Checkout.logging')).toBe('fun logging(): CheckoutListener');
+    expect(signature('Cart.lineCount')).toBe('val Cart.lineCount: Int');
+    expect(signature('Cart.add')).toBe('public fun Cart.add(line: Line): Cart');
   });
 
   it('gives objects an outline with function bodies elided', () => {
@@ -170,5 +177,26 @@ describe('kotlin fixture', () => {
       const entities = result.entities.filter((e) => e.filePath === file);
       expect([file, uncoveredLines(source, entities)]).toEqual([file, []]);
     }
+  });
+});
+
+describe('kotlin comments among modifiers', () => {
+  it('leaves a comment after an annotation out of the signature', () => {
+    const source = [
+      'interface Delay {',
+      '    @Deprecated(',
+      '        level = DeprecationLevel.ERROR',
+      '    ) // Error since 1.6.0',
+      '    public suspend fun delay(time: Long) {',
+      '        return',
+      '    }',
+      '}',
+    ].join('\n');
+    const delay = entity(parseSource(source, 'kotlin', 'Delay.kt').entities, 'Delay.delay');
+    expect(delay.signature).toBe('public suspend fun delay(time: Long)');
+    expect(delay.decorators).toEqual(['@Deprecated(\n        level = DeprecationLevel.ERROR\n    )']);
+    // The comment is inside the grammar's `modifiers` node: extract.ts starts the declaration
+    // (its line) at the first child there that is not an annotation, the comment's line.
+    expect([delay.lineNumber, delay.endLine]).toEqual([4, 7]);
   });
 });

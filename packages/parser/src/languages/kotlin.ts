@@ -18,6 +18,7 @@ function describeClass(node: SyntaxNode): Definition {
   let kind: EntityKind = 'class';
   let body: SyntaxNode | null = null;
   let annotationClass = false;
+  let signatureStart: number | undefined;
   if (cursor.gotoFirstChild()) {
     do {
       switch (cursor.nodeType) {
@@ -33,13 +34,21 @@ function describeClass(node: SyntaxNode): Definition {
           break;
         case 'modifiers':
           annotationClass = hasModifierHere(cursor, 'annotation');
+          signatureStart = keywordAfterComment(cursor);
           break;
       }
     } while (cursor.gotoNextSibling());
   }
   // `annotation class Marker`: an interface, as Java's `@interface`.
   if (annotationClass) kind = 'interface';
-  return { role: 'class', kind, name: node.childForFieldName('name')?.text ?? '', body };
+  const definition: Definition = {
+    role: 'class',
+    kind,
+    name: node.childForFieldName('name')?.text ?? '',
+    body,
+  };
+  if (signatureStart !== undefined) definition.signatureStart = signatureStart;
+  return definition;
 }
 
 /** Whether the `modifiers` node at the cursor holds `word` (the cursor is left where it was). */
@@ -53,25 +62,53 @@ function hasModifierHere(cursor: Parser.TreeCursor, word: string): boolean {
   return found;
 }
 
+/**
+ * With the cursor on a `modifiers` node: where its first keyword starts when a comment comes
+ * before it (`@Deprecated(…) // since 1.6` on the line above `public fun`), so the signature
+ * leaves the comment out; undefined otherwise. The cursor is left where it was.
+ */
+function keywordAfterComment(cursor: Parser.TreeCursor): number | undefined {
+  if (!cursor.gotoFirstChild()) return undefined;
+  let comment = false;
+  let start: number | undefined;
+  do {
+    const type = cursor.nodeType;
+    if (COMMENTS.has(type)) comment = true;
+    else if (type !== 'annotation') {
+      if (comment) start = cursor.startIndex;
+      break;
+    }
+  } while (cursor.gotoNextSibling());
+  cursor.gotoParent();
+  return start;
+}
+
 /** An object's or companion object's body. */
 function classBody(node: SyntaxNode): SyntaxNode | null {
   const last = node.lastChild;
   return last?.type === 'class_body' ? last : null;
 }
 
-/** `String.shout` of `fun String.shout()`: the receiver type without type arguments or `?`. */
-function receiverName(node: SyntaxNode): string | undefined {
+/**
+ * What the children before a function's or property's name tell: the receiver type of an
+ * extension (`String` of `fun String.shout()`), where the signature starts after a comment.
+ */
+function header(node: SyntaxNode): { receiver?: string; signatureStart?: number } {
+  const found: { receiver?: string; signatureStart?: number } = {};
   const cursor = node.walk();
-  if (!cursor.gotoFirstChild()) return undefined;
-  let receiver: string | undefined;
+  if (!cursor.gotoFirstChild()) return found;
   let previousType: string | undefined;
   do {
-    if (cursor.currentFieldName === 'name') return receiver;
     const type = cursor.nodeType;
-    if (type === '.' && previousType !== undefined) receiver = previousType;
+    if (cursor.currentFieldName === 'name' || type === 'variable_declaration') break;
+    if (type === 'modifiers') {
+      const start = keywordAfterComment(cursor);
+      if (start !== undefined) found.signatureStart = start;
+    }
+    if (type === '.' && previousType !== undefined) found.receiver = plainType(previousType);
     previousType = TYPE_NODES.has(type) ? cursor.nodeText : undefined;
   } while (cursor.gotoNextSibling());
-  return undefined;
+  return found;
 }
 
 function plainType(text: string): string {
@@ -82,14 +119,20 @@ function plainType(text: string): string {
 }
 
 function describeFunction(node: SyntaxNode): Definition {
-  const name = node.childForFieldName('name')?.text ?? '';
-  const body = functionBody(node);
-  const receiver = receiverName(node);
+  const { receiver, signatureStart } = header(node);
+  const definition: Definition = {
+    role: 'function',
+    name: node.childForFieldName('name')?.text ?? '',
+    body: functionBody(node),
+  };
+  if (signatureStart !== undefined) definition.signatureStart = signatureStart;
   // A top-level extension function is named after its receiver (`String.shout`), still a
   // function; a member extension keeps its class.
-  if (receiver !== undefined && node.parent?.type === 'source_file')
-    return { role: 'function', name, body, ownerName: plainType(receiver), method: false };
-  return { role: 'function', name, body };
+  if (receiver !== undefined && node.parent?.type === 'source_file') {
+    definition.ownerName = receiver;
+    definition.method = false;
+  }
+  return definition;
 }
 
 function functionBody(node: SyntaxNode): SyntaxNode | null {
@@ -98,9 +141,11 @@ function functionBody(node: SyntaxNode): SyntaxNode | null {
 }
 
 /**
- * Top-level properties are constants (`const val`, or a `val` named in UPPER_CASE) or variables;
- * in a class or object, `const val` is a constant and a property with a getter or setter body a
- * method-like unit (the accessors its body), the others stay in their class's unit.
+ * A property with a getter or setter body is function-like, its accessors the body: a method in
+ * a class or object, a function at top level (an extension one named after its receiver, as
+ * extension functions are). Otherwise top-level properties are constants (`const val`, or a `val`
+ * named in UPPER_CASE) or variables, `const val` in a class or object is a constant, and the
+ * others stay in their class's unit.
  */
 function describeProperty(node: SyntaxNode): Definition | undefined {
   const cursor = node.walk();
@@ -134,16 +179,27 @@ function describeProperty(node: SyntaxNode): Definition | undefined {
     }
   } while (cursor.gotoNextSibling());
   if (name === '') return undefined;
+  const computed = accessors !== null && hasAccessorBody(node);
   const topLevel = node.parent?.type === 'source_file';
-  if (!topLevel && !isConst) {
-    if (!accessors || !hasAccessorBody(node)) return undefined;
-    return { role: 'function', name, body: accessors };
+  if (!topLevel && !isConst && !computed) return undefined;
+  const { receiver, signatureStart } = header(node);
+  let definition: Definition;
+  if (computed) {
+    definition = { role: 'function', name, body: accessors };
+  } else {
+    const kind: EntityKind =
+      isConst || (topLevel && isVal && CONSTANT_NAME.test(name)) ? 'constant' : 'variable';
+    const long =
+      value !== null &&
+      (value.text.length > SHORT_VALUE || value.startPosition.row !== value.endPosition.row);
+    definition = { role: 'scope', kind, name, classLike: false, ...(long ? { body: value } : {}) };
   }
-  const kind: EntityKind = isConst || (isVal && CONSTANT_NAME.test(name)) ? 'constant' : 'variable';
-  const long =
-    value !== null && (value.text.length > SHORT_VALUE || value.startPosition.row !== value.endPosition.row);
-  const body = accessors ?? (long ? value : null);
-  return { role: 'scope', kind, name, classLike: false, ...(body ? { body } : {}) };
+  if (signatureStart !== undefined) definition.signatureStart = signatureStart;
+  if (topLevel && receiver !== undefined) {
+    definition.ownerName = receiver;
+    definition.method = false;
+  }
+  return definition;
 }
 
 const COMMENTS = new Set(['line_comment', 'block_comment']);
@@ -160,14 +216,37 @@ function hasAccessorBody(node: SyntaxNode): boolean {
 }
 
 /**
- * `@Target(…)\nannotation class Audited` without parameters or other modifiers: the grammar
- * reads an annotated infix expression `annotation class Audited` (no syntax error). Its name.
+ * `@Target(…)\nannotation class Audited` without parameters, or after a multi-line annotation: the
+ * grammar reads annotated infix expressions (`annotation class Audited`, no syntax error), one
+ * `annotated_expression` per annotation, nested. The innermost one holding the whole declaration
+ * is taken for it; its name, if it is one.
  */
 function misreadAnnotationClass(node: SyntaxNode): string | undefined {
   const expression = node.lastNamedChild;
   if (expression?.type !== 'infix_expression') return undefined;
-  return /^annotation\s+class\s+([\p{L}_][\p{L}\p{N}_]*)$/u.exec(expression.text)?.[1];
+  return /^(?:[a-z]+[ \t]+)*annotation[ \t]+class[ \t]+([\p{L}_][\p{L}\p{N}_]*)(?:\(\))?$/u.exec(
+    expression.text,
+  )?.[1];
 }
+
+/**
+ * When the grammar gives up on a syntax error (a `suspend = { … }` named argument, an annotated
+ * primary constructor on its own line), the rest of the file is in no node at all: its
+ * definitions are found by parsing that rest again on its own (the text before it blanked out,
+ * so offsets and lines stay the file's).
+ */
+function unparsedTail(tree: Parser.Tree, source: string): string | undefined {
+  const root = tree.rootNode;
+  if (!root.hasError) return undefined;
+  TOP_LEVEL_START.lastIndex = root.lastChild?.endIndex ?? 0;
+  // From the next line that starts a top-level declaration (or its doc comment or annotation).
+  const next = TOP_LEVEL_START.exec(source);
+  if (next === null) return undefined;
+  return source.slice(0, next.index).replace(/[^\n]/g, ' ') + source.slice(next.index);
+}
+
+const TOP_LEVEL_START =
+  /^(?=\/\*\*|@|(?:public|private|internal|protected|fun|class|object|interface|val|var|typealias|inline|suspend|data|sealed|enum|abstract|open|const|annotation|expect|actual|operator|infix|tailrec|value)\b)/gm;
 
 export const kotlin: LanguageSpec = {
   language: 'kotlin',
@@ -181,12 +260,19 @@ export const kotlin: LanguageSpec = {
     'secondary_constructor',
     'property_declaration',
     'type_alias',
+    'annotated_expression',
   ],
   decoratorTypes: ANNOTATIONS,
-  topLevelCandidate: (node) =>
-    node.type === 'annotated_expression' && misreadAnnotationClass(node) !== undefined,
+  // The doc comment of a misread annotation class is above the outermost of its nested annotations.
+  attachmentAnchor(node) {
+    let anchor = node;
+    while (anchor.type === 'annotated_expression' && anchor.parent?.type === 'annotated_expression')
+      anchor = anchor.parent;
+    return anchor;
+  },
   importTypes: new Set(['package_header', 'import', 'import_list', 'file_annotation']),
   elision: '{ … }',
+  itemsInMacros: unparsedTail,
   describe(node) {
     switch (node.type) {
       case 'class_declaration':
