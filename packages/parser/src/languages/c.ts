@@ -1,12 +1,4 @@
 import type { LanguageSpec } from '../extract.js';
+import { cFamilySpec } from './c-family.js';
 
-// Stub: every line becomes a `code` chunk until the definitions are described.
-export const c: LanguageSpec = {
-  language: 'c',
-  nodeTypes: [],
-  decoratorTypes: new Set(),
-  importTypes: new Set(),
-  elision: '{ … }',
-  describe: () => undefined,
-  docstring: () => undefined,
-};
+export const c: LanguageSpec = cFamilySpec('c');
