@@ -369,7 +369,12 @@ function attachedStart(
   return { index, row };
 }
 
-export const COMMENT_TYPES: ReadonlySet<string> = new Set(['comment', 'line_comment', 'block_comment']);
+export const COMMENT_TYPES: ReadonlySet<string> = new Set([
+  'comment',
+  'line_comment',
+  'block_comment',
+  'haddock', // Haskell's `-- |` and `{- | -}`
+]);
 
 /** Where the last non-comment token of `node` ends (where the definition's code ends). */
 function lastCodeEnd(at: Parser.TreeCursor, cursor: Parser.TreeCursor): { row: number; index: number } {
