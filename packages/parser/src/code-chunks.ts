@@ -199,7 +199,7 @@ function firstName(
   }
   const stop = cursor.endIndex;
   for (let step = 0; step < MAX_NAME_STEPS; step++) {
-    if (NAME_TYPES.has(cursor.nodeType)) return cursor.nodeText;
+    if ((spec.chunkNameTypes ?? NAME_TYPES).has(cursor.nodeType)) return cursor.nodeText;
     if (cursor.gotoFirstChild()) continue;
     while (!cursor.gotoNextSibling()) {
       if (!cursor.gotoParent() || cursor.endIndex >= stop) return undefined;

@@ -90,6 +90,11 @@ export interface LanguageSpec {
    */
   isImport?(node: SyntaxNode, source: string): boolean;
   /**
+   * Node types whose text names a code chunk (its first one), when not `identifier` and
+   * `type_identifier` (PHP's `name`: `$default = new Logger()` is the chunk `default`).
+   */
+  chunkNameTypes?: ReadonlySet<string>;
+  /**
    * Node types whose children the code chunks treat as top-level nodes (C's `#ifndef` guard
    * around a header, a C++ namespace's body): their own lines (`#ifndef X`, `namespace a {`,
    * `#endif`) join the chunks of the code around them, instead of one chunk spanning the file
