@@ -133,10 +133,11 @@ describe('php fixture', () => {
   it('makes code chunks of the imports, the HTML and top-level statements, and covers every line', () => {
     const { entities } = result;
     // `<?php`, `declare`, `namespace X;` and `use` lines are one chunk named imports.
-    expect(codeChunks(entities, 'src/Logger.php')).toEqual(['imports 1-9', '<top-level> 102-107']);
-    expect(codeChunks(entities, 'src/legacy.php')).toEqual(['<top-level> 1-1', '<top-level> 15-25']);
+    expect(codeChunks(entities, 'src/Logger.php')).toEqual(['imports 1-9', 'default 102-107']);
+    // A chunk is named after the first name in it: in the global namespace block, the function's.
+    expect(codeChunks(entities, 'src/legacy.php')).toEqual(['<top-level> 1-1', 'acme_boot 15-25']);
     // The HTML and the `<?= … ?>` / `foreach` template code around the function.
-    expect(codeChunks(entities, 'templates/page.php')).toEqual(['<top-level> 1-5', '<top-level> 11-18']);
+    expect(codeChunks(entities, 'templates/page.php')).toEqual(['htmlspecialchars 1-5', 'items 11-18']);
     const html = entities.find((e) => e.filePath === 'templates/page.php' && e.lineNumber === 11)!;
     expect(html.sourceCode).toContain('<?php foreach ($items as $label): ?>');
     for (const file of result.files) {

@@ -121,6 +121,8 @@ export const php: LanguageSpec = {
   ],
   decoratorTypes: ATTRIBUTES,
   importTypes: new Set(['namespace_use_declaration']),
+  // PHP's identifiers are `name` nodes: `$default = new Logger()` is the code chunk `default`.
+  chunkNameTypes: new Set(['name']),
   // `namespace Acme\Log;` names the file's declarations like a Java package; `require_once …`
   // loads another file.
   isImport(node) {
