@@ -58,6 +58,12 @@ export interface LanguageSpec {
    * definition at its last statement. When set, the end line is that of the last code token.
    */
   endAtLastCode?: boolean;
+  /**
+   * Where a definition ends when not where its node does (Scala 3: an indented body holds the
+   * blank lines after it, and the `end Foo` marker after it is a sibling); undefined for the
+   * default. `row` is 0-based, `index` the offset in the source.
+   */
+  definitionEnd?(node: SyntaxNode, source: string): { row: number; index: number } | undefined;
   describe(node: SyntaxNode, source: string): Definition | undefined;
   /**
    * The text tree-sitter reads, when the grammar needs help: the source with some characters
@@ -274,7 +280,9 @@ export function extractUnits(
     const decorators = [...outerDecorators(node, anchor, spec, decoratedBy), ...inner.texts];
     const declarationStart = inner.start;
     const startRow = rowOf(source, declarationStart, node, start);
-    const last = spec.endAtLastCode ? lastCodeEnd(at, cursor) : { row: node.endPosition.row, index: end };
+    const last =
+      spec.definitionEnd?.(node, source) ??
+      (spec.endAtLastCode ? lastCodeEnd(at, cursor) : { row: node.endPosition.row, index: end });
     let signature = signatureText(
       source,
       node,
@@ -324,11 +332,19 @@ export function extractUnits(
       end: last.index,
     };
     const body = definition.body;
-    if (body && kind !== 'constant' && kind !== 'variable' && kind !== 'type')
-      unit.body = { start: body.startIndex, end: Math.min(body.endIndex, last.index) };
+    if (body && kind !== 'constant' && kind !== 'variable' && kind !== 'type') {
+      let bodyEnd = Math.min(body.endIndex, last.index);
+      // An indented body (Scala 3) holds the line break and indentation of the line after it.
+      while (bodyEnd > body.startIndex && isWhitespace(source.charCodeAt(bodyEnd - 1))) bodyEnd--;
+      unit.body = { start: body.startIndex, end: bodyEnd };
+    }
     units.push(unit);
   }
   return units;
+}
+
+function isWhitespace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
 }
 
 /** The candidates with the spec's top-level ones merged in, in source order. */
@@ -378,6 +394,7 @@ export const COMMENT_TYPES: ReadonlySet<string> = new Set([
   'comment',
   'line_comment',
   'block_comment',
+  'multiline_comment', // Swift's `/* … */`
   'haddock', // Haskell's `-- |` and `{- | -}`
 ]);
 
