@@ -10,7 +10,7 @@ export const MAX_CHUNK_LINES = 40;
 export const MAX_CHUNK_CHARS = 1500;
 const MAX_SIGNATURE_CHARS = 120;
 // Property and field names (`{ port: 80 }`) say less than the names of variables and calls.
-const NAME_TYPES = new Set(['identifier', 'type_identifier']);
+const NAME_TYPES = new Set(['identifier', 'type_identifier', 'simple_identifier' /* Swift */]);
 /** How far into a chunk's first node a name is looked for. */
 const MAX_NAME_STEPS = 200;
 
@@ -161,7 +161,10 @@ function chunkName(chunk: Chunk, tree: Parser.Tree, spec: LanguageSpec, source: 
   let imports = false;
   for (const node of chunk.nodes) {
     if (COMMENT_TYPES.has(node.type) || node.nameless) continue;
-    if (spec.importTypes.has(node.type) || (spec.isImport && spec.isImport(nodeAt(tree, node.start), source))) {
+    if (
+      spec.importTypes.has(node.type) ||
+      (spec.isImport && spec.isImport(nodeAt(tree, node.start), source))
+    ) {
       imports = true;
       continue;
     }
