@@ -1,6 +1,7 @@
 import type { EntityKind } from '@codesearch/core';
 import type { Definition, LanguageSpec, SyntaxNode } from '../extract.js';
-import { blockDocAbove, cleanBlockDoc } from './comments.js';
+import { cleanBlockDoc, commentsAbove } from './comments.js';
+import { hollowBlockComments } from './scala-comments.js';
 
 const ANNOTATIONS = new Set(['annotation']);
 /** Values longer than this (or on several lines) are left out of a declaration's signature. */
@@ -84,23 +85,87 @@ function describeGiven(node: SyntaxNode): Definition | undefined {
 
 const COMMENTS = new Set(['comment', 'block_comment']);
 
+/** The cleaned text of a Scaladoc block, read from the source (the parsed text has it blanked). */
+function docText(comment: SyntaxNode, source: string): string | undefined {
+  const text = source.slice(comment.startIndex, comment.endIndex);
+  if (!text.startsWith('/**') || text.startsWith('/**/')) return undefined;
+  return cleanBlockDoc(text) || undefined;
+}
+
 /**
- * Scaladoc: the `/** … *\/` block directly above. tree-sitter-scala puts a comment written after
- * a braceless body (even at column 0, right above the next definition) at the end of that body:
- * it is looked for there too.
+ * tree-sitter-scala puts the comments between two definitions at the end of the first one's
+ * body (after a braceless body even at column 0): the last of them, when it is right above
+ * `node` and not trailing code on its line, is where `node`'s doc comment and attached lines are.
  */
-function scaladoc(anchor: SyntaxNode): string | undefined {
-  const above = blockDocAbove(anchor, ANNOTATIONS);
-  if (above !== undefined) return above;
-  const previous = anchor.previousSibling;
-  const row = anchor.startPosition.row;
-  if (!previous || previous.endPosition.row < row - 1) return undefined;
+function commentBefore(node: SyntaxNode): SyntaxNode | undefined {
+  const previous = node.previousSibling;
+  const row = node.startPosition.row;
+  if (!previous || previous.endPosition.row < row - 1 || COMMENTS.has(previous.type)) return undefined;
   let last = previous.lastChild;
   while (last && !COMMENTS.has(last.type)) last = last.lastChild;
   if (!last || last.endPosition.row !== row - 1) return undefined;
-  const text = last.text;
-  if (!text.startsWith('/**') || text.startsWith('/**/')) return undefined;
-  return cleanBlockDoc(text) || undefined;
+  const before = last.previousSibling;
+  if (before && !COMMENTS.has(before.type) && before.endPosition.row === last.startPosition.row)
+    return undefined;
+  return last;
+}
+
+/** Scaladoc: the `/** … *\/` block directly above (or `anchor` itself, found by `commentBefore`). */
+function scaladoc(anchor: SyntaxNode, source: string): string | undefined {
+  if (COMMENTS.has(anchor.type)) return docText(anchor, source);
+  const above = commentsAbove(anchor, ANNOTATIONS);
+  const nearest = above[above.length - 1];
+  return nearest ? docText(nearest, source) : undefined;
+}
+
+const SPACE = 32;
+const TAB = 9;
+const RETURN = 13;
+const NEWLINE = 10;
+
+function isBlank(c: number): boolean {
+  return c === SPACE || c === TAB || c === RETURN || c === NEWLINE;
+}
+
+/**
+ * A definition ends at its last code: not at the blank lines an indented body holds after it,
+ * nor at the comments the grammar puts there (see `commentBefore`); or after the `end Name`
+ * marker that follows it (a sibling in the tree). Read from the text: asking the tree costs more.
+ */
+function definitionEnd(node: SyntaxNode, source: string): { row: number; index: number } {
+  const start = node.startIndex;
+  const nodeEnd = node.endIndex;
+  let index = nodeEnd;
+  for (;;) {
+    while (index > start && isBlank(source.charCodeAt(index - 1))) index--;
+    let commentStart = -1;
+    if (source.endsWith('*/', index)) commentStart = source.lastIndexOf('/*', index - 2);
+    else {
+      let first = source.lastIndexOf('\n', index - 1) + 1;
+      while (first < index && isBlank(source.charCodeAt(first))) first++;
+      if (source.startsWith('//', first)) commentStart = first;
+    }
+    // Only a comment on lines of its own; one after code on its line ends with that code.
+    if (commentStart <= start) break;
+    const commentLineStart = source.lastIndexOf('\n', commentStart - 1) + 1;
+    let first = commentLineStart;
+    while (first < commentStart && isBlank(source.charCodeAt(first))) first++;
+    if (first !== commentStart) break;
+    index = commentLineStart;
+  }
+  let row = node.endPosition.row;
+  for (let i = source.indexOf('\n', index); i !== -1 && i < nodeEnd; i = source.indexOf('\n', i + 1)) row--;
+  // `end Name` on a line of its own right after it.
+  let next = nodeEnd;
+  while (next < source.length && isBlank(source.charCodeAt(next))) next++;
+  const after = source.charCodeAt(next + 3);
+  if (source.startsWith('end', next) && (after === SPACE || after === TAB)) {
+    const marker = node.nextSibling;
+    const name = marker?.type === 'end' ? marker.nextSibling : null;
+    if (name && marker && name.startPosition.row === marker.startPosition.row)
+      return { row: name.endPosition.row, index: name.endIndex };
+  }
+  return { row, index };
 }
 
 export const scala: LanguageSpec = {
@@ -121,8 +186,9 @@ export const scala: LanguageSpec = {
     'var_definition',
     'type_definition',
   ],
-  // Indented (Scala 3) bodies hold the blank lines after them: a definition ends at its last token.
-  endAtLastCode: true,
+  parseText: hollowBlockComments,
+  definitionEnd,
+  attachmentAnchor: (node) => commentBefore(node) ?? node,
   decoratorTypes: ANNOTATIONS,
   importTypes: new Set(['package_clause', 'import_declaration', 'export_declaration']),
   elision: '{ … }',
@@ -165,7 +231,8 @@ export const scala: LanguageSpec = {
           ? { role: 'scope', name: ANONYMOUS_CLASS, classLike: true }
           : undefined;
       case 'extension_definition':
-        return { role: 'scope', name: extendedTypeName(node), classLike: true };
+        // Its own lines are code; the methods in it attach their comments as top-level ones.
+        return { role: 'scope', name: extendedTypeName(node), classLike: true, chunked: true };
       case 'given_definition':
         return describeGiven(node);
       case 'package_clause': {
@@ -197,5 +264,5 @@ export const scala: LanguageSpec = {
         };
     }
   },
-  docstring: (_node, _source, anchor) => scaladoc(anchor),
+  docstring: (_node, source, anchor) => scaladoc(anchor, source),
 };
