@@ -274,6 +274,24 @@ function describeRecord(specifier: SyntaxNode, name: string): Definition | undef
   return definition;
 }
 
+/** `struct DBImpl::Writer { … }` in `leveldb`: the struct `leveldb.DBImpl.Writer`. */
+function withRecordOwner(node: SyntaxNode, definition: Definition | undefined): Definition | undefined {
+  const name = node.childForFieldName('name');
+  if (!definition || (name?.type !== 'qualified_identifier' && name?.type !== 'qualified_type_identifier'))
+    return definition;
+  const owners: string[] = [];
+  for (let current: SyntaxNode | null = name; current?.type.startsWith('qualified_'); ) {
+    const scope = current.childForFieldName('scope');
+    if (scope) owners.push(scopeName(scope));
+    current = current.childForFieldName('name');
+  }
+  const owner = owners.filter((part) => part !== '').join('.');
+  if (owner === '') return definition;
+  const around = enclosingName(node);
+  definition.ownerName = around === '' ? owner : `${around}.${owner}`;
+  return definition;
+}
+
 /** A function definition or a declaration of one (a prototype, a method declared in its class). */
 function describeFunction(node: SyntaxNode, declaration: SyntaxNode, cpp: boolean): Definition | undefined {
   const declared = declaredName(declaration);
@@ -381,7 +399,7 @@ function describeDeclaration(
     case 'class_specifier':
       // `typedef struct { … } name;` is described by the typedef.
       if (place === 'type_definition') return undefined;
-      return describeRecord(node, recordName(node));
+      return withRecordOwner(node, describeRecord(node, recordName(node)));
     case 'type_definition':
       return describeTypedef(node);
     case 'preproc_def':
