@@ -71,6 +71,11 @@ describe('kotlin fixture', () => {
       'method Checkout.run 27-34',
       'method Checkout.logging 36-40',
       'method Checkout.logging.<anonymous>.onDone 37-39',
+      // Read by the grammar as an annotated expression (`public actual open` infix `class` …,
+      // the body a lambda), taken for the class it is.
+      'class ListNode 46-50',
+      'method ListNode.isRemoved 47-47',
+      'method ListNode.remove 49-49',
     ]);
     expect(outline(result.entities, 'build.gradle.kts')).toEqual(['function dependencyVersion 9-9']);
     const formatted = entity(result.entities, 'BigDecimal.formatted');
@@ -85,7 +90,9 @@ describe('kotlin fixture', () => {
 
   it('makes the package header, imports and file annotations one imports chunk; script statements code', () => {
     expect(codeChunks(result.entities, `${DIR}/Cart.kt`)).toEqual(['imports 1-6']);
-    expect(codeChunks(result.entities, `${DIR}/Checkout.kt`)).toEqual(['imports 1-3']);
+    // `@Suppress("LeakingThis")` above ListNode is read as an expression statement (an annotated
+    // parenthesized expression) by tree-sitter-kotlin: a chunk, not a decorator.
+    expect(codeChunks(result.entities, `${DIR}/Checkout.kt`)).toEqual(['imports 1-3', 'Suppress 43-44']);
     expect(codeChunks(result.entities, 'build.gradle.kts')).toEqual(['plugins 1-7', 'dependencies 11-13']);
   });
 
@@ -109,6 +116,7 @@ describe('kotlin fixture', () => {
     expect(doc('Cart.note')).toBeUndefined();
     expect(doc('DEFAULT_CURRENCY')).toBeUndefined();
     expect(doc('Cart.lineCount')).toBe('The number of lines.');
+    expect(doc('ListNode')).toBe("A node of the platform's list.");
   });
 
   it('records annotations as decorators, not counting their lines', () => {
@@ -118,6 +126,7 @@ describe('kotlin fixture', () => {
     expect(entity(entities, 'Audited').decorators).toEqual(['@Target(AnnotationTarget.FUNCTION)']);
     expect(entity(entities, 'Checkout.run').decorators).toEqual(['@Audited']);
     expect(entity(entities, 'Checkout.logging').decorators).toBeUndefined();
+    expect(entity(entities, 'ListNode').decorators).toEqual(['@InternalApi']);
     expect(entity(entities, 'Cart').sourceCode.startsWith('data class Cart(')).toBe(true);
   });
 
@@ -152,6 +161,7 @@ describe('kotlin fixture', () => {
     );
     expect(signature('Checkout.logging')).toBe('fun logging(): CheckoutListener');
     expect(signature('Cart.lineCount')).toBe('val Cart.lineCount: Int');
+    expect(signature('ListNode')).toBe('public actual open class ListNode');
     expect(signature('Cart.add')).toBe('public fun Cart.add(line: Line): Cart');
   });
 

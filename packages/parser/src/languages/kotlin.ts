@@ -2,8 +2,15 @@ import type { EntityKind } from '@codesearch/core';
 import type Parser from 'tree-sitter';
 import type { Definition, LanguageSpec, SyntaxNode } from '../extract.js';
 import { blockDocAbove } from './comments.js';
+import { textAfterErrors } from './kotlin-recovery.js';
 
 const ANNOTATIONS = new Set(['annotation']);
+/**
+ * What may stand between a KDoc and its declaration: annotations, also those the grammar reads as
+ * expression statements (`@Suppress("X")` as an annotated parenthesized expression, `@OptIn(…)`
+ * first in a file). Not decorators: a misread chain of annotation classes is one such statement.
+ */
+const BETWEEN_DOC_AND_DECLARATION = new Set(['annotation', 'annotated_expression']);
 /** Values longer than this (or on several lines) are left out of a declaration's signature. */
 const SHORT_VALUE = 80;
 /** The scope name of an object expression (`object : Runnable { … }`), as in Java. */
@@ -215,65 +222,67 @@ function hasAccessorBody(node: SyntaxNode): boolean {
   return false;
 }
 
+/** The head of a declaration the grammar read as an expression: `public actual open class Node`. */
+const MISREAD_HEAD = /^((?:[a-z]+[ \t]+)*)(class|interface|object)[ \t]+([\p{L}_][\p{L}\p{N}_]*)(?:\(\))?/u;
+
 /**
- * `@Target(…)\nannotation class Audited` without parameters, or after a multi-line annotation: the
- * grammar reads annotated infix expressions (`annotation class Audited`, no syntax error), one
- * `annotated_expression` per annotation, nested. The innermost one holding the whole declaration
- * is taken for it; its name, if it is one.
+ * Declarations the grammar reads as annotated infix expressions when annotations come first (no
+ * syntax error): `@Target(…)\nannotation class Audited` (no parameters), `@A\n@B\npublic actual
+ * open class Node { … }` (the body a lambda). One `annotated_expression` per annotation, nested;
+ * the innermost, whose expression is the declaration, is taken for it.
  */
-function misreadAnnotationClass(node: SyntaxNode): string | undefined {
+function misreadDeclaration(node: SyntaxNode, source: string): Definition | undefined {
   const expression = node.lastNamedChild;
   if (expression?.type !== 'infix_expression') return undefined;
-  return /^(?:[a-z]+[ \t]+)*annotation[ \t]+class[ \t]+([\p{L}_][\p{L}\p{N}_]*)(?:\(\))?$/u.exec(
-    expression.text,
-  )?.[1];
+  const start = expression.startIndex;
+  const end = expression.endIndex;
+  const head = MISREAD_HEAD.exec(source.slice(start, Math.min(end, start + 300)));
+  if (!head) return undefined;
+  const words = head[1]!;
+  const kind: EntityKind =
+    /\bannotation\b/.test(words) || head[2] === 'interface'
+      ? 'interface'
+      : /\benum\b/.test(words)
+        ? 'enum'
+        : 'class';
+  const definition: Definition = { role: 'class', kind, name: head[3]! };
+  if (head[0].length === end - start) return definition; // no body
+  // `Node { … }`: a call with a trailing lambda, which must be the whole rest.
+  const call = expression.lastNamedChild;
+  const lambda = call?.type === 'call_expression' ? call.lastNamedChild : null;
+  if (call?.endIndex !== end || lambda?.type !== 'annotated_lambda') return undefined;
+  definition.body = lambda.firstNamedChild;
+  return definition;
 }
 
-/**
- * When the grammar gives up on a syntax error (a `suspend = { … }` named argument, an annotated
- * primary constructor on its own line), the rest of the file is in no node at all: its
- * definitions are found by parsing that rest again on its own (the text before it blanked out,
- * so offsets and lines stay the file's).
- */
-function unparsedTail(tree: Parser.Tree, source: string): string | undefined {
-  const root = tree.rootNode;
-  if (!root.hasError) return undefined;
-  TOP_LEVEL_START.lastIndex = root.lastChild?.endIndex ?? 0;
-  // From the next line that starts a top-level declaration (or its doc comment or annotation).
-  const next = TOP_LEVEL_START.exec(source);
-  if (next === null) return undefined;
-  return source.slice(0, next.index).replace(/[^\n]/g, ' ') + source.slice(next.index);
-}
-
-const TOP_LEVEL_START =
-  /^(?=\/\*\*|@|(?:public|private|internal|protected|fun|class|object|interface|val|var|typealias|inline|suspend|data|sealed|enum|abstract|open|const|annotation|expect|actual|operator|infix|tailrec|value)\b)/gm;
+const NODE_TYPES = [
+  'class_declaration',
+  'object_declaration',
+  'companion_object',
+  'object_literal',
+  'enum_entry',
+  'function_declaration',
+  'secondary_constructor',
+  'property_declaration',
+  'type_alias',
+  'annotated_expression',
+];
 
 export const kotlin: LanguageSpec = {
   language: 'kotlin',
-  nodeTypes: [
-    'class_declaration',
-    'object_declaration',
-    'companion_object',
-    'object_literal',
-    'enum_entry',
-    'function_declaration',
-    'secondary_constructor',
-    'property_declaration',
-    'type_alias',
-    'annotated_expression',
-  ],
+  nodeTypes: NODE_TYPES,
   decoratorTypes: ANNOTATIONS,
-  // The doc comment of a misread annotation class is above the outermost of its nested annotations.
+  // A misread declaration's annotations are its own and its parents' (two levels up are found).
   attachmentAnchor(node) {
-    let anchor = node;
-    while (anchor.type === 'annotated_expression' && anchor.parent?.type === 'annotated_expression')
-      anchor = anchor.parent;
-    return anchor;
+    if (node.type !== 'annotated_expression') return node;
+    const parent = node.parent;
+    return parent?.type === 'annotated_expression' ? parent : node;
   },
   importTypes: new Set(['package_header', 'import', 'import_list', 'file_annotation']),
   elision: '{ … }',
-  itemsInMacros: unparsedTail,
-  describe(node) {
+  // Declarations after the point where the grammar gave up, parsed again on their own.
+  itemsInMacros: (tree, source) => textAfterErrors(tree, source, NODE_TYPES),
+  describe(node, source) {
     switch (node.type) {
       case 'class_declaration':
         return describeClass(node);
@@ -306,13 +315,17 @@ export const kotlin: LanguageSpec = {
           (value.text.length > SHORT_VALUE || value.startPosition.row !== value.endPosition.row);
         return { role: 'scope', kind: 'type', name, classLike: false, ...(long ? { body: value } : {}) };
       }
-      case 'annotated_expression': {
-        const name = misreadAnnotationClass(node);
-        return name ? { role: 'class', kind: 'interface', name } : undefined;
-      }
+      case 'annotated_expression':
+        return misreadDeclaration(node, source);
       default:
         return undefined;
     }
   },
-  docstring: (_node, _source, anchor) => blockDocAbove(anchor, ANNOTATIONS),
+  docstring(node, _source, anchor) {
+    // A misread declaration's doc is above the outermost of its nested annotations.
+    let above = anchor;
+    if (node.type === 'annotated_expression')
+      while (above.parent?.type === 'annotated_expression') above = above.parent;
+    return blockDocAbove(above, BETWEEN_DOC_AND_DECLARATION);
+  },
 };
