@@ -389,7 +389,7 @@ function formatTables({
       figures.nativeOverWasm ? `${figures.nativeOverWasm.toFixed(2)}x` : '–',
       figures.treesAgree ? `${figures.treesAgree.sameTree}/${figures.treesAgree.files}` : '–',
       ms(figures.nativeLoadMs),
-      ms(figures.wasmLoadMs),
+      figures.wasmBytes ? ms(figures.wasmLoadMs) : '–',
       kb(figures.nativeBinaryBytes),
       kb(figures.wasmBytes),
     ]);
