@@ -223,6 +223,38 @@ describe('c bad input', () => {
     expect(parsed.entities[0]!.sourceCode).toBe('LUA_API int (lua_gettop) (lua_State *L);');
   });
 
+  it('reads a header whose extern "C" braces are in #ifdef __cplusplus blocks', () => {
+    const source = [
+      '#ifndef X_H',
+      '#define X_H',
+      '#ifdef __cplusplus',
+      'extern "C" {',
+      '#endif',
+      '',
+      '/* Opens it. */',
+      'int x_open(const char *name);',
+      '',
+      '#ifdef __cplusplus',
+      '}  /* end extern "C" */',
+      '#endif',
+      '#endif',
+      '',
+    ].join('\n');
+    for (const language of ['c', 'cpp'] as const) {
+      const parsed = parseSource(source, language, 'x.h');
+      expect(parsed.warnings).toEqual([]);
+      // Not one chunk over the whole file: the guard is chunked through.
+      expect(parsed.entities.map((e) => `${e.kind} ${e.name} ${e.lineNumber}-${e.endLine}`)).toEqual([
+        'code X_H 1-5',
+        'function x_open 8-8',
+        'code <top-level> 10-13',
+      ]);
+      expect(parsed.entities[2]!.sourceCode).toBe(
+        '#ifdef __cplusplus\n}  /* end extern "C" */\n#endif\n#endif',
+      );
+    }
+  });
+
   it('parses a generated file of 3,000 functions; above 1 MiB the walk skips it', async () => {
     const body = Array.from(
       { length: 3000 },

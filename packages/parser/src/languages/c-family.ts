@@ -192,7 +192,17 @@ const KEYWORDS = new Set(
 const TRAILING_MACRO =
   /(?<=(?:\)|\bconst)[ \t]*\n?[ \t]*)[A-Z][A-Z0-9_]{2,}(?:\([^()\n]*\))?(?=\s*(?:;|\{|=\s*0\b|override\b|final\b|[A-Z][A-Z0-9_]{2,}\b))/g;
 
+// A C header's `extern "C" {` … `}` for C++ readers, each brace in its own `#ifdef __cplusplus`:
+// neither grammar can pair braces across preprocessor blocks.
+const CPLUSPLUS_BRACE =
+  /(#\s*if(?:def\s+__cplusplus|\s+defined\s*\(?\s*__cplusplus\s*\)?)[ \t]*(?:\/\*.*?\*\/|\/\/[^\n]*)?[ \t]*\r?\n[ \t]*)(extern\s+"C"\s*\{|\})/g;
+
 function blankMacros(source: string): string {
+  if (source.includes('__cplusplus'))
+    source = source.replace(
+      CPLUSPLUS_BRACE,
+      (_whole, before: string, brace: string) => before + brace.replace(/[^\n]/g, ' '),
+    );
   return source
     .replace(TRAILING_MACRO, (macro: string) => ' '.repeat(macro.length))
     .replace(LEADING_MACROS, (whole, indent: string, words: string) =>
