@@ -210,3 +210,246 @@ describe('kotlin comments among modifiers', () => {
     expect([delay.lineNumber, delay.endLine]).toEqual([4, 7]);
   });
 });
+
+describe('kotlin bad input', () => {
+  it('finds the definitions before a syntax error, and the top-level ones after the broken class', () => {
+    const source = [
+      'package shop',
+      '',
+      'class Cart {',
+      '    fun before() = 1',
+      '',
+      '    fun broken(x: Int {',
+      '        if (x > ) return',
+      '    }',
+      '',
+      '    fun after() = 2',
+      '}',
+      '',
+      'fun top() {}',
+    ].join('\n');
+    const parsed = parseSource(source, 'kotlin', 'Cart.kt');
+    expect(parsed.warnings).toEqual(['syntax errors near line 3; 2 definitions extracted from the rest']);
+    // The grammar's recovery turns the whole class into an error: `after` is lost with it.
+    expect(outline(parsed.entities, 'Cart.kt')).toEqual(['function before 4-4', 'function top 13-13']);
+    expect(uncoveredLines(source, parsed.entities)).toEqual([]);
+  });
+
+  it('parses again the declarations after a point the grammar gives up on', () => {
+    const source = [
+      'package shop',
+      '',
+      'fun first() = 1',
+      '',
+      'class Pool(private val permits: Int) {',
+      '    fun acquire(waiter: Int) = acquire(',
+      '        waiter = waiter,',
+      '        suspend = { w -> w > 0 },',
+      '    )',
+      '}',
+      '',
+      '/** Runs it. */',
+      'fun second(): Int = 2',
+      '',
+      'class Later {',
+      '    fun third() {}',
+      '}',
+    ].join('\n');
+    const parsed = parseSource(source, 'kotlin', 'Pool.kt');
+    expect(parsed.warnings).toEqual(['syntax errors near line 5; 4 definitions extracted from the rest']);
+    expect(outline(parsed.entities, 'Pool.kt')).toEqual([
+      'function first 3-3',
+      'function second 13-13',
+      'class Later 15-17',
+      'method Later.third 16-16',
+    ]);
+    expect(entity(parsed.entities, 'second').docstring).toBe('Runs it.');
+    expect(codeChunks(parsed.entities, 'Pool.kt')).toEqual(['imports 1-1', 'Pool 5-10']);
+  });
+
+  it('takes declarations the grammar reads as annotated expressions for what they are', () => {
+    const source = [
+      '@Suppress("LeakingThis")',
+      '@Api',
+      'public actual open class Node {',
+      '    fun next(): Node? = null',
+      '}',
+      '',
+      'fun after() {}',
+      '',
+      '/** Marks internal API. */',
+      '@Target(',
+      '    AnnotationTarget.FUNCTION,',
+      '    AnnotationTarget.CLASS,',
+      ')',
+      '@OptionalExpectation',
+      'internal expect annotation class Internal()',
+    ].join('\n');
+    const parsed = parseSource(source, 'kotlin', 'Node.kt');
+    expect(parsed.warnings).toEqual([]);
+    expect(outline(parsed.entities, 'Node.kt')).toEqual([
+      'class Node 3-5',
+      'method Node.next 4-4',
+      'function after 7-7',
+      'interface Internal 15-15',
+    ]);
+    expect(entity(parsed.entities, 'Node').decorators).toEqual(['@Suppress("LeakingThis")', '@Api']);
+    expect(entity(parsed.entities, 'Node').signature).toBe('public actual open class Node');
+    expect(entity(parsed.entities, 'Node').outline).toBe(
+      '@Suppress("LeakingThis")\n@Api\npublic actual open class Node {\n    fun next(): Node? …\n}',
+    );
+    const internal = entity(parsed.entities, 'Internal');
+    expect(internal.docstring).toBe('Marks internal API.');
+    expect(internal.signature).toBe('internal expect annotation class Internal()');
+    expect(internal.decorators).toEqual([
+      '@Target(\n    AnnotationTarget.FUNCTION,\n    AnnotationTarget.CLASS,\n)',
+      '@OptionalExpectation',
+    ]);
+    expect(uncoveredLines(source, parsed.entities)).toEqual([]);
+  });
+
+  it('parses a generated file of 3,000 functions within the default limits, and skips one over 1 MiB', async () => {
+    const functions = (count: number) =>
+      Array.from(
+        { length: count },
+        (_, i) => `/** Step ${i}. */\nfun step${i}(x: Int): Int {\n    return x + ${i}\n}\n`,
+      ).join('\n');
+    const big = `package gen\n\n${functions(3000)}`;
+    const huge = `package gen\n\n${functions(25000)}`;
+    expect(big.length).toBeLessThan(1024 * 1024);
+    expect(huge.length).toBeGreaterThan(1024 * 1024);
+    const root = await tempDir();
+    await writeTree(root, { 'Steps.kt': big, 'Huge.kt': huge });
+    const parsed = await parseDirectory(root, { concurrency: 1 });
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.skipped.map((skip) => [skip.relativePath, skip.reason])).toEqual([
+      ['Huge.kt', expect.stringMatching(/^too large \(\d\.\d MiB, limit 1\.0 MiB\)$/)],
+    ]);
+    const steps = parsed.entities.filter((e) => e.kind === 'function');
+    expect(steps).toHaveLength(3000);
+    expect(steps[2999]).toMatchObject({
+      qualifiedName: 'step2999',
+      lineNumber: 3 + 2999 * 5 + 1,
+      docstring: 'Step 2999.',
+      signature: 'fun step2999(x: Int): Int',
+    });
+    expect(uncoveredLines(big, parsed.entities)).toEqual([]);
+  });
+});
+
+describe('kotlin real code: kotlinx-coroutines-core-jvm 1.9.0 (Maven Central sources jar)', () => {
+  let root: string;
+  let real: DirectoryParseResult;
+  beforeAll(async () => {
+    root = await fetchRealCode('kotlin-kotlinx-coroutines');
+    real = await parseDirectory(root, { languages: ['kotlin'], concurrency: 1 });
+  }, 120_000);
+
+  it('parses every file; two have syntax errors the grammar does not recover from', () => {
+    expect(real.errors).toEqual([]);
+    expect(real.skipped).toEqual([]);
+    expect(real.files).toHaveLength(166);
+    // An annotated primary constructor on its own line (`@PublishedApi internal constructor`) and
+    // a named argument called `suspend`: beyond tree-sitter-kotlin 1.1.0.
+    expect(real.files.filter((file) => file.warnings.length > 0).map((file) => file.filePath)).toEqual([
+      'commonMain/channels/Channel.kt',
+      'commonMain/sync/Semaphore.kt',
+    ]);
+  });
+
+  it('finds the units by kind', () => {
+    const counts: Record<string, number> = {};
+    for (const e of real.entities) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
+    // Checked by hand against grep over the sources: 6 enum classes, 24 typealiases; 53
+    // interfaces = 49 interfaces + 10 annotation classes - 6 annotation classes in Annotations.kt
+    // that the grammar reads as one chain of expressions (a code chunk).
+    expect(counts).toEqual({
+      code: 239,
+      class: 248,
+      method: 1241,
+      interface: 53,
+      function: 552,
+      constant: 204,
+      type: 24,
+      variable: 20,
+      enum: 6,
+    });
+  });
+
+  it('extracts entities as written (checked by hand)', () => {
+    const { entities } = real;
+    const delay = entity(entities, 'Delay');
+    expect([delay.kind, delay.filePath, delay.lineNumber, delay.endLine, delay.signature]).toEqual([
+      'interface',
+      'commonMain/Delay.kt',
+      18,
+      54,
+      'public interface Delay',
+    ]);
+    expect(delay.decorators).toEqual(['@InternalCoroutinesApi']);
+    expect(delay.docstring?.split('\n')[0]).toBe(
+      'This dispatcher _feature_ is implemented by [CoroutineDispatcher] implementations that natively support',
+    );
+    const schedule = entity(entities, 'Delay.scheduleResumeAfterDelay');
+    expect([schedule.kind, schedule.lineNumber, schedule.signature]).toEqual([
+      'method',
+      45,
+      'public fun scheduleResumeAfterDelay(timeMillis: Long, continuation: CancellableContinuation<Unit>)',
+    ]);
+    const delayFunction = entity(entities, 'delay', 121);
+    expect([delayFunction.kind, delayFunction.endLine, delayFunction.signature]).toEqual([
+      'function',
+      129,
+      'public suspend fun delay(timeMillis: Long)',
+    ]);
+    // A top-level extension property with a getter: a function named after its receiver.
+    const contextDelay = entity(entities, 'CoroutineContext.delay');
+    expect([
+      contextDelay.kind,
+      contextDelay.lineNumber,
+      contextDelay.signature,
+      contextDelay.docstring,
+    ]).toEqual([
+      'function',
+      149,
+      'internal val CoroutineContext.delay: Delay',
+      'Returns [Delay] implementation of the given context',
+    ]);
+    expect(entity(entities, 'Duration.toDelayMillis').signature).toBe(
+      'internal fun Duration.toDelayMillis(): Long',
+    );
+    // After the point in Channel.kt where the grammar gives up: parsed again.
+    const getOrElse = entity(entities, 'ChannelResult.getOrElse');
+    expect([getOrElse.filePath, getOrElse.lineNumber, getOrElse.endLine, getOrElse.signature]).toEqual([
+      'commonMain/channels/Channel.kt',
+      511,
+      517,
+      'public inline fun <T> ChannelResult<T>.getOrElse(onFailure: (exception: Throwable?) -> T): T',
+    ]);
+    expect(getOrElse.docstring?.split('\n')[0]).toBe(
+      'Returns the encapsulated value if this instance represents [success][ChannelResult.isSuccess] or the',
+    );
+    // A class the grammar reads as an annotated expression.
+    const node = entity(entities, 'LockFreeLinkedListNode', 32);
+    expect([node.kind, node.filePath, node.endLine, node.signature]).toEqual([
+      'class',
+      'concurrentMain/internal/LockFreeLinkedList.kt',
+      259,
+      'public actual open class LockFreeLinkedListNode',
+    ]);
+    expect(entity(entities, 'LockFreeLinkedListNode.removed', 37).kind).toBe('method');
+  });
+
+  it('leaves no line outside a unit but the closing braces of the class the grammar gave up in', () => {
+    const uncovered: string[] = [];
+    for (const file of real.files) {
+      const source = readFileSync(path.join(root, file.filePath), 'utf8');
+      const lines = uncoveredLines(
+        source,
+        real.entities.filter((e) => e.filePath === file.filePath),
+      );
+      if (lines.length > 0) uncovered.push(`${file.filePath}: ${lines.join(', ')}`);
+    }
+    expect(uncovered).toEqual(['commonMain/channels/Channel.kt: 502, 503']);
+  });
+});
