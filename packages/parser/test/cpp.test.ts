@@ -231,6 +231,30 @@ describe('cpp bad input', () => {
     ]);
   });
 
+  it('names the tests of gtest-style macros by their arguments, not `TEST`', () => {
+    const source = [
+      'namespace leveldb {',
+      'TEST(ArenaTest, Empty) { Arena arena; }',
+      'TEST_F(DBTest, Get) {',
+      '  ASSERT_OK(Put("foo", "v1"));',
+      '}',
+      '}  // namespace leveldb',
+      '',
+    ].join('\n');
+    const parsed = parseSource(source, 'cpp', 'arena_test.cc');
+    expect(parsed.warnings).toEqual([]);
+    expect(
+      parsed.entities
+        .filter((e) => e.kind !== 'code')
+        .map(
+          (e) => `${e.kind} ${e.qualifiedName} ${e.lineNumber}-${e.endLine} | ${e.parent} | ${e.signature}`,
+        ),
+    ).toEqual([
+      'function leveldb.ArenaTest.Empty 2-2 | leveldb.ArenaTest | TEST(ArenaTest, Empty)',
+      'function leveldb.DBTest.Get 3-5 | leveldb.DBTest | TEST_F(DBTest, Get)',
+    ]);
+  });
+
   it('parses a generated file of 3,000 methods; above 1 MiB the walk skips it', async () => {
     const methods = (count: number) =>
       Array.from(

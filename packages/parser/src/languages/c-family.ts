@@ -314,6 +314,36 @@ function describeFunction(node: SyntaxNode, declaration: SyntaxNode, cpp: boolea
     const around = enclosingName(node);
     definition.ownerName = around === '' ? declared.owner : `${around}.${declared.owner}`;
   }
+  if (body && MACRO_NAME.test(declared.name) && !declaration.childForFieldName('type'))
+    return definedByMacro(node, declaration, definition);
+  return definition;
+}
+
+const MACRO_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+/**
+ * `TEST(ArenaTest, Empty) { … }`, `PHP_FUNCTION(strlen) { … }`: a function a macro defines, named
+ * by the macro's last argument, qualified by the others (`ArenaTest.Empty`); a function, not a
+ * method. Other definitions keep the macro's name.
+ */
+function definedByMacro(node: SyntaxNode, declaration: SyntaxNode, definition: Definition): Definition {
+  const parameters = declaration.childForFieldName('declarator')?.childForFieldName('parameters');
+  if (!parameters || parameters.namedChildCount === 0) return definition;
+  const names: string[] = [];
+  for (const parameter of parameters.namedChildren) {
+    const type = parameter.childForFieldName('type');
+    if (parameter.type !== 'parameter_declaration' || parameter.namedChildCount !== 1 || !type)
+      return definition;
+    if (type.type !== 'type_identifier' && type.type !== 'identifier') return definition;
+    names.push(type.text);
+  }
+  definition.name = names.pop()!;
+  if (names.length > 0) {
+    const around = enclosingName(node);
+    const owner = names.join('.');
+    definition.ownerName = around === '' ? owner : `${around}.${owner}`;
+    definition.method = false;
+  }
   return definition;
 }
 
