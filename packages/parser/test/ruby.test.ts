@@ -184,7 +184,7 @@ describe('ruby bad input', () => {
     expect(parsed.entities.find((e) => e.qualifiedName === 'After.fine')!.docstring).toBe('Still found.');
   });
 
-  it('reads definitions inside heredocs as text; a heredoc value is a code chunk after its constant', () => {
+  it('reads definitions inside heredocs as text; a constant holding heredocs ends with them', () => {
     const source = [
       'TEMPLATE = <<~RUBY',
       '  class Fake',
@@ -198,14 +198,25 @@ describe('ruby bad input', () => {
       '    EOS',
       'end',
       '',
+      'PAIR = [<<~A, <<~B]',
+      '  first',
+      'A',
+      '  second',
+      'B',
+      'puts PAIR',
+      '',
     ].join('\n');
     const parsed = parseSource(source, 'ruby', 'heredoc.rb');
     expect(parsed.warnings).toEqual([]);
-    // tree-sitter-ruby puts a heredoc's lines after the statement that opens it, not inside:
-    // the constant is its first line, the heredoc's text a code chunk right after it.
-    expect(outline(parsed.entities, 'heredoc.rb')).toEqual(['constant TEMPLATE 1-1', 'function render 7-11']);
-    expect(codeChunks(parsed.entities, 'heredoc.rb')).toEqual(['<top-level> 2-5']);
+    // tree-sitter-ruby puts a heredoc's lines after the statement that opens it, not inside.
+    expect(outline(parsed.entities, 'heredoc.rb')).toEqual([
+      'constant TEMPLATE 1-5',
+      'function render 7-11',
+      'constant PAIR 13-17',
+    ]);
+    expect(codeChunks(parsed.entities, 'heredoc.rb')).toEqual(['puts 18-18']);
     expect(entity(parsed.entities, 'TEMPLATE').signature).toBe('TEMPLATE = <<~RUBY');
+    expect(entity(parsed.entities, 'TEMPLATE').sourceCode).toBe(source.split('\n').slice(0, 5).join('\n'));
     expect(uncoveredLines(source, parsed.entities)).toEqual([]);
   });
 

@@ -113,6 +113,18 @@ function methodBody(node: SyntaxNode): SyntaxNode | null {
 /** Files `require`, `require_relative`, `load` or `autoload` read: Ruby's imports, calls without a receiver. */
 const IMPORT_METHODS = new Set(['require', 'require_relative', 'load', 'autoload']);
 
+/**
+ * A constant whose value opens heredocs (`SQL = <<~SQL`) ends with them: tree-sitter-ruby puts
+ * a heredoc's lines after the statement, as siblings.
+ */
+function heredocEnd(node: SyntaxNode): { row: number; index: number } | undefined {
+  if (node.type !== 'assignment') return undefined;
+  let last: SyntaxNode | undefined;
+  for (let next = node.nextNamedSibling; next?.type === 'heredoc_body'; next = next.nextNamedSibling)
+    last = next;
+  return last && { row: last.endPosition.row, index: last.endIndex };
+}
+
 export const ruby: LanguageSpec = {
   language: 'ruby',
   nodeTypes: ['class', 'module', 'singleton_class', 'method', 'singleton_method', 'assignment'],
@@ -122,6 +134,7 @@ export const ruby: LanguageSpec = {
     node.type === 'call' &&
     node.childForFieldName('receiver') === null &&
     IMPORT_METHODS.has(node.childForFieldName('method')?.text ?? ''),
+  definitionEnd: heredocEnd,
   // `def add(item)\n  ...\nend`: Ruby has no braces.
   elision: '...',
   describe(node) {
