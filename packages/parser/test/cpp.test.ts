@@ -217,6 +217,8 @@ describe('cpp bad input', () => {
     ].join('\n');
     const parsed = parseSource(source, 'cpp', 'db.h');
     expect(parsed.warnings).toEqual([]);
+    // The same with CRLF line breaks (the annotation on its own line is still blanked).
+    expect(parseSource(source.replace(/\n/g, '\r\n'), 'cpp', 'db.h').warnings).toEqual([]);
     expect(
       parsed.entities.map(
         (e) => `${e.kind} ${e.qualifiedName} ${e.lineNumber}-${e.endLine} | ${e.signature}`,

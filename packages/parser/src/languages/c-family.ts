@@ -190,7 +190,7 @@ const KEYWORDS = new Set(
 // Annotation macros after a function's parameters (`void Compact() EXCLUSIVE_LOCKS_REQUIRED(mu_);`),
 // before its `;`, its body or another one.
 const TRAILING_MACRO =
-  /(?<=(?:\)|\bconst)[ \t]*\n?[ \t]*)[A-Z][A-Z0-9_]{2,}(?:\([^()\n]*\))?(?=\s*(?:;|\{|=\s*0\b|override\b|final\b|[A-Z][A-Z0-9_]{2,}\b))/g;
+  /(?<=(?:\)|\bconst)[ \t]*\r?\n?[ \t]*)[A-Z][A-Z0-9_]{2,}(?:\([^()\n]*\))?(?=\s*(?:;|\{|=\s*0\b|override\b|final\b|[A-Z][A-Z0-9_]{2,}\b))/g;
 
 // A C header's `extern "C" {` … `}` for C++ readers, each brace in its own `#ifdef __cplusplus`:
 // neither grammar can pair braces across preprocessor blocks.
