@@ -66,10 +66,10 @@ describe('bash fixture', () => {
 
   it('puts the rest of each script in code chunks, leaving no line uncovered', () => {
     const { entities } = result;
-    expect(codeChunks(entities, 'lib/log.sh')).toEqual(['<top-level> 1-5', '<top-level> 24-24']);
-    // `set`, an assignment and `source`: named after the import, as nothing else has a name.
-    expect(codeChunks(entities, 'bin/deploy.sh')).toEqual(['imports 1-6', '<top-level> 32-41']);
-    expect(codeChunks(entities, 'bin/clean')).toEqual(['<top-level> 1-4']);
+    // Named after the first variable set or command run (a comment alone has no name).
+    expect(codeChunks(entities, 'lib/log.sh')).toEqual(['LOG_LEVEL 1-5', '<top-level> 24-24']);
+    expect(codeChunks(entities, 'bin/deploy.sh')).toEqual(['set 1-6', 'usage 32-41']);
+    expect(codeChunks(entities, 'bin/clean')).toEqual(['rm 1-4']);
     const main = entities.find((e) => e.filePath === 'bin/deploy.sh' && e.lineNumber === 32)!;
     expect(main.signature).toBe('if [[ $# -lt 1 ]]; then');
     for (const file of result.files) {
@@ -123,8 +123,16 @@ describe('bash bad input', () => {
     const parsed = parseSource(source, 'bash', 'heredoc.sh');
     expect(parsed.warnings).toEqual([]);
     expect(parsed.entities.map((e) => `${e.kind} ${e.name} ${e.lineNumber}-${e.endLine}`)).toEqual([
-      'code <top-level> 1-8',
+      'code cat 1-8',
       'function real 9-9',
+    ]);
+  });
+
+  it('names a chunk of `source` and `.` commands imports', () => {
+    const parsed = parseSource('source ./lib/log.sh\n. ./lib/util.sh\n\nmain() { :; }\n', 'bash', 'run.sh');
+    expect(parsed.entities.map((e) => `${e.kind} ${e.name} ${e.lineNumber}-${e.endLine}`)).toEqual([
+      'code imports 1-2',
+      'function main 4-4',
     ]);
   });
 

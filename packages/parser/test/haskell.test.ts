@@ -184,6 +184,23 @@ describe('haskell bad input', () => {
     expect(uncoveredLines(source, parsed.entities)).toEqual([]);
   });
 
+  it('names the code between definitions after its first variable (a Template Haskell splice)', () => {
+    const source = [
+      'module Lenses where',
+      '',
+      'data Config = Config { _port :: Int }',
+      '',
+      "makeLenses ''Config",
+      '',
+    ].join('\n');
+    const parsed = parseSource(source, 'haskell', 'Lenses.hs');
+    expect(parsed.entities.map((e) => `${e.kind} ${e.name} ${e.lineNumber}-${e.endLine}`)).toEqual([
+      'code imports 1-1',
+      'struct Config 3-3',
+      'code makeLenses 5-5',
+    ]);
+  });
+
   it('parses a generated module of 3,000 functions; above 1 MiB the walk skips it', async () => {
     const functions = Array.from(
       { length: 3000 },

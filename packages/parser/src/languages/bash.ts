@@ -32,6 +32,8 @@ export const bash: LanguageSpec = {
   nodeTypes: ['function_definition'],
   decoratorTypes: NONE,
   importTypes: NONE,
+  // A chunk is named after the first variable it sets or command it runs.
+  chunkNameTypes: new Set(['variable_name', 'command_name']),
   // `source lib.sh` and `. lib.sh` are commands like any other in the grammar.
   isImport: (node) =>
     node.type === 'command' && SOURCE_COMMANDS.has(node.childForFieldName('name')?.text ?? ''),

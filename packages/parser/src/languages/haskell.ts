@@ -219,6 +219,8 @@ export const haskell: LanguageSpec = {
   // written after a function would be taken for one of the next function's.
   decoratorTypes: new Set<string>(),
   importTypes: new Set(['header', 'imports', 'import']),
+  // `makeLenses ''Config` is the chunk `makeLenses`.
+  chunkNameTypes: new Set(['variable', 'name']),
   // A module's declarations are one node: the code between the definitions (fixity
   // declarations, Template Haskell splices, section comments) makes chunks of its own.
   chunkThroughTypes: new Set(['declarations']),
