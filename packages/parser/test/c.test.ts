@@ -168,6 +168,30 @@ describe('c typedefs', () => {
   });
 });
 
+describe('c comments', () => {
+  it('leaves rulers out of a doc comment, and the indentation of text right after /*', () => {
+    const source = [
+      '/*',
+      '** {==================================================================',
+      '** Stack reallocation',
+      '** ===================================================================',
+      '*/',
+      'void correctstack (lua_State *L) {}',
+      '',
+      '/*  Get the address of the block.',
+      '** (Access to the tag ensures the value is right.)',
+      '*/',
+      'void *getudatamem (Udata *u) { return u; }',
+      '',
+    ].join('\n');
+    const parsed = parseSource(source, 'c', 'ldo.c');
+    expect(parsed.entities.map((e) => e.docstring)).toEqual([
+      'Stack reallocation',
+      'Get the address of the block.\n(Access to the tag ensures the value is right.)',
+    ]);
+  });
+});
+
 describe('c bad input', () => {
   it('finds the definitions around a syntax error and names its line', () => {
     const source = [

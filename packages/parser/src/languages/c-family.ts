@@ -221,6 +221,8 @@ function cDoc(anchor: SyntaxNode, source: string): string | undefined {
 }
 
 /** Comments without their markers (`//`, `///<`, `/*!`, a leading `*` or `**`), dedented. */
+const RULER = /^\s*[-=*#{}~_+<>|]{2,}\s*$/;
+
 function cleanComments(comments: readonly SyntaxNode[], source: string): string | undefined {
   const lines: string[] = [];
   for (const comment of comments) {
@@ -231,15 +233,22 @@ function cleanComments(comments: readonly SyntaxNode[], source: string): string 
       continue;
     }
     const inner = text.replace(/^\/\*+[!<]?/, '').replace(/\*+\/$/, '');
-    for (const line of inner.split(/\r?\n/)) lines.push(line.replace(/^\s*\*+(?!\/) ?/, '').trimEnd());
+    inner.split(/\r?\n/).forEach((line, index) => {
+      // Text right after `/*` keeps no indentation: `/* LUA_NUMBER */` is `LUA_NUMBER`.
+      const cleaned = line.replace(/^\s*\*+(?!\/) ?/, '').trimEnd();
+      lines.push(index === 0 ? cleaned.trimStart() : cleaned);
+    });
   }
+  // Rulers (`/* ====== */`, `** }{`) are decoration, not text.
+  for (let index = lines.length - 1; index >= 0; index--)
+    if (RULER.test(lines[index]!)) lines.splice(index, 1);
   while (lines.length > 0 && lines[0]!.trim() === '') lines.shift();
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   // The common indentation of the lines (`/*\n  text\n*/` keeps none).
   let indent = Number.POSITIVE_INFINITY;
   for (const line of lines) if (line.trim() !== '') indent = Math.min(indent, /^\s*/.exec(line)![0].length);
   const text = lines.map((line) => line.slice(Math.min(indent, line.length))).join('\n');
-  return text.trim() === '' ? undefined : text;
+  return text.trim() === '' ? undefined : text.trimStart();
 }
 
 /** `#define LUA_MINSTACK 20 /* minimum stack … *\/`: the comment after the value. */
