@@ -268,6 +268,38 @@ describe('scala bad input', () => {
     ]);
   });
 
+  it('reads the code around comment-like text in strings and nested comments', () => {
+    // The grammar parses a text whose block comments are blanked: strings are not comments.
+    const source = [
+      'object Paths {',
+      '  val Glob = "src/*"',
+      "  val Quote = '\"'",
+      '  def a = 1',
+      '  val Close = "*/"',
+      '  /** Outer /* nested */ still the doc. */',
+      '  def b = """/* not a comment"""',
+      '  val Triple = """""" + "//"',
+      '  def c = 3',
+      '}',
+      '',
+    ].join('\n');
+    const parsed = parseSource(source, 'scala', 'Paths.scala');
+    expect(parsed.warnings).toEqual([]);
+    expect(outline(parsed.entities, 'Paths.scala')).toEqual([
+      'class Paths 1-10',
+      'constant Paths.Glob 2-2',
+      'constant Paths.Quote 3-3',
+      'method Paths.a 4-4',
+      'constant Paths.Close 5-5',
+      'method Paths.b 7-7',
+      'constant Paths.Triple 8-8',
+      'method Paths.c 9-9',
+    ]);
+    // Read from the source as written, not from the blanked text.
+    expect(entity(parsed.entities, 'Paths.b').docstring).toBe('Outer /* nested */ still the doc.');
+    expect(entity(parsed.entities, 'Paths').sourceCode).toBe(source.trimEnd());
+  });
+
   it('parses a generated object of 3,000 documented defs; above 1 MiB the walk skips it', async () => {
     const defs = Array.from(
       { length: 3000 },
