@@ -273,6 +273,7 @@ describe('scala bad input', () => {
     const source = [
       'object Paths {',
       '  val Glob = "src/*"',
+      '  val Spliced = s"${"/*"} and ${Close.length}"',
       "  val Quote = '\"'",
       '  def a = 1',
       '  val Close = "*/"',
@@ -286,14 +287,15 @@ describe('scala bad input', () => {
     const parsed = parseSource(source, 'scala', 'Paths.scala');
     expect(parsed.warnings).toEqual([]);
     expect(outline(parsed.entities, 'Paths.scala')).toEqual([
-      'class Paths 1-10',
+      'class Paths 1-11',
       'constant Paths.Glob 2-2',
-      'constant Paths.Quote 3-3',
-      'method Paths.a 4-4',
-      'constant Paths.Close 5-5',
-      'method Paths.b 7-7',
-      'constant Paths.Triple 8-8',
-      'method Paths.c 9-9',
+      'constant Paths.Spliced 3-3',
+      'constant Paths.Quote 4-4',
+      'method Paths.a 5-5',
+      'constant Paths.Close 6-6',
+      'method Paths.b 8-8',
+      'constant Paths.Triple 9-9',
+      'method Paths.c 10-10',
     ]);
     // Read from the source as written, not from the blanked text.
     expect(entity(parsed.entities, 'Paths.b').docstring).toBe('Outer /* nested */ still the doc.');

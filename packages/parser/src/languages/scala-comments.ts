@@ -4,6 +4,9 @@ const QUOTE = 34;
 const APOSTROPHE = 39;
 const BACKSLASH = 92;
 const NEWLINE = 10;
+const DOLLAR = 36;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
 
 /**
  * The source with the insides of its block comments (`/* … *\/`, `/** … *\/`, nested ones
@@ -73,7 +76,10 @@ function blockCommentEnd(source: string, from: number): number {
   return -1;
 }
 
-/** Where the string literal opening at `start` ends: `"""…"""` across lines, `"…"` on its line. */
+/**
+ * Where the string literal opening at `start` ends: `"""…"""` across lines, `"…"` on its line
+ * (an interpolated one's `${ … }` may hold strings of its own: `s"${ "/*" }"`).
+ */
 function stringEnd(source: string, start: number): number {
   if (source.charCodeAt(start + 1) === QUOTE && source.charCodeAt(start + 2) === QUOTE) {
     const close = source.indexOf('"""', start + 3);
@@ -82,6 +88,7 @@ function stringEnd(source: string, start: number): number {
     while (source.charCodeAt(end) === QUOTE) end++; // `""""` ends with its last three quotes
     return end;
   }
+  const interpolated = start > 0 && /[\w$]/.test(source.charAt(start - 1));
   let j = start + 1;
   const length = source.length;
   while (j < length) {
@@ -90,7 +97,28 @@ function stringEnd(source: string, start: number): number {
     else if (d === QUOTE) return j + 1;
     else if (d === NEWLINE)
       return j; // unterminated: stop at the line's end
+    else if (interpolated && d === DOLLAR && source.charCodeAt(j + 1) === OPEN_BRACE)
+      j = splicedEnd(source, j + 2);
     else j++;
+  }
+  return length;
+}
+
+/** Where the `${ … }` whose inside starts at `from` ends (after its `}`), on its line. */
+function splicedEnd(source: string, from: number): number {
+  let depth = 1;
+  let j = from;
+  const length = source.length;
+  while (j < length) {
+    const d = source.charCodeAt(j);
+    if (d === NEWLINE) return j;
+    if (d === QUOTE) {
+      j = stringEnd(source, j);
+      continue;
+    }
+    if (d === OPEN_BRACE) depth++;
+    else if (d === CLOSE_BRACE && --depth === 0) return j + 1;
+    j++;
   }
   return length;
 }
