@@ -273,6 +273,7 @@ describe('scala bad input', () => {
     const source = [
       'object Paths {',
       '  val Glob = "src/*"',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Scala's interpolation, not JavaScript's
       '  val Spliced = s"${"/*"} and ${Close.length}"',
       "  val Quote = '\"'",
       '  def a = 1',
