@@ -47,6 +47,11 @@ export interface Definition {
    * ones do, since no unit covers those lines.
    */
   chunked?: boolean;
+  /**
+   * The body runs from `body` to the definition's end, past the body node (Haskell: a function's
+   * later equations, after the first one, are elided with it in outlines).
+   */
+  bodyToEnd?: boolean;
 }
 
 export interface LanguageSpec {
@@ -333,7 +338,7 @@ export function extractUnits(
     };
     const body = definition.body;
     if (body && kind !== 'constant' && kind !== 'variable' && kind !== 'type') {
-      let bodyEnd = Math.min(body.endIndex, last.index);
+      let bodyEnd = definition.bodyToEnd ? last.index : Math.min(body.endIndex, last.index);
       // An indented body (Scala 3) holds the line break and indentation of the line after it.
       while (bodyEnd > body.startIndex && isWhitespace(source.charCodeAt(bodyEnd - 1))) bodyEnd--;
       unit.body = { start: body.startIndex, end: bodyEnd };
