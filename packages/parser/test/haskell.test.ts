@@ -97,6 +97,19 @@ describe('haskell fixture', () => {
     );
   });
 
+  it('elides every equation of a function in outlines, not only the first', () => {
+    const chunk = result.entities.find((e) => e.kind === 'code' && e.lineNumber === 64)!;
+    expect(chunk.outline).toBe(
+      [
+        'instance Container Stack where',
+        '  insert …',
+        '  toList Empty …', // an equation's head up to `=`, as its signature
+        '',
+        'instance Semigroup (Stack a) where',
+      ].join('\n'),
+    );
+  });
+
   it('puts the header, imports, fixity declarations and instance heads in code chunks, leaving no line uncovered', () => {
     const { entities } = result;
     // The grammar puts the Haddock comment above the first declaration (line 14) in the imports.

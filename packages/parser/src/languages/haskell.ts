@@ -197,7 +197,7 @@ function describeBinding(node: SyntaxNode): Definition | undefined {
   } else {
     body = node.childForFieldName('match') ?? undefined;
   }
-  return { role: 'function', name, ...(body ? { body } : {}) };
+  return { role: 'function', name, ...(body ? { body, bodyToEnd: true } : {}) };
 }
 
 export const haskell: LanguageSpec = {
