@@ -20,6 +20,7 @@ describe('elixir fixture', () => {
       ['lib/my_app/size.ex', 'elixir', []],
       ['lib/my_app/stack.ex', 'elixir', []],
       ['scripts/seed.exs', 'elixir', []],
+      ['test/stack_test.exs', 'elixir', []],
     ]);
   });
 
@@ -42,6 +43,16 @@ describe('elixir fixture', () => {
       'method MyApp.Size.MyApp.Stack.size 9-9',
       'method MyApp.Size.List.size 15-15',
     ]);
+    // ExUnit tests are functions named as written; `describe` is not a scope.
+    expect(outline(result.entities, 'test/stack_test.exs')).toEqual([
+      'module MyApp.StackTest 1-17',
+      'function MyApp.StackTest.test "returns the top item" 6-9',
+      'function MyApp.StackTest.test "fails on an empty stack" 11-13',
+      'function MyApp.StackTest.stack_of 16-16',
+    ]);
+    expect(entity(result.entities, 'MyApp.StackTest.test "fails on an empty stack"').signature).toBe(
+      'test "fails on an empty stack", %{}',
+    );
     expect(outline(result.entities, 'scripts/seed.exs')).toEqual([
       'module Seed.Helpers 12-14',
       'function Seed.Helpers.banner 13-13',

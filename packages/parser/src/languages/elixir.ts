@@ -16,7 +16,7 @@ const FUNCTION_MACROS = new Set([
   'defnp',
 ]);
 const IMPORT_MACROS = new Set(['alias', 'import', 'require', 'use']);
-const DEFINING = new Set([...FUNCTION_MACROS, 'defmodule', 'defprotocol', 'defimpl']);
+const DEFINING = new Set([...FUNCTION_MACROS, 'defmodule', 'defprotocol', 'defimpl', 'test']);
 /** The longest of the names above, to read a call's target without making nodes for most calls. */
 const LONGEST_KEYWORD = 'defprotocol'.length;
 
@@ -156,6 +156,11 @@ export const elixir: LanguageSpec = {
     const head = argumentsNode?.firstNamedChild ?? null;
     if (!argumentsNode || !head) return undefined;
     const body = doBlock(node);
+    if (keyword === 'test') {
+      // ExUnit's `test "pops the top" do … end`: named as written, apart from functions.
+      if (!body || (head.type !== 'string' && head.type !== 'sigil')) return undefined;
+      return { role: 'function', name: source.slice(node.startIndex, head.endIndex), body, method: false };
+    }
     if (FUNCTION_MACROS.has(keyword)) {
       // `def f(x), do: x` has no block: the whole clause is its signature.
       return { role: 'function', name: headName(head), ...(body ? { body } : {}) };
