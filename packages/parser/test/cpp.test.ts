@@ -233,6 +233,33 @@ describe('cpp bad input', () => {
     ]);
   });
 
+  it('reads declarations after a macro alone on its line (namespace macros, member macros)', () => {
+    const source = [
+      'PYBIND11_NAMESPACE_BEGIN(PYBIND11_NAMESPACE)',
+      'PYBIND11_NAMESPACE_BEGIN(detail)',
+      '',
+      '/// Holds a Python object.',
+      'class object_api {',
+      '  PYBIND11_OBJECT_DEFAULT(object_api, handle, PyObject_Type)',
+      '  bool is_none() const { return ptr() == nullptr; }',
+      '};',
+      '',
+      'PYBIND11_NAMESPACE_END(detail)',
+      'PYBIND11_NAMESPACE_END(PYBIND11_NAMESPACE)',
+      '',
+    ].join('\n');
+    const parsed = parseSource(source, 'cpp', 'pytypes.h');
+    expect(parsed.warnings).toEqual([]);
+    expect(parsed.entities.map((e) => `${e.kind} ${e.qualifiedName} ${e.lineNumber}-${e.endLine}`)).toEqual([
+      'code <top-level> 1-2',
+      'class object_api 5-8',
+      'method object_api.is_none 7-7',
+      'code <top-level> 10-11',
+    ]);
+    expect(entity(parsed.entities, 'object_api').docstring).toBe('Holds a Python object.');
+    expect(uncoveredLines(source, parsed.entities)).toEqual([]);
+  });
+
   it('names the tests of gtest-style macros by their arguments, not `TEST`', () => {
     const source = [
       'namespace leveldb {',
@@ -318,12 +345,12 @@ describe('cpp real code: leveldb', () => {
     for (const e of parsed.entities.filter((e) => e.language === 'cpp'))
       kinds[e.kind] = (kinds[e.kind] ?? 0) + 1;
     expect(kinds).toEqual({
-      method: 1631,
-      function: 681,
+      method: 1629,
+      function: 682,
       code: 431,
       class: 164,
       constant: 87,
-      macro: 81,
+      macro: 92,
       struct: 72,
       variable: 72,
       type: 35,

@@ -197,6 +197,18 @@ const TRAILING_MACRO =
 const CPLUSPLUS_BRACE =
   /(#\s*if(?:def\s+__cplusplus|\s+defined\s*\(?\s*__cplusplus\s*\)?)[ \t]*(?:\/\*.*?\*\/|\/\/[^\n]*)?[ \t]*\r?\n[ \t]*)(extern\s+"C"\s*\{|\})/g;
 
+// A macro alone on its line, without `;` (`PYBIND11_NAMESPACE_BEGIN(detail)`, `Q_OBJECT`,
+// `G_BEGIN_DECLS`), after a line that ends a declaration or statement: the grammar reads it as
+// the start of a statement that swallows the next declaration. It becomes an empty declaration
+// (`;`), which keeps a node on its line for the code chunks. Not when a `{` follows
+// (`TEST(A, B)` with its body on the next line), nor in a list (`A,` before it).
+const LINE_MACRO = new RegExp(
+  String.raw`(?:(?<![\s\S])|(?<=(?:^|[;{}):]|\*\/|^[ \t]*#[^\n]*[^\\\n]|^[ \t]*\/\/[^\n]*)[ \t]*\r?\n(?:[ \t]*\r?\n)*))` +
+    String.raw`([ \t]*)([A-Z][A-Z0-9]*_[A-Z0-9_]*(?:[ \t]*\((?:[^()\n]|\([^()\n]*\))*\))?)` +
+    String.raw`(?=[ \t]*(?:\/\/[^\n]*)?\r?$)(?![ \t]*(?:\/\/[^\n]*)?\r?\n\s*\{)`,
+  'gm',
+);
+
 function blankMacros(source: string): string {
   if (source.includes('__cplusplus'))
     source = source.replace(
@@ -204,6 +216,10 @@ function blankMacros(source: string): string {
       (_whole, before: string, brace: string) => before + brace.replace(/[^\n]/g, ' '),
     );
   return source
+    .replace(
+      LINE_MACRO,
+      (_whole, indent: string, macro: string) => `${indent};${' '.repeat(macro.length - 1)}`,
+    )
     .replace(TRAILING_MACRO, (macro: string) => ' '.repeat(macro.length))
     .replace(LEADING_MACROS, (whole, indent: string, words: string) =>
       KEYWORDS.has(words.trim()) ? whole : indent + ' '.repeat(words.length),
