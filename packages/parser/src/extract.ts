@@ -83,6 +83,12 @@ export interface LanguageSpec {
   /** Node types that precede a declaration as decorators/annotations (collected, not counted). */
   decoratorTypes: ReadonlySet<string>;
   /**
+   * Which of the `decoratorTypes` siblings above a declaration are recorded as its decorators; the
+   * others are stepped over, still attached to it (Elixir: `@spec` and `@impl` are decorators,
+   * the `@doc` between them and the `def` is not). Default: all of them.
+   */
+  isDecorator?(node: SyntaxNode): boolean;
+  /**
    * A node type holding decorators followed by the definition as its last child (Python's
    * `decorated_definition`). When set, decorators are read from it, never from siblings.
    */
@@ -214,7 +220,7 @@ function outerDecorators(
   if (spec.decoratorWrapper !== undefined || spec.decoratorTypes.size === 0) return texts;
   let sibling = anchor.previousNamedSibling;
   while (sibling && spec.decoratorTypes.has(sibling.type)) {
-    texts.unshift(sibling.text);
+    if (!spec.isDecorator || spec.isDecorator(sibling)) texts.unshift(sibling.text);
     sibling = sibling.previousNamedSibling;
   }
   if (anchor !== node) {
