@@ -81,6 +81,18 @@ describe('elixir fixture', () => {
     expect(entity(entities, 'MyApp.Size.List.size').docstring).toBeUndefined();
   });
 
+  it('records @spec, @impl and @deprecated above a clause as decorators (not @doc or other attributes)', () => {
+    const { entities } = result;
+    expect(entity(entities, 'MyApp.Stack.push').decorators).toEqual(['@spec push(t, term) :: t']);
+    expect(entity(entities, 'MyApp.Stack.pop', 26).decorators).toEqual([
+      '@spec pop(t) :: {:ok, term, t} | :error',
+    ]);
+    expect(entity(entities, 'MyApp.Stack.pop', 30).decorators).toBeUndefined();
+    expect(entity(entities, 'MyApp.Stack.empty?').decorators).toBeUndefined(); // `@doc false` only
+    expect(entity(entities, 'MyApp.Size.List.size').decorators).toEqual(['@impl true']);
+    expect(entity(entities, 'MyApp.Stack').decorators).toBeUndefined();
+  });
+
   it('builds signatures: the head up to `do`, a one-line `do:` clause whole', () => {
     const { entities } = result;
     expect(entity(entities, 'MyApp.Stack').signature).toBe('defmodule MyApp.Stack');

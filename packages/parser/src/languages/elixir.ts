@@ -15,6 +15,8 @@ const FUNCTION_MACROS = new Set([
   'defn',
   'defnp',
 ]);
+const ATTRIBUTES = new Set(['unary_operator']);
+const DECORATOR_ATTRIBUTES = new Set(['spec', 'impl', 'deprecated']);
 const IMPORT_MACROS = new Set(['alias', 'import', 'require', 'use']);
 const DEFINING = new Set([...FUNCTION_MACROS, 'defmodule', 'defprotocol', 'defimpl', 'test']);
 /** The longest of the names above, to read a call's target without making nodes for most calls. */
@@ -142,7 +144,10 @@ export const elixir: LanguageSpec = {
   language: 'elixir',
   // Everything is a call: `describe` keeps those whose target is a defining macro.
   nodeTypes: ['call'],
-  decoratorTypes: NONE,
+  // Module attributes: `@spec`, `@impl` and `@deprecated` right above a clause are its decorators;
+  // `@doc` (its docstring) and other attributes are stepped over, and attach to it like comments.
+  decoratorTypes: ATTRIBUTES,
+  isDecorator: (node) => DECORATOR_ATTRIBUTES.has(attributeName(node) ?? ''),
   importTypes: NONE,
   isImport: (node, source) => node.type === 'call' && IMPORT_MACROS.has(targetKeyword(node, source)),
   elision: '…',
