@@ -285,6 +285,7 @@ describe('elixir real code: the Elixir 1.14.0 standard library', () => {
       [374, 379, undefined],
     ]);
     expect(find('Enum.all?', 334)[0]!.signature).toBe('def all?(enumerable) when is_list(enumerable)');
+    expect(find('Enum.all?', 334)[0]!.decorators).toEqual(['@spec all?(t) :: boolean']);
     // `@doc false` and `@deprecated` above a one-line clause.
     expect(find('Enum.chunk', 476)).toEqual([
       expect.objectContaining({
