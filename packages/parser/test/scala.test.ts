@@ -86,6 +86,27 @@ describe('scala fixture', () => {
     ]);
   });
 
+  it('names an extension after its type when that is a named type, else keeps the enclosing scope', () => {
+    const source = [
+      'object Nulls:',
+      '  extension [T](x: T | Null)',
+      '    inline def nn: T = x.asInstanceOf[T]',
+      '  extension (xs: scala.collection.Seq[Int])',
+      '    def total: Int = xs.sum',
+      '',
+      'extension (f: Int => Int) def twice(x: Int): Int = f(f(x))',
+      '',
+    ].join('\n');
+    const parsed = parseSource(source, 'scala', 'Nulls.scala');
+    expect(parsed.warnings).toEqual([]);
+    expect(outline(parsed.entities, 'Nulls.scala')).toEqual([
+      'class Nulls 1-5',
+      'method Nulls.nn 3-3',
+      'method Nulls.Seq.total 5-5',
+      'function twice 7-7',
+    ]);
+  });
+
   it('makes package objects and package blocks modules', () => {
     expect(outline(result.entities, `${DIR}/package.scala`)).toEqual([
       'module shop 4-10',

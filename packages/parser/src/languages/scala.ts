@@ -53,12 +53,19 @@ function valueName(node: SyntaxNode): string {
   return '';
 }
 
-/** `extension [A](xs: List[A])` → `List`: the extended type names the scope, like a Rust impl. */
+/** Type nodes that name a type: `Foo`, `a.b.Foo`. */
+const NAMED_TYPES = new Set(['type_identifier', 'stable_type_identifier']);
+
+/**
+ * `extension [A](xs: List[A])` → `List`: the extended type names the scope, like a Rust impl's.
+ * Another type (`T | Null`, a tuple, a function) names none: the methods stay the enclosing
+ * scope's (`Predef.nn`), as the compiler sees them.
+ */
 function extendedTypeName(node: SyntaxNode): string {
-  const type = node.childForFieldName('parameters')?.firstNamedChild?.childForFieldName('type');
-  if (!type) return '';
-  const name = type.type === 'generic_type' ? type.childForFieldName('type') : null;
-  return (name ?? type).text.replace(/\[.*$/s, '');
+  let type = node.childForFieldName('parameters')?.firstNamedChild?.childForFieldName('type');
+  if (type?.type === 'generic_type') type = type.childForFieldName('type');
+  // `scala.collection.Seq` → `Seq`: names are not qualified by their package elsewhere either.
+  return type && NAMED_TYPES.has(type.type) ? type.text.slice(type.text.lastIndexOf('.') + 1) : '';
 }
 
 /**
