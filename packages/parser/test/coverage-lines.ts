@@ -2,9 +2,10 @@ import type { CodeEntity } from '@codesearch/core';
 
 /**
  * Lines that may precede a definition as its doc comment, decorator or attribute (`--` for
- * Haskell's `-- |` and Lua's `---`, `{-` for Haskell's `{- | -}` and `{-# INLINE f #-}`).
+ * Haskell's `-- |` and Lua's `---`, `{-` for Haskell's `{- | -}` and `{-# INLINE f #-}`,
+ * `template <` for a C++ template header above the declaration it belongs to).
  */
-const ATTACHMENT_START = /^\s*(?:#|\/\/|\/\*|\*|@|--|\{-)/;
+const ATTACHMENT_START = /^\s*(?:#|\/\/|\/\*|\*|@|--|\{-|template\s*<)/;
 
 /**
  * Lines (1-based) neither inside a unit's range nor part of a comment/decorator block directly
