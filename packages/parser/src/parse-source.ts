@@ -34,15 +34,22 @@ const MAX_REPORTED_ERROR_LINES = 5;
 
 function syntaxErrorLines(tree: Parser.Tree): number[] {
   const lines = new Set<number>();
-  const visit = (node: Parser.SyntaxNode): void => {
+  const visit = (node: Parser.SyntaxNode, zeroWidth: boolean): void => {
     if (lines.size >= MAX_REPORTED_ERROR_LINES || !node.hasError) return;
-    if (node.type === 'ERROR' || node.isMissing) {
+    if (
+      node.type === 'ERROR' ||
+      node.isMissing ||
+      (zeroWidth && node.childCount === 0 && node.startIndex === node.endIndex)
+    ) {
       lines.add(node.startPosition.row + 1);
       return;
     }
-    for (const child of node.children) visit(child);
+    for (const child of node.children) visit(child, zeroWidth);
   };
-  visit(tree.rootNode);
+  visit(tree.rootNode, false);
+  // No ERROR node and no node flagged missing: a zero-width leaf holding the error is a missing
+  // token the binding does not flag (tree-sitter-zig's nameless field in `struct {}`).
+  if (lines.size === 0) visit(tree.rootNode, true);
   return [...lines].sort((a, b) => a - b);
 }
 
