@@ -60,7 +60,8 @@ function isPragmaFor(node: SyntaxNode, name: string): boolean {
 
 /**
  * The last node of the function `name` after `node`: its equations (comments, pragmas and CPP
- * lines between them allowed: `#if` branches of one function are one unit), then the pragmas about it (`{-# INLINE f #-}` is usually written after `f`).
+ * lines between them allowed: the `#if` branches of one function are one unit), then the pragmas
+ * about it (`{-# INLINE f #-}` is usually written after `f`).
  */
 function lastEquation(node: SyntaxNode, name: string): SyntaxNode | undefined {
   let last: SyntaxNode | undefined;
@@ -128,9 +129,9 @@ function constructorCount(node: SyntaxNode): number {
 }
 
 /**
- * The Haddock comment written directly above `anchor` (pragmas and `#if` lines stepped over): a `-- |`
- * or `{- |` comment and the comment lines after it (with CRLF line endings, the grammar ends a
- * Haddock comment at an empty `--` line and makes the rest plain comments).
+ * The Haddock comment written directly above `anchor` (pragmas and `#if` lines stepped over): a
+ * `-- |` or `{- |` comment and the comment lines after it (with CRLF line endings, the grammar
+ * ends a Haddock comment at an empty `--` line and makes the rest plain comments).
  */
 function haddockAbove(anchor: SyntaxNode): string | undefined {
   let nextRow = anchor.startPosition.row;
