@@ -143,6 +143,26 @@ describe('elixir fixture', () => {
   });
 });
 
+describe('elixir implementations', () => {
+  it('names a defimpl without for: after the module it is written in', () => {
+    const source = [
+      'defmodule MyApp.Point do',
+      '  defstruct [:x, :y]',
+      '',
+      '  defimpl String.Chars do',
+      '    def to_string(point), do: "(#{point.x}, #{point.y})"',
+      '  end',
+      'end',
+      '',
+    ].join('\n');
+    const parsed = parseSource(source, 'elixir', 'point.ex');
+    expect(parsed.entities.map((e) => `${e.kind} ${e.qualifiedName} ${e.lineNumber}-${e.endLine}`)).toEqual([
+      'module MyApp.Point 1-7',
+      'method String.Chars.MyApp.Point.to_string 5-5',
+    ]);
+  });
+});
+
 describe('elixir bad input', () => {
   it('finds the functions before and after a syntax error, and names its line', () => {
     const source = [
