@@ -247,6 +247,33 @@ describe('c bad input', () => {
     expect(parsed.entities[0]!.sourceCode).toBe('LUA_API int (lua_gettop) (lua_State *L);');
   });
 
+  it('reads prototypes followed by glibc-style annotation macros', () => {
+    const source = [
+      '__BEGIN_DECLS',
+      '',
+      '/* Compare S1 and S2.  */',
+      'extern int strcmp (const char *__s1, const char *__s2)',
+      '     __THROW __attribute_pure__ __nonnull ((1, 2));',
+      'extern char *tmpnam (char[L_tmpnam]) __THROW __wur;',
+      'extern int vprintf (const char *__restrict __format, __gnuc_va_list __arg);',
+      '',
+      '__END_DECLS',
+      '',
+    ].join('\n');
+    const parsed = parseSource(source, 'c', 'string.h');
+    expect(parsed.warnings).toEqual([]);
+    expect(
+      parsed.entities.map((e) => `${e.kind} ${e.name} ${e.lineNumber}-${e.endLine} | ${e.signature}`),
+    ).toEqual([
+      'code <top-level> 1-1 | __BEGIN_DECLS', // blanked for the grammar: no name
+      'function strcmp 4-5 | extern int strcmp (const char *__s1, const char *__s2) __THROW __attribute_pure__ __nonnull ((1, 2))',
+      'function tmpnam 6-6 | extern char *tmpnam (char[L_tmpnam]) __THROW __wur',
+      'function vprintf 7-7 | extern int vprintf (const char *__restrict __format, __gnuc_va_list __arg)',
+      'code <top-level> 9-9 | __END_DECLS',
+    ]);
+    expect(entity(parsed.entities, 'strcmp').docstring).toBe('Compare S1 and S2.');
+  });
+
   it('reads a header whose extern "C" braces are in #ifdef __cplusplus blocks', () => {
     const source = [
       '#ifndef X_H',

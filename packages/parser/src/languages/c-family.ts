@@ -168,9 +168,11 @@ function isConstant(node: SyntaxNode): boolean {
 // `int`, a syntax error, a function `MutexLock`. Blanked before parsing: at the start of a line,
 // upper-case words, or one word not a keyword, that a type and a declared name follow (`A B c(`
 // is not C unless `A` is a macro; `A const c` is, and stays); a word between `class` and a name.
-const DECLARATION_REST = String.raw`(?:[A-Za-z_][\w:<>]*[ \t*&]+)+[*&]*(?:\([ \t]*[A-Za-z_~][\w:]*[ \t]*\)|[A-Za-z_~][\w:]*)[ \t]*[(\[=;]`;
+// Repetitions are bounded: on a line of many upper-case words an unbounded pattern backtracks
+// quadratically.
+const DECLARATION_REST = String.raw`(?:[A-Za-z_][\w:<>]*[ \t*&]+){1,6}[*&]*(?:\([ \t]*[A-Za-z_~][\w:]*[ \t]*\)|[A-Za-z_~][\w:]*)[ \t]*[(\[=;]`;
 const LEADING_MACROS = new RegExp(
-  String.raw`^([ \t]*)((?:[A-Z][A-Z0-9_]+[ \t]+)+|[A-Za-z_]\w*[ \t]+(?!(?:const|volatile|restrict)\b))(?=${DECLARATION_REST})`,
+  String.raw`^([ \t]*)((?:[A-Z][A-Z0-9_]+[ \t]+){1,4}|[A-Za-z_]\w*[ \t]+(?!(?:const|volatile|restrict)\b))(?=${DECLARATION_REST})`,
   'gm',
 );
 const RECORD_MACRO =
@@ -187,10 +189,13 @@ const KEYWORDS = new Set(
   ).split(' '),
 );
 
-// Annotation macros after a function's parameters (`void Compact() EXCLUSIVE_LOCKS_REQUIRED(mu_);`),
-// before its `;`, its body or another one.
-const TRAILING_MACRO =
-  /(?<=(?:\)|\bconst)[ \t]*\r?\n?[ \t]*)[A-Z][A-Z0-9_]{2,}(?:\([^()\n]*\))?(?=\s*(?:;|\{|=\s*0\b|override\b|final\b|[A-Z][A-Z0-9_]{2,}\b))/g;
+// Annotation macros after a function's parameters (`void Compact() EXCLUSIVE_LOCKS_REQUIRED(mu_);`,
+// glibc's `char *tmpnam (char *s) __THROW __wur;`), before its `;`, its body or another one.
+const ANNOTATION = String.raw`(?:[A-Z][A-Z0-9_]{2,}|__\w+)\b(?:[ \t]*\((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*\))?`;
+const TRAILING_MACRO = new RegExp(
+  String.raw`(?<=(?:\)|\bconst)[ \t]*\r?\n?[ \t]*)(?:${ANNOTATION}\s*){0,7}${ANNOTATION}(?=\s*(?:;|\{|=\s*0\b|override\b|final\b))`,
+  'g',
+);
 
 // A C header's `extern "C" {` … `}` for C++ readers, each brace in its own `#ifdef __cplusplus`:
 // neither grammar can pair braces across preprocessor blocks.
@@ -204,7 +209,7 @@ const CPLUSPLUS_BRACE =
 // (`TEST(A, B)` with its body on the next line), nor in a list (`A,` before it).
 const LINE_MACRO = new RegExp(
   String.raw`(?:(?<![\s\S])|(?<=(?:^|[;{}):]|\*\/|^[ \t]*#[^\n]*[^\\\n]|^[ \t]*\/\/[^\n]*)[ \t]*\r?\n(?:[ \t]*\r?\n)*))` +
-    String.raw`([ \t]*)([A-Z][A-Z0-9]*_[A-Z0-9_]*(?:[ \t]*\((?:[^()\n]|\([^()\n]*\))*\))?)` +
+    String.raw`([ \t]*)(_*[A-Z][A-Z0-9]*_[A-Z0-9_]*(?:[ \t]*\((?:[^()\n]|\([^()\n]*\))*\))?)` +
     String.raw`(?=[ \t]*(?:\/\/[^\n]*)?\r?$)(?![ \t]*(?:\/\/[^\n]*)?\r?\n\s*\{)`,
   'gm',
 );
@@ -220,7 +225,7 @@ function blankMacros(source: string): string {
       LINE_MACRO,
       (_whole, indent: string, macro: string) => `${indent};${' '.repeat(macro.length - 1)}`,
     )
-    .replace(TRAILING_MACRO, (macro: string) => ' '.repeat(macro.length))
+    .replace(TRAILING_MACRO, (macros: string) => macros.replace(/[^\r\n]/g, ' '))
     .replace(LEADING_MACROS, (whole, indent: string, words: string) =>
       KEYWORDS.has(words.trim()) ? whole : indent + ' '.repeat(words.length),
     )
