@@ -335,8 +335,8 @@ describe('cpp real code: leveldb', () => {
       kinds[e.kind] = (kinds[e.kind] ?? 0) + 1;
     expect(kinds).toEqual({
       method: 1629,
-      function: 682,
-      code: 431,
+      function: 677,
+      code: 430,
       class: 164,
       constant: 87,
       macro: 92,

@@ -154,6 +154,12 @@ function isConstantValue(value: string): boolean {
   return CONSTANT_REST.test(value.replace(STRING_LITERALS, '0').replace(NUMBERS, '0'));
 }
 
+/** Whether a declaration is `static` (at file level: visible in its file only). */
+function isStatic(node: SyntaxNode): boolean {
+  const first = node.firstNamedChild;
+  return first?.type === 'storage_class_specifier' && first.text === 'static';
+}
+
 /** Whether a declaration's specifiers make it a constant (`const`, `constexpr`). */
 function isConstant(node: SyntaxNode): boolean {
   for (const child of node.namedChildren) {
@@ -386,7 +392,11 @@ function describeDeclaration(
       )
         return undefined;
       const declared = describeFunction(node, node, cpp);
-      if (declared) return declared;
+      if (declared) {
+        // `static void statement (LexState *ls);`: a forward declaration of a function defined
+        // further down the same file, which is the unit; the line stays in a code chunk.
+        return place !== 'field_declaration_list' && isStatic(node) ? undefined : declared;
+      }
       if (place === 'field_declaration_list') return undefined;
       return describeVariable(node);
     }
