@@ -437,9 +437,10 @@ function signatureText(
     // No body (an abstract method, a trait or interface method): the whole declaration, minus its `;`.
     return collapseWhitespace(source.slice(start, node.endIndex)).replace(/\s*;$/, '');
   }
-  // Comments between the header and the body (Python's `def f():  # note`) are not signature.
+  // Comments between the header and the body (Python's `def f():  # note`) are not signature,
+  // nor the comma before a keyword-list body (Elixir's `def f(x), do: …`).
   const end = commentsBefore(body, bodyStart, at, cursor);
-  return collapseWhitespace(source.slice(start, Math.max(end, start)));
+  return collapseWhitespace(source.slice(start, Math.max(end, start))).replace(/\s*,$/, '');
 }
 
 /** Where the comments right before `body` start (`bodyStart` when there are none). */

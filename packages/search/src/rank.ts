@@ -303,13 +303,26 @@ function applyTestPaths(unit: Unit, analysis: QueryAnalysis): void {
   });
 }
 
+/**
+ * A one-line function whose line goes on past its signature holds its code (`def f(x), do: x * 2`,
+ * `const double = (x) => x * 2`, `fun area() = w * h`): a definition, not a bare declaration
+ * such as `int size();`. Told by the text after the signature.
+ */
+function isOneLineFunction(candidate: Candidate): boolean {
+  const { kind, signature, sourcePreview } = candidate;
+  if ((kind !== 'function' && kind !== 'method') || !signature || !sourcePreview) return false;
+  const line = sourcePreview.replace(/\s+/g, ' ').trim();
+  const at = line.indexOf(signature);
+  return at >= 0 && /\w/.test(line.slice(at + signature.length));
+}
+
 function applyThinUnits(unit: Unit, analysis: QueryAnalysis): void {
   if (analysis.type === 'symbol') return;
   const { kind, name, lineNumber, endLine } = unit.shown;
   if (kind === 'code' && name === 'imports') {
     unit.score *= RANKING.importsFactor;
     unit.notes.push({ signal: 'thin unit', detail: 'an import block', effect: times(RANKING.importsFactor) });
-  } else if (kind !== 'code' && endLine <= lineNumber) {
+  } else if (kind !== 'code' && endLine <= lineNumber && !isOneLineFunction(unit.shown)) {
     unit.score *= RANKING.thinFactor;
     unit.notes.push({
       signal: 'thin unit',

@@ -140,6 +140,28 @@ describe('rankCandidates: each signal changes the order', () => {
     expect(order('how are values serialized', lists)[0]).toBe('writeValue');
   });
 
+  it('thin units: a one-line function with its code on the line is not a bare declaration', () => {
+    // Elixir `def f(x), do: …`, Kotlin `fun f() = …`, a JS arrow: the body follows the signature.
+    const oneLiner = unit('to_fahrenheit', 'lib/temperature.ex', 9, {
+      endLine: 9,
+      signature: 'def to_fahrenheit(celsius)',
+      sourcePreview: 'def to_fahrenheit(celsius), do: celsius * 9 / 5 + 32',
+    });
+    // A bare declaration with its signature and source still steps down.
+    const declaration = unit('serialize', 'a/Ser.java', 3, {
+      endLine: 3,
+      kind: 'method',
+      signature: 'void serialize(Object value)',
+      sourcePreview: 'void serialize(Object value);',
+    });
+    const body = unit('writeValue', 'a/Writer.java', 3, { endLine: 40 });
+    const other = unit('convert', 'lib/units.ex', 1, { endLine: 30 });
+    const lists = { vector: [oneLiner, other], lexical: [oneLiner, other] };
+    expect(order('convert celsius to fahrenheit', lists)[0]).toBe('to_fahrenheit');
+    const declared = { vector: [declaration, body], lexical: [declaration, body] };
+    expect(order('how are values serialized', declared)[0]).toBe('writeValue');
+  });
+
   it('file coherence: a file with several strong candidates lifts its best unit', () => {
     const lone = unit('lone', 'one.py', 1);
     const best = unit('best', 'many.py', 1);

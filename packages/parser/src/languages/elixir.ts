@@ -167,8 +167,12 @@ export const elixir: LanguageSpec = {
       return { role: 'function', name: source.slice(node.startIndex, head.endIndex), body, method: false };
     }
     if (FUNCTION_MACROS.has(keyword)) {
-      // `def f(x), do: x` has no block: the whole clause is its signature.
-      return { role: 'function', name: headName(head), ...(body ? { body } : {}) };
+      // `def f(x), do: x`: the keyword list is the body, so the signature is `def f(x)` (as a
+      // block's is the head up to `do`), and the line's code is what follows it.
+      const inline = body ? null : argumentsNode.lastNamedChild;
+      const keywordBody = inline?.type === 'keywords' && inline !== head ? inline : null;
+      const functionBody = body ?? keywordBody;
+      return { role: 'function', name: headName(head), ...(functionBody ? { body: functionBody } : {}) };
     }
     if (!body) return undefined;
     if (keyword === 'defimpl') {
