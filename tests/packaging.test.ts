@@ -153,9 +153,10 @@ async function install(name: string): Promise<string> {
 }
 
 /** Runs an ESM script in the installed project; returns what it printed as JSON on stdout. */
-async function runScript(project: string, script: string): Promise<unknown> {
-  await writeFile(path.join(project, 'run.mjs'), script);
-  const { stdout } = await runOk(process.execPath, ['run.mjs'], { cwd: project, env: userEnv() });
+/** `file`: a name of its own for a test that runs beside another one of the same project. */
+async function runScript(project: string, script: string, file = 'run.mjs'): Promise<unknown> {
+  await writeFile(path.join(project, file), script);
+  const { stdout } = await runOk(process.execPath, [file], { cwd: project, env: userEnv() });
   return JSON.parse(stdout);
 }
 
@@ -448,6 +449,7 @@ console.log(JSON.stringify({
   errors: directory.errors.map(String),
 }));
 `,
+      'languages.mjs',
     )) as {
       languages: string[];
       files: Array<[string, string, number]>;
