@@ -161,10 +161,7 @@ function chunkName(chunk: Chunk, tree: Parser.Tree, spec: LanguageSpec, source: 
   let imports = false;
   for (const node of chunk.nodes) {
     if (COMMENT_TYPES.has(node.type) || node.nameless) continue;
-    if (
-      spec.importTypes.has(node.type) ||
-      (spec.isImport && spec.isImport(nodeAt(tree, node.start), source))
-    ) {
+    if (spec.importTypes.has(node.type) || spec.isImport?.(nodeAt(tree, node.start), source)) {
       imports = true;
       continue;
     }

@@ -198,7 +198,10 @@ const CPP_ONLY_CONDITION = /^#\s*(?:ifdef\s+__cplusplus\b|if\s+.*(?<!!\s*)define
 
 /** The header's code lines: comments, preprocessor lines and `#ifdef __cplusplus` parts left out. */
 function headerCode(head: string): string {
-  const lines = head.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ').replace(/\\\r?\n/g, ' ').split('\n');
+  const lines = head
+    .replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ')
+    .replace(/\\\r?\n/g, ' ')
+    .split('\n');
   const kept: string[] = [];
   // Depths of the open conditionals, and the depth of the C++-only part being left out (if any).
   let depth = 0;
