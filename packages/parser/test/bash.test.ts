@@ -3,9 +3,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DirectoryParseResult, parseDirectory, parseSource } from '../src/index.js';
 import { uncoveredLines } from './coverage-lines.js';
-import { codeChunks, entity, fixtureRoot, outline, parseFixture } from './helpers.js';
+import { codeChunks, entity, fixtureRoot, outline, parseBesideOversized, parseFixture } from './helpers.js';
 import { fetchRealCode } from './real-code.mjs';
-import { tempDir, writeTree } from './tree.js';
 
 let result: DirectoryParseResult;
 beforeAll(async () => {
@@ -151,14 +150,11 @@ describe('bash bad input', () => {
     });
     expect(parsed.entities.filter((e) => e.kind === 'code')).toEqual([]);
 
-    const root = await tempDir();
     const huge = `${body}\n${'echo padding\n'.repeat(Math.ceil((1024 * 1024 - body.length) / 13) + 1)}`;
-    await writeTree(root, { 'small.sh': body, 'huge.sh': huge });
-    const walked = await parseDirectory(root, { concurrency: 1 });
-    expect(walked.files.map((file) => [file.filePath, file.entities])).toEqual([['small.sh', 3000]]);
-    expect(walked.skipped).toEqual([
-      expect.objectContaining({ relativePath: 'huge.sh', reason: expect.stringMatching(/^too large/) }),
-    ]);
+    expect(await parseBesideOversized(['small.sh', body], ['huge.sh', huge])).toEqual({
+      parsed: [['small.sh', 3000]],
+      skipped: [['huge.sh', 'too large']],
+    });
   });
 });
 

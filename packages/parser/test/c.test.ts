@@ -3,9 +3,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DirectoryParseResult, parseDirectory, parseSource } from '../src/index.js';
 import { uncoveredLines } from './coverage-lines.js';
-import { codeChunks, entity, fixtureRoot, outline, parseFixture } from './helpers.js';
+import { codeChunks, entity, fixtureRoot, outline, parseBesideOversized, parseFixture } from './helpers.js';
 import { fetchRealCode } from './real-code.mjs';
-import { tempDir, writeTree } from './tree.js';
 
 let result: DirectoryParseResult;
 beforeAll(async () => {
@@ -341,15 +340,11 @@ describe('c bad input', () => {
     });
     expect(parsed.entities.filter((e) => e.kind === 'code')).toEqual([]);
 
-    const root = await tempDir();
     const huge = `${body}\n${'int padding_variable_x;\n'.repeat(Math.ceil((1024 * 1024 - body.length) / 24) + 1)}`;
-    expect(huge.length).toBeGreaterThan(1024 * 1024);
-    await writeTree(root, { 'small.c': body, 'huge.c': huge });
-    const walked = await parseDirectory(root, { concurrency: 1 });
-    expect(walked.files.map((file) => [file.filePath, file.entities])).toEqual([['small.c', 3000]]);
-    expect(walked.skipped).toEqual([
-      expect.objectContaining({ relativePath: 'huge.c', reason: expect.stringMatching(/^too large/) }),
-    ]);
+    expect(await parseBesideOversized(['small.c', body], ['huge.c', huge])).toEqual({
+      parsed: [['small.c', 3000]],
+      skipped: [['huge.c', 'too large']],
+    });
   });
 });
 

@@ -3,9 +3,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DirectoryParseResult, parseDirectory, parseSource } from '../src/index.js';
 import { uncoveredLines } from './coverage-lines.js';
-import { codeChunks, entity, fixtureRoot, outline, parseFixture } from './helpers.js';
+import { codeChunks, entity, fixtureRoot, outline, parseBesideOversized, parseFixture } from './helpers.js';
 import { fetchRealCode } from './real-code.mjs';
-import { tempDir, writeTree } from './tree.js';
 
 let result: DirectoryParseResult;
 beforeAll(async () => {
@@ -291,15 +290,11 @@ describe('cpp bad input', () => {
       signature: 'int Gen::m2999(int x) const',
     });
 
-    const root = await tempDir();
     const huge = `namespace gen {\n${methods(16000)}}\n`;
-    expect(huge.length).toBeGreaterThan(1024 * 1024);
-    await writeTree(root, { 'small.cc': body, 'huge.cc': huge });
-    const walked = await parseDirectory(root, { concurrency: 1 });
-    expect(walked.files.map((file) => [file.filePath, file.language])).toEqual([['small.cc', 'cpp']]);
-    expect(walked.skipped).toEqual([
-      expect.objectContaining({ relativePath: 'huge.cc', reason: expect.stringMatching(/^too large/) }),
-    ]);
+    expect(await parseBesideOversized(['small.cc', body], ['huge.cc', huge])).toEqual({
+      parsed: [['small.cc', parsed.entities.length]],
+      skipped: [['huge.cc', 'too large']],
+    });
   });
 });
 

@@ -3,9 +3,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DirectoryParseResult, parseDirectory, parseSource } from '../src/index.js';
 import { uncoveredLines } from './coverage-lines.js';
-import { codeChunks, entity, fixtureRoot, outline, parseFixture } from './helpers.js';
+import { codeChunks, entity, fixtureRoot, outline, parseBesideOversized, parseFixture } from './helpers.js';
 import { fetchRealCode } from './real-code.mjs';
-import { tempDir, writeTree } from './tree.js';
 
 let result: DirectoryParseResult;
 beforeAll(async () => {
@@ -236,14 +235,11 @@ describe('elixir bad input', () => {
       docstring: 'Function 2999.',
     });
 
-    const root = await tempDir();
     const padding = '# padding\n'.repeat(Math.ceil((1024 * 1024 - body.length) / 10) + 1);
-    await writeTree(root, { 'small.ex': body, 'huge.ex': `${body}${padding}` });
-    const walked = await parseDirectory(root, { concurrency: 1 });
-    expect(walked.files.map((file) => [file.filePath, file.entities])).toEqual([['small.ex', 3001]]);
-    expect(walked.skipped).toEqual([
-      expect.objectContaining({ relativePath: 'huge.ex', reason: expect.stringMatching(/^too large/) }),
-    ]);
+    expect(await parseBesideOversized(['small.ex', body], ['huge.ex', `${body}${padding}`])).toEqual({
+      parsed: [['small.ex', 3001]],
+      skipped: [['huge.ex', 'too large']],
+    });
   });
 });
 

@@ -3,9 +3,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DirectoryParseResult, parseDirectory, parseSource } from '../src/index.js';
 import { uncoveredLines } from './coverage-lines.js';
-import { codeChunks, entity, fixtureRoot, outline, parseFixture } from './helpers.js';
+import { codeChunks, entity, fixtureRoot, outline, parseBesideOversized, parseFixture } from './helpers.js';
 import { fetchRealCode } from './real-code.mjs';
-import { tempDir, writeTree } from './tree.js';
 
 const STACK = 'src/Data/Stack.hs';
 let result: DirectoryParseResult;
@@ -232,14 +231,11 @@ describe('haskell bad input', () => {
     });
     expect(parsed.entities.filter((e) => e.kind === 'code').map((e) => e.name)).toEqual(['imports']);
 
-    const root = await tempDir();
     const padding = '-- padding\n'.repeat(Math.ceil((1024 * 1024 - body.length) / 11) + 1);
-    await writeTree(root, { 'Small.hs': body, 'Huge.hs': `${body}${padding}` });
-    const walked = await parseDirectory(root, { concurrency: 1 });
-    expect(walked.files.map((file) => [file.filePath, file.entities])).toEqual([['Small.hs', 3001]]);
-    expect(walked.skipped).toEqual([
-      expect.objectContaining({ relativePath: 'Huge.hs', reason: expect.stringMatching(/^too large/) }),
-    ]);
+    expect(await parseBesideOversized(['Small.hs', body], ['Huge.hs', `${body}${padding}`])).toEqual({
+      parsed: [['Small.hs', 3001]],
+      skipped: [['Huge.hs', 'too large']],
+    });
   });
 });
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CodeEntity } from '@codesearch/core';
 import { type DirectoryParseResult, parseDirectory } from '../src/index.js';
+import { tempDir, writeTree } from './tree.js';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
@@ -54,4 +55,23 @@ export function entity(
 
 export function fixtureLines(language: string, filePath: string): string[] {
   return readFileSync(path.join(fixtureRoot(language), filePath), 'utf8').split(/\r?\n/);
+}
+
+/**
+ * Parses a tree of two files, `small` and `huge` ([name, text]; `huge` over the default 1 MiB
+ * limit): what was parsed (`[path, entities]`) and what was skipped (`[path, reason]`, the reason
+ * without its sizes).
+ */
+export async function parseBesideOversized(
+  small: [string, string],
+  huge: [string, string],
+): Promise<{ parsed: Array<[string, number]>; skipped: Array<[string, string]> }> {
+  if (Buffer.byteLength(huge[1]) <= 1024 * 1024) throw new Error(`${huge[0]} is not over 1 MiB`);
+  const root = await tempDir();
+  await writeTree(root, Object.fromEntries([small, huge]));
+  const walked = await parseDirectory(root, { concurrency: 1 });
+  return {
+    parsed: walked.files.map((file) => [file.filePath, file.entities]),
+    skipped: walked.skipped.map((skip) => [skip.relativePath, skip.reason.replace(/ \(.*$/, '')]),
+  };
 }

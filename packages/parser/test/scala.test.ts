@@ -3,9 +3,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DirectoryParseResult, parseDirectory, parseSource } from '../src/index.js';
 import { uncoveredLines } from './coverage-lines.js';
-import { codeChunks, entity, fixtureRoot, outline, parseFixture } from './helpers.js';
+import { codeChunks, entity, fixtureRoot, outline, parseBesideOversized, parseFixture } from './helpers.js';
 import { fetchRealCode } from './real-code.mjs';
-import { makeTree } from './tree.js';
 
 const DIR = 'src/main/scala/com/example/shop';
 let result: DirectoryParseResult;
@@ -344,14 +343,10 @@ describe('scala bad input', () => {
     expect(uncoveredLines(body, parsed.entities)).toEqual([]);
 
     const padding = '// padding\n'.repeat(Math.ceil((1024 * 1024 - body.length) / 11) + 1);
-    const root = await makeTree({ 'Values.scala': body, 'Huge.scala': `${body}${padding}` });
-    const walked = await parseDirectory(root, { concurrency: 1 });
-    expect(walked.files.map((file) => [file.filePath, file.entities])).toEqual([
-      ['Values.scala', parsed.entities.length],
-    ]);
-    expect(walked.skipped).toEqual([
-      expect.objectContaining({ relativePath: 'Huge.scala', reason: expect.stringMatching(/^too large/) }),
-    ]);
+    expect(await parseBesideOversized(['Values.scala', body], ['Huge.scala', `${body}${padding}`])).toEqual({
+      parsed: [['Values.scala', parsed.entities.length]],
+      skipped: [['Huge.scala', 'too large']],
+    });
   });
 });
 

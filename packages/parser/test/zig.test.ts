@@ -3,9 +3,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DirectoryParseResult, parseDirectory, parseSource } from '../src/index.js';
 import { uncoveredLines } from './coverage-lines.js';
-import { codeChunks, entity, fixtureRoot, outline, parseFixture } from './helpers.js';
+import { codeChunks, entity, fixtureRoot, outline, parseBesideOversized, parseFixture } from './helpers.js';
 import { fetchRealCode } from './real-code.mjs';
-import { tempDir, writeTree } from './tree.js';
 
 let result: DirectoryParseResult;
 beforeAll(async () => {
@@ -189,14 +188,11 @@ describe('zig bad input', () => {
     });
     expect(parsed.entities.filter((e) => e.kind === 'code')).toEqual([]);
 
-    const root = await tempDir();
     const huge = `${body}\n${'const padding = 0;\n'.repeat(Math.ceil((1024 * 1024 - body.length) / 19) + 1)}`;
-    await writeTree(root, { 'small.zig': body, 'huge.zig': huge });
-    const walked = await parseDirectory(root, { concurrency: 1 });
-    expect(walked.files.map((file) => [file.filePath, file.entities])).toEqual([['small.zig', 3000]]);
-    expect(walked.skipped).toEqual([
-      expect.objectContaining({ relativePath: 'huge.zig', reason: expect.stringMatching(/^too large/) }),
-    ]);
+    expect(await parseBesideOversized(['small.zig', body], ['huge.zig', huge])).toEqual({
+      parsed: [['small.zig', 3000]],
+      skipped: [['huge.zig', 'too large']],
+    });
   });
 
   it('an empty container (`struct {}`) reads as an error to tree-sitter-zig 1.1.2, but loses nothing', () => {
