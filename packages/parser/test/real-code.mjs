@@ -1,8 +1,8 @@
 /**
  * Real code from the package registries, for the smoke tests of each language: an archive at a
  * pinned version (test/real-code/<id>.json: url, sha256, format, root), fetched once into a cache
- * directory, checked against its sha256 and extracted. The bench's parse-languages section reads the same
- * files, so the tests and the throughput figures see the same code.
+ * directory, checked against its sha256 and extracted. The bench's parse-languages section reads
+ * the same files, so the tests and the throughput figures see the same code.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
