@@ -3,7 +3,8 @@ import path from 'node:path';
 
 /**
  * Runs a Python script that reads `stdin` and prints one JSON document; resolves to it.
- * The peers and references of every section talk to Node this way.
+ * The peers and references of every section talk to Node this way (and Node scripts run in a
+ * fresh process, with `process.execPath` as the interpreter).
  */
 export function runPythonJson(python, args, stdin) {
   return new Promise((resolve, reject) => {

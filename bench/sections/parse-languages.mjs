@@ -5,7 +5,6 @@
  * tree-sitter parse, native addon against web-tree-sitter's WebAssembly grammars, on the same
  * files, and what loading each grammar costs once.
  */
-import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { loadDist } from '../lib/dist.mjs';
 import { loadLanguageCorpora, SOURCE_CAP_BYTES } from '../lib/language-corpora.mjs';
+import { runPythonJson } from '../lib/python-json.mjs';
 import { formatRange, formatTable, summarise, summariseRuns } from '../lib/stats.mjs';
 import {
   loadNativeGrammars,
@@ -42,25 +42,6 @@ async function settle() {
     collectGarbage();
     await new Promise((resolve) => setImmediate(resolve));
   }
-}
-
-function runJsonScript(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(stdout));
-      else reject(new Error(`${path.basename(args[0])} exited with ${code}: ${stderr.slice(0, 2000)}`));
-    });
-  });
 }
 
 /** Seconds for one pass of `parse(file)` over every file. */
@@ -138,7 +119,9 @@ async function measureLoadTimes(repoRoot, languages, runs, log) {
       ...languages.slice(0, index % languages.length),
     ];
     for (const mode of ['native', 'wasm']) {
-      perMode[mode].push(await runJsonScript([LOAD_TIMES_SCRIPT, repoRoot, mode, ...order]));
+      perMode[mode].push(
+        await runPythonJson(process.execPath, [LOAD_TIMES_SCRIPT, repoRoot, mode, ...order], ''),
+      );
     }
     log(`parse-languages: grammar load times, run ${index + 1}/${runs}`);
   }

@@ -133,6 +133,10 @@ const LANGUAGE_BY_INTERPRETER: Readonly<Record<string, Language>> = {
 /** How many bytes of a file `detectLanguage` needs to decide by content. */
 export const CONTENT_SNIFF_BYTES = 16 * 1024;
 
+function isHeader(filePath: string): boolean {
+  return baseName(filePath).toLowerCase().endsWith('.h');
+}
+
 function baseName(filePath: string): string {
   return filePath.slice(Math.max(filePath.lastIndexOf('/'), filePath.lastIndexOf('\\')) + 1);
 }
@@ -242,9 +246,8 @@ export function headerLanguage(head: string): 'c' | 'cpp' {
 export function detectLanguage(filePath: string, head?: string): Language | undefined {
   const byName = languageByName(filePath);
   if (byName !== BY_CONTENT) return byName;
-  const isHeader = baseName(filePath).toLowerCase().endsWith('.h');
-  if (head === undefined) return isHeader ? 'c' : undefined;
-  return isHeader ? headerLanguage(head) : languageOfShebang(head);
+  if (head === undefined) return isHeader(filePath) ? 'c' : undefined;
+  return isHeader(filePath) ? headerLanguage(head) : languageOfShebang(head);
 }
 
 /** Accepts `ts`, `py`, `js`, `c++`, `c#` and friends as well as the canonical names. */
@@ -278,5 +281,5 @@ export function normaliseLanguage(name: string): Language | undefined {
 
 /** How many bytes `detectLanguage` needs to see: a header's first 16 KiB, a script's first line. */
 export function sniffLength(filePath: string): number {
-  return baseName(filePath).toLowerCase().endsWith('.h') ? CONTENT_SNIFF_BYTES : 512;
+  return isHeader(filePath) ? CONTENT_SNIFF_BYTES : 512;
 }

@@ -67,9 +67,11 @@ export async function isRelevantEvent(
   const relative = path.relative(root, event.path).split(path.sep).join('/');
   if (relative === '' || relative.startsWith('../')) return false;
   if (path.posix.basename(relative) === '.gitignore') return true;
-  // By name, or by the first bytes when the name cannot tell (a script without extension).
-  if (event.type !== 'delete' && (await detectFileLanguage(event.path, relative)) !== undefined) return true;
-  if (detectLanguage(relative) !== undefined) return true;
+  // By name, or by the first bytes when the name cannot tell (a script without extension); a
+  // deleted file by its name.
+  const language =
+    event.type === 'delete' ? detectLanguage(relative) : await detectFileLanguage(event.path, relative);
+  if (language !== undefined) return true;
   if (indexed.covers(relative)) return true;
   if (event.type !== 'create') return false;
   return (await lstat(event.path).catch(() => undefined))?.isDirectory() ?? false;

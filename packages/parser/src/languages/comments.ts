@@ -1,6 +1,4 @@
-import type { SyntaxNode } from '../extract.js';
-
-const COMMENT_TYPES = new Set(['comment', 'line_comment', 'block_comment']);
+import { COMMENT_TYPES, type SyntaxNode } from '../extract.js';
 
 /** Last row with text in a comment: Rust's `///` comments include their line break. */
 function lastTextRow(comment: SyntaxNode): number {

@@ -1,6 +1,6 @@
 import type { EntityKind } from '@codesearch/core';
 import type { Definition, LanguageSpec, SyntaxNode } from '../extract.js';
-import { cleanBlockDoc, cleanLineDocs } from './comments.js';
+import { cleanBlockDoc, cleanLineDocs, commentsAbove } from './comments.js';
 
 const ATTRIBUTES = new Set(['attribute']);
 /** Values longer than this (or on several lines) are left out of a declaration's signature. */
@@ -12,19 +12,13 @@ const CLASS_KINDS: Readonly<Record<string, EntityKind>> = {
   enum: 'enum',
   actor: 'class',
 };
-const COMMENTS = new Set(['comment', 'multiline_comment']);
+const NONE = new Set<string>();
 
 function isLong(value: SyntaxNode | null): boolean {
   return (
     value !== null &&
     (value.endIndex - value.startIndex > SHORT_VALUE || value.startPosition.row !== value.endPosition.row)
   );
-}
-
-/** Last row with text in a comment. */
-function lastTextRow(comment: SyntaxNode): number {
-  const end = comment.endPosition;
-  return end.column === 0 && end.row > comment.startPosition.row ? end.row - 1 : end.row;
 }
 
 /**
@@ -47,23 +41,17 @@ function dedentRest(text: string): string {
  * the declaration, whose attributes are part of it.
  */
 function swiftDoc(anchor: SyntaxNode): string | undefined {
+  const comments = commentsAbove(anchor, NONE);
   const lines: string[] = [];
-  let nextRow = anchor.startPosition.row;
-  let sibling = anchor.previousNamedSibling;
-  while (sibling && COMMENTS.has(sibling.type) && lastTextRow(sibling) >= nextRow - 1) {
-    // A trailing comment on the previous statement's line belongs to that statement.
-    const before = sibling.previousSibling;
-    if (before && !COMMENTS.has(before.type) && before.endPosition.row === sibling.startPosition.row) break;
-    const text = sibling.text;
-    if (sibling.type === 'multiline_comment') {
+  for (let i = comments.length - 1; i >= 0; i--) {
+    const text = comments[i]!.text;
+    if (comments[i]!.type === 'multiline_comment') {
       // One block, nearest the declaration, and only when nothing was read below it.
       if (lines.length > 0 || !text.startsWith('/**') || text.startsWith('/**/')) break;
       return dedentRest(cleanBlockDoc(text)) || undefined;
     }
     if (!text.startsWith('///') || text.startsWith('////')) break;
     lines.unshift(text);
-    nextRow = sibling.startPosition.row;
-    sibling = sibling.previousNamedSibling;
   }
   return cleanLineDocs(lines, /^\/\/\//) || undefined;
 }

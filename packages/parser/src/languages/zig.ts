@@ -1,6 +1,6 @@
 import type { EntityKind } from '@codesearch/core';
 import type { LanguageSpec, SyntaxNode } from '../extract.js';
-import { commentsAbove } from './comments.js';
+import { cleanLineDocs, commentsAbove } from './comments.js';
 
 const NONE = new Set<string>();
 /** Values longer than this (or on several lines) are left out of a declaration's signature. */
@@ -78,9 +78,9 @@ function zigDoc(anchor: SyntaxNode): string | undefined {
   for (let i = comments.length - 1; i >= 0; i--) {
     const text = comments[i]!.text;
     if (!text.startsWith('///') || text.startsWith('////')) break;
-    lines.unshift(text.slice(3).replace(/^ /, '').trimEnd());
+    lines.unshift(text);
   }
-  return lines.join('\n').trim() || undefined;
+  return cleanLineDocs(lines, /^\/\/\//) || undefined;
 }
 
 export const zig: LanguageSpec = {
